@@ -1,0 +1,65 @@
+"""Command line: `python -m crs <command> ...` (docs/architecture.md §5).
+
+Each sub-command lives in its own module exposing ``register(subparsers)``; the
+handler it sets with ``set_defaults(handler=...)`` returns the exit code. Unusable
+input ends in one line ``error: ...`` on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from crs.errors import UnusableExportError
+
+#: Modules that contribute sub-commands, in the order shown by --help.
+COMMAND_MODULES = ("crs.commands.grade", "crs.store.commands")
+
+EXIT_OK = 0
+EXIT_UNUSABLE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad arguments as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNUSABLE, f"error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m crs",
+        description=(
+            "Grade cytokine release syndrome (Lee et al., Blood 2014, Tables 2 and 3) "
+            "from electronic-record CSV exports. Everything runs on this machine; "
+            "no data is sent anywhere."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        return int(args.handler(args))
+    except UnusableExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_UNUSABLE
