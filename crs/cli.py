@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from crs.errors import UnusableExportError
@@ -18,6 +19,8 @@ COMMAND_MODULES = ("crs.commands.grade", "crs.store.commands")
 
 EXIT_OK = 0
 EXIT_UNUSABLE = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,3 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of ours: one line for the user, details on request
+        if os.environ.get("CRS_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(please report it; set CRS_DEBUG=1 to see the details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

@@ -1,0 +1,105 @@
+"""`python -m crs grade` (spec grading.md §4): grade an export into a CSV table.
+
+Exit 0 with the graded CSV and the data-quality report (stderr, or ``--report``);
+exit 2 with one clear sentence when the file cannot be used (§1.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from crs.attribution import read_attributions
+from crs.pipeline import grade_export, output_table
+from crs.reader import read_export
+from crs.safe_csv import write_csv
+
+DESCRIPTION = """\
+Grade cytokine release syndrome (Lee et al., Blood 2014, Tables 2 and 3) for every
+patient and time point of an electronic-record export, and write one CSV row per
+patient and instant with the grade, its drivers, unknown domains, the norepinephrine
+equivalent, a one-sentence explanation, the Figure 2 recommendation and alerts.
+
+INPUT is a CSV (comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1) or an
+.xlsx workbook (first sheet), in the wide layout (one column per variable) or the long
+layout (patient_id, time, variable, value[, unit]). Accepted columns and units are
+listed in the README. Nothing is sent anywhere: everything runs on this machine.
+"""
+
+EPILOG = """\
+examples:
+  python -m crs grade data/sample_ward.csv --patients data/sample_ward_patients.csv -o graded.csv
+  python -m crs grade bed12.csv --patient-id BED12 -o bed12_graded.csv --report bed12_report.txt
+  python -m crs grade data/case3.csv --overrides data/case3_attributions.csv -o case3.csv
+
+exit status: 0 graded (problems with single cells are in the report);
+             2 the file could not be used (the message says why).
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "grade",
+        help="grade an export into a CSV of grades, drivers and recommendations",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="INPUT", help="the time-series export (CSV or .xlsx)")
+    parser.add_argument(
+        "--patients",
+        metavar="FILE",
+        help="patients table keyed by patient_id (age_years, weight_kg, infusion_time, ...)",
+    )
+    parser.add_argument(
+        "--patient-id",
+        metavar="ID",
+        help="name the patient of a one-patient file that has no patient_id column",
+    )
+    parser.add_argument(
+        "--overrides",
+        metavar="FILE",
+        help="attributions: CSV with patient_id, criterion, start, end, reason, author; "
+        "the named finding is not counted as CRS between start and end (spec §5)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.csv",
+        required=True,
+        help="where to write the graded rows ('-' for standard output)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the data-quality report here instead of standard error "
+        "(a .csv name gets the table of problems, any other name the text report)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    export = read_export(
+        Path(args.input),
+        patients=Path(args.patients) if args.patients else None,
+        patient_id=args.patient_id,
+    )
+    attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
+    graded = grade_export(export, attributions)
+    table = output_table(graded, export.axis)
+    if args.output == "-":
+        write_csv(table, sys.stdout)
+    else:
+        write_csv(table, Path(args.output))
+    _write_report(export.report, args.report)
+    return 0
+
+
+def _write_report(report, target: str | None) -> None:
+    if target is None:
+        print(report.to_text(), file=sys.stderr)
+    elif target.lower().endswith(".csv"):
+        write_csv(report.to_frame(), Path(target))
+    else:
+        Path(target).write_text(report.to_text() + "\n", encoding="utf-8")
