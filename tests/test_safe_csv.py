@@ -22,9 +22,9 @@ def test_plain_text_and_numbers_written_as_text_are_left_alone(cell: str) -> Non
 
 
 def test_numeric_columns_keep_their_negative_values() -> None:
-    frame = pd.DataFrame({"ne_eq_ug_min": [-1.0, 2.5, None]})
+    frame = pd.DataFrame({"patient_id": ["A", "B", "C"], "ne_eq_ug_min": [-1.0, 2.5, None]})
     text = to_csv_bytes(frame).decode()
-    assert text.splitlines() == ["ne_eq_ug_min", "-1.0", "2.5", ""]
+    assert text.splitlines() == ["patient_id,ne_eq_ug_min", "A,-1.0", "B,2.5", "C,"]
 
 
 def test_a_formula_header_is_neutralised_too() -> None:
