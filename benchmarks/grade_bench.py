@@ -1,0 +1,171 @@
+"""Speed and memory of grading a large export (issue: grading engine, "Speed and memory").
+
+Generates a sparse 1,000,000-row wide export (10,000 patients x 100 rows, 26 columns,
+shaped like a real record: vitals on most rows, pressor rate changes, daily labs) and
+measures, in one run:
+
+1. ``pandas.read_csv(path, engine="pyarrow")`` — the bare read, the yardstick;
+2. ``python -m crs grade`` end to end in a child process (wall time and peak RSS);
+3. grading alone (``grade`` + treatment ``annotate``) on an already-read frame.
+
+Goals on the 2-core reference machine: (2) within 3x (1); (3) under 3 s; peak memory
+under 2 GB. Usage::
+
+    .venv/bin/python benchmarks/grade_bench.py [--patients 10000] [--rows 100] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def make_export(path: Path, n_patients: int, rows_per_patient: int, seed: int = 7) -> int:
+    """Write the synthetic export; returns its row count."""
+    rng = np.random.default_rng(seed)
+    n = n_patients * rows_per_patient
+    patient = np.repeat(np.arange(n_patients), rows_per_patient)
+    step_h = rng.integers(1, 5, size=n)  # a row every 1-4 h
+    hours = np.cumsum(step_h) - np.repeat(
+        np.cumsum(step_h).reshape(n_patients, rows_per_patient)[:, 0], rows_per_patient
+    )
+    start = pd.Timestamp("2025-01-01") + pd.to_timedelta(
+        rng.integers(0, 365 * 24, size=n_patients), unit="h"
+    )
+    time_ = np.repeat(start.values, rows_per_patient) + (hours * 3600).astype("timedelta64[s]")
+
+    def sparse(values: np.ndarray, p: float) -> np.ndarray:
+        values = values.astype("float64")
+        values[rng.random(n) > p] = np.nan
+        return np.round(values, 1)
+
+    sick = np.repeat(rng.random(n_patients) < 0.3, rows_per_patient)
+    frame = pd.DataFrame(
+        {
+            "patient_id": np.char.add("P", patient.astype(str)),
+            "time": pd.DatetimeIndex(time_).strftime("%Y-%m-%dT%H:%M:%S"),
+            "temp_c": sparse(rng.normal(37.6, 0.9, n), 0.8),
+            "sbp_mmhg": sparse(rng.normal(112, 18, n) - sick * 15, 0.8),
+            "dbp_mmhg": sparse(rng.normal(65, 10, n), 0.8),
+            "map_mmhg": sparse(rng.normal(80, 12, n), 0.3),
+            "norepinephrine_ug_min": sparse(rng.choice([0, 5, 12, 22], n) * sick, 0.05),
+            "dopamine_ug_kg_min": sparse(rng.choice([0, 5, 12], n) * sick, 0.02),
+            "vasopressin_u_min": sparse(rng.choice([0, 0.03], n) * sick, 0.01),
+            "fio2": sparse(rng.choice([21, 28, 35, 45, 60], n), 0.2),
+            "o2_device": np.where(
+                rng.random(n) < 0.1, rng.choice(["NC", "room air", "NRB", "HFNC"], n), ""
+            ),
+            "crp_mg_l": sparse(rng.lognormal(3, 1, n), 0.06),
+            "ferritin_ng_ml": sparse(rng.lognormal(7, 1.5, n), 0.06),
+            "il6_pg_ml": sparse(rng.lognormal(3, 1.5, n), 0.03),
+            "creatinine_mg_dl": sparse(rng.lognormal(0, 0.4, n), 0.06),
+            "ast_u_l": sparse(rng.lognormal(3.5, 0.7, n), 0.06),
+            "alt_u_l": sparse(rng.lognormal(3.5, 0.7, n), 0.06),
+            "bilirubin_mg_dl": sparse(rng.lognormal(0, 0.5, n), 0.06),
+            "fibrinogen_mg_dl": sparse(rng.normal(300, 90, n), 0.06),
+            "inr": sparse(rng.normal(1.2, 0.3, n), 0.06),
+            "neurotox_grade": sparse(rng.choice([0, 0, 0, 1, 2, 3], n), 0.1),
+            "ice_score": sparse(rng.integers(5, 11, n), 0.1),
+            "symptoms": np.where(rng.random(n) < 0.05, "rigors; headache", ""),
+            "tocilizumab_mg": sparse(np.full(n, 400.0), 0.002),
+            "age_years": np.repeat(rng.integers(1, 85, n_patients), rows_per_patient),
+            "weight_kg": np.repeat(np.round(rng.normal(70, 15, n_patients), 1), rows_per_patient),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return len(frame)
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t0, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="crs-bench-"))
+    export = workdir / "export.csv"
+    t_make, n_rows = timed(lambda: make_export(export, args.patients, args.rows))
+    size_mb = export.stat().st_size / 1e6
+    print(f"generated {n_rows:,} rows, {size_mb:.0f} MB in {t_make:.1f} s: {export}")
+
+    t_read, _ = timed(lambda: pd.read_csv(export, engine="pyarrow"))
+    print(f"bare pandas.read_csv(engine='pyarrow'): {t_read:.2f} s")
+
+    out = workdir / "graded.csv"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t_cli, proc = timed(
+        lambda: subprocess.run(
+            [sys.executable, "-m", "crs", "grade", str(export), "-o", str(out)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+    )
+    peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    if proc.returncode != 0:
+        print(proc.stderr[-2000:], file=sys.stderr)
+        return 1
+    graded_rows = sum(1 for _ in out.open()) - 1
+    print(
+        f"python -m crs grade end to end: {t_cli:.2f} s ({t_cli / t_read:.1f}x the bare read), "
+        f"peak RSS {peak_mb:,.0f} MB, {graded_rows:,} graded rows"
+    )
+
+    from crs.grading import grade
+    from crs.reader import read_export
+    from crs.treatment import annotate
+
+    t_reader, read = timed(lambda: read_export(export))
+    frame = read.frame
+    grade(frame.head(1000))  # warm imports and caches
+    t_grade, graded = timed(lambda: grade(frame))
+    t_treat, _ = timed(lambda: annotate(graded))
+    print(f"read_export alone: {t_reader:.2f} s")
+    print(f"grading alone on a read frame: {t_grade:.2f} s (+ treatment algorithm {t_treat:.2f} s)")
+
+    goals = [
+        ("end to end within 3x the bare read", t_cli <= 3 * t_read),
+        ("grading alone under 3 s", t_grade < 3.0),
+        ("peak memory under 2 GB", peak_mb < 2048),
+    ]
+    print()
+    print("| measure | figure |")
+    print("|---|---|")
+    print(f"| rows x columns | {n_rows:,} x {26} ({size_mb:.0f} MB) |")
+    print(f"| bare `pandas.read_csv(engine='pyarrow')` | {t_read:.2f} s |")
+    print(f"| `python -m crs grade` end to end | {t_cli:.2f} s ({t_cli / t_read:.1f}x) |")
+    print(f"| grading alone (`grade`) | {t_grade:.2f} s |")
+    print(f"| treatment algorithm (`annotate`) | {t_treat:.2f} s |")
+    print(f"| peak memory (CLI process) | {peak_mb:,.0f} MB |")
+    print()
+    for goal, met in goals:
+        print(f"{'met' if met else 'NOT MET'}: {goal}")
+    if not args.keep:
+        for f in workdir.iterdir():
+            f.unlink()
+        workdir.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
