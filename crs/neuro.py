@@ -1,0 +1,92 @@
+"""Neurotoxicity status per graded row, for the census and the timeline.
+
+Neurologic signs are shown next to CRS, not graded by it: Lee et al. 2014 (Table 1,
+"Neurologic") lists them among the signs associated with CRS, and Figure 3 draws them
+as a band that can start before or after tocilizumab and outlast it (the drug does not
+cross the blood–brain barrier). A row shows neurotoxicity when any of these holds:
+
+- the clinician-entered CTCAE neurotoxicity grade in effect is ≥ 1 (``neurotox_used``,
+  carried as in grading.md §2);
+- the ICE score in effect is < 10 (``ice_used``; 10 is a normal score);
+- a neurologic word of Table 1 is recorded in ``symptoms`` on the row itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+#: Table 1 (Lee et al. 2014), organ system "Neurologic", with common spelling variants.
+#: The article prints "dymetria"; both spellings are matched.
+NEUROLOGIC_SIGNS: tuple[str, ...] = (
+    "headache",
+    "mental status change",
+    "confusion",
+    "confused",
+    "delirium",
+    "word finding difficult",
+    "word-finding difficult",
+    "aphasia",
+    "hallucination",
+    "tremor",
+    "dysmetria",
+    "dymetria",
+    "altered gait",
+    "gait disturbance",
+    "seizure",
+)
+
+_SIGNS_PATTERN = "|".join(re.escape(word) for word in NEUROLOGIC_SIGNS)
+
+
+def _numeric(graded: pd.DataFrame, column: str) -> pd.Series:
+    """A float column of ``graded``, or all-missing when the frame does not carry it."""
+    if column not in graded.columns:
+        return pd.Series(np.nan, index=graded.index, dtype="float64")
+    return pd.to_numeric(graded[column], errors="coerce").astype("float64")
+
+
+def neurologic_symptom(symptoms: pd.Series) -> pd.Series:
+    """True where the recorded symptoms name a neurologic sign of Table 1 (case-insensitive)."""
+    text = symptoms.astype("str").str.lower()
+    found = text.str.contains(_SIGNS_PATTERN, regex=True, na=False)
+    return found.fillna(False).astype("bool")
+
+
+def neurotoxicity(graded: pd.DataFrame) -> pd.Series:
+    """Boolean per row: neurotoxicity in effect (see the module docstring for the rule)."""
+    neuro_grade = _numeric(graded, "neurotox_used")
+    if neuro_grade.isna().all():
+        neuro_grade = _numeric(graded, "neurotox_grade")
+    ice = _numeric(graded, "ice_used")
+    if ice.isna().all():
+        ice = _numeric(graded, "ice_score")
+    symptoms = (
+        graded["symptoms"]
+        if "symptoms" in graded.columns
+        else pd.Series(pd.NA, index=graded.index, dtype="str")
+    )
+    flag = (neuro_grade >= 1) | (ice < 10) | neurologic_symptom(symptoms)
+    return flag.fillna(False).astype("bool")
+
+
+def episodes(instants: pd.Series, flag: pd.Series) -> pd.DataFrame:
+    """Contiguous runs of ``flag`` over one patient's time-sorted rows.
+
+    Returns one row per run with ``start`` (the first flagged row's instant) and
+    ``end`` (the instant of the first unflagged row after it — resolution — or the
+    last flagged row when the stay ends during the run) and ``resolved`` (bool).
+    """
+    flag = flag.astype("bool").to_numpy()
+    values = instants.to_numpy()
+    if len(flag) == 0 or not flag.any():
+        return pd.DataFrame({"start": values[:0], "end": values[:0], "resolved": []})
+    padded = np.concatenate(([False], flag, [False]))
+    change = np.diff(padded.astype("int8"))
+    starts = np.flatnonzero(change == 1)
+    stops = np.flatnonzero(change == -1)  # index of the first unflagged row after the run
+    resolved = stops < len(flag)
+    end_index = np.where(resolved, stops, stops - 1)
+    return pd.DataFrame({"start": values[starts], "end": values[end_index], "resolved": resolved})

@@ -1,0 +1,163 @@
+"""The ward round census (crs.census) on hand-built graded frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hand_graded import graded_frame
+
+from crs.census import CENSUS_COLUMNS, census, filter_census
+
+
+def _two_patients() -> pd.DataFrame:
+    return graded_frame(
+        [
+            # A: grade 1 on day 1, grade 3 on day 2 (high-dose pressor), grade 2 on day 3.
+            {"patient_id": "A", "day": 0.0, "grade": 0},
+            {"patient_id": "A", "day": 1.0, "grade": 1, "drivers": "fever"},
+            {"patient_id": "A", "day": 2.0, "grade": 3, "drivers": "vasopressor"},
+            {
+                "patient_id": "A",
+                "day": 2.5,
+                "grade": 3,
+                "drivers": "vasopressor",
+                "tocilizumab_mg": 280.0,
+            },
+            {
+                "patient_id": "A",
+                "day": 3.0,
+                "grade": 2,
+                "drivers": "hypotension",
+                "unknown": "oxygen",
+            },
+            # B: fever only, then grade 4 on the latest row.
+            {"patient_id": "B", "day": 0.5, "grade": 1, "drivers": "fever"},
+            {
+                "patient_id": "B",
+                "day": 1.0,
+                "grade": 4,
+                "drivers": "ventilation",
+                "alerts": "untreated_severe",
+            },
+        ]
+    )
+
+
+def test_census_has_one_row_per_patient_and_every_column():
+    table = census(_two_patients())
+    assert sorted(table["patient_id"]) == ["A", "B"]
+    assert list(table.columns) == list(CENSUS_COLUMNS)
+
+
+def test_sickest_patient_comes_first():
+    table = census(_two_patients())
+    assert list(table["patient_id"]) == ["B", "A"]
+
+
+def test_current_grade_drivers_and_unknown_come_from_the_latest_row():
+    row = census(_two_patients()).set_index("patient_id").loc["A"]
+    assert row["grade"] == 2
+    assert row["drivers"] == "hypotension"
+    assert row["unknown"] == "oxygen"
+    assert row["day"] == 3.0
+
+
+def test_highest_grade_is_dated_to_when_it_was_first_reached():
+    row = census(_two_patients()).set_index("patient_id").loc["A"]
+    assert row["highest_grade"] == 3
+    assert row["highest_grade_when"] == "day 2"
+
+
+def test_grade_lower_than_24_hours_ago_is_better():
+    # A: day 3 grade 2; the row in effect at day 2 had grade 3.
+    assert census(_two_patients()).set_index("patient_id").loc["A", "trend_24h"] == "better"
+
+
+def test_trend_is_not_guessed_when_less_than_24_hours_are_recorded():
+    # B: first row at day 0.5, latest at day 1.0 — nothing recorded 24 h before.
+    row = census(_two_patients()).set_index("patient_id").loc["B"]
+    assert row["trend_24h"] == "less than 24 h recorded"
+
+
+def test_grade_higher_than_24_hours_ago_is_worse_and_equal_is_same():
+    frame = graded_frame(
+        [
+            {"patient_id": "W", "day": 0.0, "grade": 1},
+            {"patient_id": "W", "day": 1.0, "grade": 2},
+            {"patient_id": "S", "day": 0.0, "grade": 2},
+            {"patient_id": "S", "day": 0.5, "grade": 3},
+            {"patient_id": "S", "day": 1.5, "grade": 3},
+        ]
+    )
+    trend = census(frame).set_index("patient_id")["trend_24h"]
+    assert trend["W"] == "worse"
+    # S: at day 0.5 (24 h before day 1.5) grade 3 was in effect.
+    assert trend["S"] == "same"
+
+
+def test_doses_given_are_counted_with_their_total():
+    frame = graded_frame(
+        [
+            {"patient_id": "A", "day": 1.0, "tocilizumab_mg": 320.0},
+            {
+                "patient_id": "A",
+                "day": 2.0,
+                "tocilizumab_mg": 320.0,
+                "methylprednisolone_mg": 140.0,
+            },
+            {"patient_id": "A", "day": 3.0, "dexamethasone_mg": 10.0},
+            {"patient_id": "B", "day": 1.0},
+        ]
+    )
+    table = census(frame).set_index("patient_id")
+    assert table.loc["A", "tocilizumab_doses"] == 2
+    assert table.loc["A", "tocilizumab"] == "2 × (640 mg)"
+    assert table.loc["A", "corticosteroid_doses"] == 2
+    assert table.loc["A", "corticosteroids"] == (
+        "methylprednisolone 1 × (140 mg); dexamethasone 1 × (10 mg)"
+    )
+    assert table.loc["B", "tocilizumab"] == ""
+    assert table.loc["B", "corticosteroids"] == ""
+
+
+def test_neurotoxicity_is_current_earlier_or_none():
+    frame = graded_frame(
+        [
+            {"patient_id": "now", "day": 1.0},
+            {"patient_id": "now", "day": 2.0, "neurotox_used": 2.0},
+            {"patient_id": "past", "day": 1.0, "symptoms": "Confusion; tremor"},
+            {"patient_id": "past", "day": 2.0},
+            {"patient_id": "ice", "day": 1.0, "ice_used": 7.0},
+            {"patient_id": "never", "day": 1.0, "symptoms": "nausea"},
+        ]
+    )
+    status = census(frame).set_index("patient_id")["neurotoxicity"]
+    assert status["now"] == "current"
+    assert status["past"] == "earlier"
+    assert status["ice"] == "current"
+    assert status["never"] == "none recorded"
+
+
+def test_filter_by_grade_and_alerts():
+    table = census(_two_patients())
+    assert list(filter_census(table, grades=[2])["patient_id"]) == ["A"]
+    assert list(filter_census(table, with_alerts=True)["patient_id"]) == ["B"]
+    assert len(filter_census(table)) == 2
+
+
+def test_census_does_not_modify_its_input():
+    frame = _two_patients()
+    before = frame.copy()
+    census(frame)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_time_axis_without_infusion_time_dates_the_highest_grade_by_clock():
+    frame = graded_frame(
+        [
+            {"patient_id": "T", "time": "2024-03-01 08:00", "grade": 1},
+            {"patient_id": "T", "time": "2024-03-02 09:30", "grade": 2},
+        ]
+    )
+    row = census(frame).set_index("patient_id").loc["T"]
+    assert row["highest_grade_when"] == "2024-03-02 09:30"
+    assert row["trend_24h"] == "worse"
