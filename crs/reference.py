@@ -1,0 +1,239 @@
+"""Reference text shown to clinicians (Reference page), kept as data so it is testable.
+
+Sources: Lee et al., Blood 2014;124(2):188-195 — Table 2 (revised CRS grading), Table 3
+(high-dose vasopressors, VASST equivalent), Figure 2 (treatment algorithm) — and every
+**[decision]** of the project's contracts ``spec/grading.md`` and ``spec/treatment.md``,
+in plain words. No Streamlit here: the page renders these strings as Markdown.
+"""
+
+from __future__ import annotations
+
+#: Shown at the top of every page (decision support, not orders; grading.md §5).
+DISCLAIMER = (
+    "Decision support, not orders. A grade summarises the findings recorded in the "
+    "uploaded export (Lee et al., Blood 2014); it cannot tell CRS from sepsis or another "
+    "cause, so attribution to CRS needs clinical judgment."
+)
+
+#: grading.md §5 and the paper ("accurate application of this grading system requires
+#: clinical judgment to confirm that the symptoms are most likely due to CRS").
+WHAT_A_GRADE_IS = (
+    "A grade summarises the findings recorded in the export at that time point. It is not "
+    "a diagnosis: fever, hypotension, hypoxia and organ dysfunction also come from "
+    "infection, sepsis, tumour lysis and other complications. Attribution to CRS needs "
+    "clinical judgment (Lee et al. 2014: 'accurate application of this grading system "
+    "requires clinical judgment to confirm that the symptoms are most likely due to CRS "
+    "rather than another medical condition'). Where a domain was not documented recently "
+    "enough, the grade is a lower bound and the domain is listed as not documented."
+)
+
+#: Table 2, Lee et al. 2014 (revised CRS grading system). Grades 2–4 organ toxicity per
+#: CTCAE v4.0.
+TABLE_2: tuple[tuple[str, str], ...] = (
+    (
+        "Grade 1",
+        "Symptoms are not life threatening and require symptomatic treatment only, e.g. "
+        "fever, nausea, fatigue, headache, myalgias, malaise.",
+    ),
+    (
+        "Grade 2",
+        "Symptoms require and respond to moderate intervention: oxygen requirement < 40 %, "
+        "or hypotension responsive to fluids or low dose of one vasopressor, or grade 2 "
+        "organ toxicity.",
+    ),
+    (
+        "Grade 3",
+        "Symptoms require and respond to aggressive intervention: oxygen requirement ≥ 40 %, "
+        "or hypotension requiring high dose or multiple vasopressors, or grade 3 organ "
+        "toxicity or grade 4 transaminitis.",
+    ),
+    (
+        "Grade 4",
+        "Life-threatening symptoms: requirement for ventilator support, or grade 4 organ "
+        "toxicity (excluding transaminitis).",
+    ),
+    ("Grade 5", "Death."),
+)
+
+#: Table 3, Lee et al. 2014 (high-dose vasopressors; all doses required for ≥ 3 hours).
+TABLE_3: tuple[tuple[str, str], ...] = (
+    ("Norepinephrine monotherapy", "≥ 20 μg/min"),
+    ("Dopamine monotherapy", "≥ 10 μg/kg/min"),
+    ("Phenylephrine monotherapy", "≥ 200 μg/min"),
+    ("Epinephrine monotherapy", "≥ 10 μg/min"),
+    ("If on vasopressin", "vasopressin + norepinephrine equivalent ≥ 10 μg/min"),
+    ("If on combination vasopressors (not vasopressin)", "norepinephrine equivalent ≥ 20 μg/min"),
+)
+
+#: Table 3 footnote: the VASST trial vasopressor equivalent equation.
+VASST_EQUATION = (
+    "Norepinephrine equivalent dose = norepinephrine (μg/min) + dopamine (μg/kg/min) ÷ 2 "
+    "+ epinephrine (μg/min) + phenylephrine (μg/min) ÷ 10"
+)
+
+#: Figure 2, Lee et al. 2014 (treatment algorithm), one step per grade.
+FIGURE_2: tuple[tuple[str, str], ...] = (
+    (
+        "Grade 1",
+        "Vigilant supportive care: assess for infection (and treat fever and neutropenia if "
+        "present), monitor fluid balance, antipyretics and analgesics as needed.",
+    ),
+    (
+        "Grade 2",
+        "Vigilant supportive care, monitoring cardiac and other organ function closely. "
+        "Patients with extensive comorbidities or older age: consider tocilizumab "
+        "± corticosteroids.",
+    ),
+    (
+        "Grade 3",
+        "Vigilant supportive care and tocilizumab ± corticosteroids.",
+    ),
+    (
+        "Grade 4",
+        "Vigilant supportive care (including mechanical ventilation when needed) and "
+        "tocilizumab ± corticosteroids.",
+    ),
+    (
+        "Neurologic dysfunction",
+        "For grade 3 or 4 CRS with neurologic dysfunction and without significant "
+        "hemodynamic instability or other life-threatening findings, corticosteroids may be "
+        "considered as first-line immunosuppression (tocilizumab does not cross the "
+        "blood–brain barrier).",
+    ),
+)
+
+#: Every [decision] of spec/grading.md and spec/treatment.md, in plain words:
+#: (where it is decided, what was decided).
+DECISIONS: tuple[tuple[str, str], ...] = (
+    (
+        "grading §2 — values carried forward",
+        "A measurement counts for a limited time after it was recorded: temperature and "
+        "blood pressure 6 hours; FiO2, oxygen flow, oxygen device and ventilation 12 hours; "
+        "vasopressor rates, neurotoxicity and organ toxicity grades and the ICE score 24 "
+        "hours; laboratory values 48 hours. Symptoms, doses, fluid boluses and death count "
+        "only on the row where they are recorded. A documented vasopressor rate of 0 stops "
+        "the infusion at once. A domain with nothing recent enough is shown as 'not "
+        "documented' and the grade is then a lower bound.",
+    ),
+    (
+        "grading §3 — fever",
+        "Fever is a temperature of 38.0 °C or more (38.0 itself counts).",
+    ),
+    (
+        "grading §3 — ventilator support",
+        "Grade 4 'ventilator support' includes invasive ventilation and non-invasive "
+        "support: CPAP, BiPAP / NIV or a ventilator recorded as the oxygen device.",
+    ),
+    (
+        "grading §3.1 — hypotension",
+        "Adults (18 or older, or age unknown): systolic below 90 mmHg, or mean arterial "
+        "pressure below 65 mmHg (documented, or computed from systolic and diastolic). "
+        "Children 10–17: systolic below 90. Children 1–9: systolic below 70 + 2 × age in "
+        "years. Under 1 year: systolic below 70. The baseline blood pressure does not "
+        "change the grade; the chart shows it, and systolic more than 20 % below it is "
+        "flagged as relative hypotension.",
+    ),
+    (
+        "grading §3.2 — three hours of high-dose vasopressors",
+        "Table 3 requires each high dose for at least 3 hours. The grade never looks into "
+        "the future: a time point is graded high-dose only once the high dose has already "
+        "held without a break for 3 hours (two or more vasopressors give grade 3 at once).",
+    ),
+    (
+        "grading §3.3 — oxygen",
+        "The FiO2 in effect is, in this order: the documented FiO2; else 21 % + 4 % per "
+        "L/min of nasal-cannula flow; else 40 % or more on a non-rebreather mask; else "
+        "supplemental oxygen of unknown FiO2 (nasal cannula, face mask, Venturi, high "
+        "flow) taken as below 40 % and noted; else room air.",
+    ),
+    (
+        "grading §3.4 — laboratory reference limits",
+        "Without the laboratory's own limits in the file, CTCAE grades use upper limits of "
+        "normal of creatinine 1.2 mg/dL, AST 40 U/L, ALT 40 U/L, bilirubin 1.2 mg/dL, INR "
+        "1.2, and a lower limit of fibrinogen of 200 mg/dL.",
+    ),
+    (
+        "treatment §1 — high risk at grade 2",
+        "A patient is high risk (older age or extensive comorbidities, Figure 2) when the "
+        "export says so. When it does not, age 65 or more counts as older age and nothing "
+        "else does; the app then says that comorbidities were not recorded.",
+    ),
+)
+
+#: Choices the dashboard makes where the contracts are silent (shown on the Reference page).
+DASHBOARD_DECISIONS: tuple[tuple[str, str], ...] = (
+    (
+        "Ward round — trend over 24 hours",
+        "The current grade is compared with the grade in effect 24 hours before the latest "
+        "time point (worse, same or better). When less than 24 hours are recorded the "
+        "trend is not guessed.",
+    ),
+    (
+        "Timeline — neurotoxicity band",
+        "Neurotoxicity is shown from the first time point with a neurotoxicity grade of 1 "
+        "or more, an ICE score below 10, or a neurologic sign of the paper's Table 1 "
+        "written in the symptoms (headache, mental status changes, confusion, delirium, "
+        "word finding difficulty, aphasia, hallucinations, tremor, dysmetria, altered gait, "
+        "seizures), to the first time point without any of these.",
+    ),
+)
+
+#: Plain words for the treatment.md §1 recommendation codes.
+RECOMMENDATION_LABELS: dict[str, str] = {
+    "none": "No CRS treatment step (grade 0 or 5)",
+    "supportive_care": "Vigilant supportive care",
+    "consider_immunosuppression": "Consider tocilizumab ± corticosteroids (high risk)",
+    "immunosuppression": "Tocilizumab ± corticosteroids",
+    "corticosteroids_preferred": "Consider corticosteroids first-line (neurologic dysfunction)",
+}
+
+#: Plain words for the treatment.md §2 alert codes.
+ALERT_LABELS: dict[str, str] = {
+    "untreated_severe": "Grade ≥ 3 and no immunosuppressant given yet",
+    "no_improvement_after_tocilizumab": "No improvement 24–72 h after tocilizumab",
+    "crp_past_peak": "CRP falling: likely past the peak",
+}
+
+#: Treatment.md §4 and the paper's text on CRP and ferritin.
+CRP_CAVEAT = (
+    "CRP also rises with infection and cannot tell infection from CRS; it lags cytokines "
+    "by 1–2 days, so a falling CRP marks the peak after the fact (Lee et al. 2014)."
+)
+FERRITIN_NOTE = (
+    "Ferritin is often extremely high in CRS, but it has not predicted CRS severity "
+    "(Lee et al. 2014)."
+)
+
+
+def label_codes(codes: str, labels: dict[str, str]) -> str:
+    """Plain words for a ';'-joined code string (unknown codes are shown as they are)."""
+    parts = [code for code in str(codes or "").split(";") if code]
+    return "; ".join(labels.get(code, code) for code in parts)
+
+
+def reference_markdown() -> str:
+    """The whole Reference page as Markdown (static text, no patient data)."""
+    lines = ["## What a grade is", "", WHAT_A_GRADE_IS, ""]
+    lines += ["## Table 2 — revised CRS grading (Lee et al. 2014)", ""]
+    lines += ["| Grade | Toxicity |", "|---|---|"]
+    lines += [f"| {grade} | {text} |" for grade, text in TABLE_2]
+    lines += ["", "Grades 2–4 organ toxicity refer to CTCAE v4.0.", ""]
+    lines += ["## Table 3 — high-dose vasopressors (all doses for ≥ 3 hours)", ""]
+    lines += ["| Pressor | Dose |", "|---|---|"]
+    lines += [f"| {pressor} | {dose} |" for pressor, dose in TABLE_3]
+    lines += ["", f"VASST equation: {VASST_EQUATION}.", ""]
+    lines += ["## Figure 2 — treatment algorithm", ""]
+    lines += [f"- **{step}.** {text}" for step, text in FIGURE_2]
+    lines += [
+        "",
+        "Vigilant supportive care, including empiric treatment of concurrent bacterial "
+        "infection and maintenance of hydration and blood pressure, applies at every grade.",
+        "",
+        "## Decisions where the paper is silent",
+        "",
+    ]
+    lines += [f"- **{where}.** {text}" for where, text in DECISIONS]
+    lines += ["", "### Dashboard choices", ""]
+    lines += [f"- **{where}.** {text}" for where, text in DASHBOARD_DECISIONS]
+    lines += ["", "## Laboratory trends", "", CRP_CAVEAT, "", FERRITIN_NOTE, ""]
+    return "\n".join(lines)
