@@ -1,0 +1,126 @@
+"""What a clinician does in the browser, as small Playwright steps over Streamlit's front end.
+
+Selectors are Streamlit's stable `data-testid` attributes, roles and visible text, never
+generated CSS class names, so the tests survive restyling of the pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+
+APP = '[data-testid="stApp"]'
+# Streamlit marks the app root with the script state; "notRunning" means the rerun that
+# an upload or a click started has finished drawing.
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+FILE_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
+EXCEPTION = '[data-testid="stException"]'
+PLOT = ".js-plotly-plot"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+# In-page URLs that never touch a network.
+LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
+
+
+def wait_idle(page: Page, timeout_ms: float = 60_000) -> None:
+    """Wait until the app is connected and no script run is in progress."""
+    page.wait_for_selector(APP, timeout=timeout_ms)
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const status = document.querySelector('[data-testid="stStatusWidget"]');
+            return !status || !/running/i.test(status.textContent || "");
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def open_page(page: Page, url: str) -> None:
+    """Load a URL and wait for the first run of its script to finish."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000
+    )
+    wait_idle(page)
+
+
+def upload(page: Page, path: Path, *, nth: int = 0) -> None:
+    """Choose a file in the n-th file uploader, as the "Browse files" button would."""
+    page.locator(FILE_INPUT).nth(nth).set_input_files(path)
+
+
+def main_text(page: Page) -> str:
+    """The visible text of the page (sidebar and main area)."""
+    return page.locator(APP).inner_text()
+
+
+def shoot(page: Page, folder: Path, name: str) -> Path:
+    """A full-page screenshot for a person to review (screenshots/ is git-ignored)."""
+    path = folder / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+def plot_traces(page: Page, nth: int = 0) -> list[dict[str, object]]:
+    """Name, y-axis and point count of every trace of the n-th Plotly chart on the page."""
+    return page.evaluate(
+        """(nth) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[nth];
+            return (gd.data || []).map((t, i) => ({
+                index: i,
+                name: t.name === undefined ? "" : String(t.name),
+                yaxis: t.yaxis || "y",
+                xaxis: t.xaxis || "x",
+                type: t.type || "scatter",
+                points: t.y ? t.y.length : 0,
+                visible: t.visible === undefined ? true : t.visible,
+            }));
+        }""",
+        nth,
+    )
+
+
+def point_position(page: Page, trace: int, point: int, nth: int = 0) -> dict[str, float]:
+    """Viewport pixel position of one point of one trace, from the chart's own axes."""
+    return page.evaluate(
+        """([nth, trace, point]) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[nth];
+            const t = gd.data[trace];
+            const layout = gd._fullLayout;
+            const xa = layout[(t.xaxis || "x").replace("x", "xaxis")];
+            const ya = layout[(t.yaxis || "y").replace("y", "yaxis")];
+            const box = gd.getBoundingClientRect();
+            const x = xa.l2p(xa.d2l(t.x[point])) + xa._offset;
+            const y = ya.l2p(ya.d2l(t.y[point])) + ya._offset;
+            return {x: box.left + x, y: box.top + y};
+        }""",
+        [nth, trace, point],
+    )
+
+
+def hover_text(page: Page, trace: int, point: int, nth: int = 0) -> str:
+    """Move the mouse over a point, as a clinician does, and read Plotly's hover label."""
+    page.locator(PLOT).nth(nth).scroll_into_view_if_needed()
+    where = point_position(page, trace, point, nth)
+    page.mouse.move(where["x"] - 8, where["y"] - 8)
+    page.mouse.move(where["x"], where["y"], steps=4)
+    # "closest" hover draws .hovertext; "x unified" draws a legend box: wait for either.
+    page.wait_for_function(
+        """(nth) => {
+            const layer = document.querySelectorAll('.js-plotly-plot')[nth]
+                .querySelector('.hoverlayer');
+            return layer && (layer.textContent || "").trim().length > 0;
+        }""",
+        arg=nth,
+        timeout=10_000,
+    )
+    return page.locator(PLOT).nth(nth).locator(".hoverlayer").text_content() or ""
+
+
+def leaves_machine(url: str) -> bool:
+    """True when a URL would reach a host other than this machine's loopback."""
+    parts = urlsplit(url)
+    if parts.scheme in LOCAL_SCHEMES:
+        return False
+    return parts.hostname not in LOCAL_HOSTS
