@@ -1,0 +1,271 @@
+"""The Lee et al. 2014 CRS grade per patient and instant (spec grading.md §2–§5).
+
+``grade(frame, attributions)`` is the grading engine of docs/architecture.md §2: it
+carries values forward (§2), evaluates every criterion of Table 2 (§3; Table 3 for
+vasopressors, CTCAE v4.0 for organs), removes findings a clinician attributed to
+another cause (§5), and returns one graded row per input row with the drivers, the
+unknown domains, the evidence in effect and one readable sentence.
+
+Everything is computed on whole columns after one global sort by (patient, instant),
+so a patient's grade depends only on that patient's rows, whatever the row order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crs.carry import WINDOWS, Timeline, carry_forward
+from crs.explain import explain
+from crs.hypotension import hypotension, mean_arterial_pressure
+from crs.organ import organ_toxicity
+from crs.oxygen import normalise_device, oxygen
+from crs.symptoms import constitutional_symptoms
+from crs.vasopressors import vasopressor_state
+
+#: Criterion codes of spec §3, in the order of Table 2.
+CRITERIA: tuple[str, ...] = (
+    "fever",
+    "symptoms",
+    "hypotension",
+    "vasopressor",
+    "oxygen",
+    "ventilation",
+    "organ_toxicity",
+    "death",
+)
+#: Criteria a clinician may attribute to another cause (spec §5: all but death).
+ATTRIBUTABLE: tuple[str, ...] = tuple(c for c in CRITERIA if c != "death")
+#: Table 2 grade 1 "fever": temp ≥ 38.0 °C (spec §3 **[decision]**).
+FEVER_C = 38.0
+#: Grades given by single-grade criteria (Table 2).
+FIXED_GRADE: dict[str, int] = {"fever": 1, "symptoms": 1, "hypotension": 2, "death": 5}
+#: Domains whose absence makes a grade a lower bound (spec §4 `unknown`).
+UNKNOWN_DOMAINS: tuple[str, ...] = ("blood_pressure", "oxygen", "temperature")
+
+#: Columns passed through as recorded on the row (architecture §2).
+ROW_VALUES: tuple[str, ...] = (
+    "temp_c",
+    "sbp_mmhg",
+    "map_mmhg",
+    "fio2",
+    "crp_mg_l",
+    "ferritin_ng_ml",
+    "il6_pg_ml",
+    "ifng_pg_ml",
+    "tocilizumab_mg",
+    "methylprednisolone_mg",
+    "dexamethasone_mg",
+    "other_immunosuppressant",
+    "symptoms",
+    "deceased",
+    "neurotox_grade",
+    "ice_score",
+)
+PATIENT_LEVEL: tuple[str, ...] = (
+    "age_years",
+    "weight_kg",
+    "high_risk",
+    "therapy",
+    "baseline_sbp_mmhg",
+    "infusion_time",
+)
+_TEXT = {"patient_id", "other_immunosuppressant", "symptoms", "therapy", "o2_device"}
+_TIMES = {"instant", "time", "infusion_time"}
+
+
+def _complete(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add any canonical column a caller left out, all missing (architecture §1.1)."""
+    from crs.columns import CANONICAL, DTYPES, empty_column
+
+    missing = [c for c in CANONICAL if c not in frame.columns]
+    if not missing:
+        return frame
+    extra = {}
+    for name in missing:
+        column = empty_column(name, len(frame))
+        column.index = frame.index
+        extra[name] = column.astype(DTYPES[name]) if name != "line" else column
+    return pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+
+
+def _float(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _joined(bits: dict[str, np.ndarray], names: list[str]) -> pd.Series:
+    """``;``-joined, alphabetically sorted names whose bit is set, via a lookup table."""
+    names = sorted(names)
+    n = len(next(iter(bits.values())))
+    code = np.zeros(n, dtype=np.int64)
+    for bit, name in enumerate(names):
+        code |= bits[name].astype(np.int64) << bit
+    lookup = pd.array(
+        [
+            ";".join(x for b, x in enumerate(names) if combo >> b & 1)
+            for combo in range(2 ** len(names))
+        ],
+        dtype="str",
+    )
+    return pd.Series(lookup.take(code), dtype="str")
+
+
+def _attributed(
+    attributions: pd.DataFrame | None, patient_id: np.ndarray, instant: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per criterion, the rows an attribution covers (spec §5: [start, end], inclusive)."""
+    covered = {c: np.zeros(len(patient_id), dtype=bool) for c in ATTRIBUTABLE}
+    if attributions is None or attributions.empty or not len(patient_id):
+        return covered
+    rows = pd.DataFrame({"patient_id": patient_id, "position": np.arange(len(patient_id))})
+    rows["instant"] = instant
+    wanted = attributions[["patient_id", "criterion", "start", "end"]].astype(
+        {"patient_id": "str", "criterion": "str"}
+    )
+    rows = rows[rows["patient_id"].isin(wanted["patient_id"])]
+    pairs = rows.merge(wanted, on="patient_id", how="inner")
+    start = pairs["start"].to_numpy(dtype="datetime64[us]")
+    end = pairs["end"].to_numpy(dtype="datetime64[us]")
+    at = pairs["instant"].to_numpy(dtype="datetime64[us]")
+    # An attribution without an end stays in effect (the finding is still "not CRS").
+    inside = (np.isnat(start) | (at >= start)) & (np.isnat(end) | (at <= end))
+    pairs = pairs[inside]
+    for criterion in ATTRIBUTABLE:
+        hit = pairs.loc[pairs["criterion"] == criterion, "position"].to_numpy()
+        covered[criterion][hit] = True
+    return covered
+
+
+def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Grade every row of a canonical frame (architecture §2; spec §2–§5).
+
+    Parameters
+    ----------
+    frame
+        The canonical frame of architecture §1.1 (missing canonical columns are
+        treated as all missing). Not modified.
+    attributions
+        Optional clinician attributions (spec §5) with ``start``/``end`` as instants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The graded frame, sorted by patient (first appearance) then instant.
+    """
+    frame = _complete(frame)
+    codes, _ = pd.factorize(frame["patient_id"].astype("str"), use_na_sentinel=False)
+    instant = frame["instant"].to_numpy(dtype="datetime64[us]")
+    order = np.lexsort((instant.view("int64"), codes))
+    if np.array_equal(order, np.arange(len(order))):
+        rows = frame.reset_index(drop=True)
+    else:
+        rows = frame.take(order).reset_index(drop=True)
+    codes = codes[order]
+    timeline = Timeline(codes, rows["instant"].to_numpy(dtype="datetime64[us]"))
+    n = len(rows)
+
+    def carried(name: str) -> tuple[np.ndarray, np.ndarray]:
+        return carry_forward(_float(rows, name), timeline, WINDOWS[name])
+
+    # §3 fever and symptoms.
+    temp, _ = carried("temp_c")
+    with np.errstate(invalid="ignore"):
+        fever = temp >= FEVER_C
+    symptoms = constitutional_symptoms(rows["symptoms"])
+
+    # §3.1 hypotension.
+    sbp, _ = carried("sbp_mmhg")
+    dbp, _ = carried("dbp_mmhg")
+    map_documented, _ = carried("map_mmhg")
+    map_used, map_computed = mean_arterial_pressure(map_documented, sbp, dbp)
+    low_bp = hypotension(
+        sbp, map_used, _float(rows, "age_years"), _float(rows, "baseline_sbp_mmhg")
+    )
+
+    # §3.2 vasopressors.
+    pressors = vasopressor_state(rows, timeline, codes)
+
+    # §3.3 oxygen and ventilator support.
+    fio2, fio2_source = carried("fio2")
+    flow, flow_source = carried("o2_flow_l_min")
+    device, device_source = carry_forward(
+        normalise_device(rows["o2_device"]), timeline, WINDOWS["o2_device"]
+    )
+    ventilated, _ = carried("ventilated")
+    oxy = oxygen(fio2, flow, device, ventilated, fio2_source, flow_source, device_source)
+
+    # §3.4 organ toxicity.
+    organs = organ_toxicity(rows, timeline)
+    ice, _ = carried("ice_score")
+
+    criterion_grade = {
+        "fever": np.where(fever, FIXED_GRADE["fever"], 0),
+        "symptoms": np.where(symptoms, FIXED_GRADE["symptoms"], 0),
+        "hypotension": np.where(low_bp["met"], FIXED_GRADE["hypotension"], 0),
+        "vasopressor": pressors["grade"],
+        "oxygen": oxy["grade_oxygen"],
+        "ventilation": oxy["grade_ventilation"],
+        "organ_toxicity": organs["grade"],
+        "death": np.where(_float(rows, "deceased") == 1.0, FIXED_GRADE["death"], 0),
+    }
+    # §5: a finding attributed to another cause is graded as if not met.
+    covered = _attributed(
+        attributions, rows["patient_id"].astype("str").to_numpy(), rows["instant"].to_numpy()
+    )
+    removed = {c: covered[c] & (criterion_grade[c] > 0) for c in ATTRIBUTABLE}
+    for criterion in ATTRIBUTABLE:
+        criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])
+    criterion_grade = {c: g.astype(np.int64) for c, g in criterion_grade.items()}
+
+    overall = np.maximum.reduce(list(criterion_grade.values())) if n else np.zeros(0, np.int64)
+    driving = {c: (g == overall) & (overall > 0) for c, g in criterion_grade.items()}
+    unknown_bits = {
+        "temperature": np.isnan(temp),
+        "blood_pressure": np.isnan(sbp) & np.isnan(map_documented),
+        "oxygen": oxy["unknown"],
+    }
+
+    out = pd.DataFrame(
+        {name: rows[name] for name in ("patient_id", "instant", "time", "day", "line")}
+    )
+    out["grade"] = overall.astype(np.int64)
+    out["drivers"] = _joined(driving, list(CRITERIA))
+    out["unknown"] = _joined(unknown_bits, list(UNKNOWN_DOMAINS))
+    out["ne_eq_ug_min"] = pressors["ne_eq_ug_min"]
+    for criterion in CRITERIA:
+        out[f"g_{criterion}"] = criterion_grade[criterion]
+    out["attributed"] = _joined(
+        {c: removed.get(c, np.zeros(n, dtype=bool)) for c in CRITERIA}, list(ATTRIBUTABLE)
+    )
+    out["temp_c_used"] = temp
+    out["sbp_used"] = sbp
+    out["dbp_used"] = dbp
+    out["map_used"] = map_used
+    out["map_computed"] = map_computed
+    out["sbp_threshold"] = low_bp["sbp_threshold"]
+    out["relative_hypotension"] = low_bp["relative_hypotension"]
+    out["fio2_used"] = oxy["fio2_used"]
+    out["oxygen_basis"] = pd.Series(oxy["oxygen_basis"], dtype="str")
+    out["o2_device_used"] = pd.Series(oxy["o2_device_used"], dtype="str")
+    out["ventilated_used"] = oxy["ventilated_used"]
+    out["vasopressors"] = pd.Series(pressors["vasopressors"], dtype="str")
+    out["n_vasopressors"] = pressors["n_vasopressors"].astype(np.int64)
+    out["dose_unknown"] = pressors["dose_unknown"]
+    out["high_dose_now"] = pressors["high_dose_now"]
+    out["high_dose_hours"] = pressors["high_dose_hours"]
+    for organ in ("creatinine", "ast", "alt", "bilirubin", "fibrinogen", "inr", "lvef"):
+        out[f"organ_{organ}"] = organs[f"organ_{organ}"].astype(np.int64)
+    out["neurotox_used"] = organs["neurotox_used"]
+    out["organ_tox_used"] = organs["organ_tox_used"]
+    out["ice_used"] = ice
+    for name in (*ROW_VALUES, *PATIENT_LEVEL):
+        out[name] = rows[name]
+    out["explanation"] = explain(
+        out,
+        driving=driving,
+        pressors=pressors,
+        low_bp=low_bp,
+        organs=organs,
+        flow=flow,
+    )
+    return out

@@ -1,0 +1,168 @@
+"""Organ toxicity graded with CTCAE v4.0 (spec grading.md §3.4; Lee et al. 2014 Table 2).
+
+Table 2: grade 2 / 3 / 4 organ toxicity gives CRS grade 2 / 3 / 4, but transaminitis is
+special — grade 4 transaminitis is CRS grade 3 ("grade 3 organ toxicity or grade 4
+transaminitis"; "grade 4 organ toxicity (excluding transaminitis)"). The CTCAE bands are
+data in ``crs/tables/ctcae_v4.csv``; reference limits come from the file when given
+(per row or per patient), else the spec's defaults **[decision]**.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crs.carry import WINDOWS, Timeline, carry_forward, take
+
+#: CTCAE v4.0 bands (one row per toxicity, measure and grade; ``closed`` says which end
+#: belongs to the band: "right" = (low, high], "left" = [low, high), "both" = [low, high]).
+CTCAE: pd.DataFrame = pd.read_csv(Path(__file__).parent / "tables" / "ctcae_v4.csv")
+
+#: Default reference limits (spec §3.4 **[decision]**), canonical units.
+DEFAULT_LIMITS: dict[str, float] = {
+    "creatinine_uln": 1.2,
+    "ast_uln": 40.0,
+    "alt_uln": 40.0,
+    "bilirubin_uln": 1.2,
+    "fibrinogen_lln": 200.0,
+    "inr_uln": 1.2,
+}
+
+#: Organ value → (column, reference limit column, CTCAE toxicity).
+ORGANS: dict[str, tuple[str, str | None, str]] = {
+    "creatinine": ("creatinine_mg_dl", "creatinine_uln", "creatinine"),
+    "ast": ("ast_u_l", "ast_uln", "transaminase"),
+    "alt": ("alt_u_l", "alt_uln", "transaminase"),
+    "bilirubin": ("bilirubin_mg_dl", "bilirubin_uln", "bilirubin"),
+    "fibrinogen": ("fibrinogen_mg_dl", "fibrinogen_lln", "fibrinogen"),
+    "inr": ("inr", "inr_uln", "inr"),
+    "lvef": ("lvef_pct", None, "lvef"),
+}
+#: Organ toxicity gives CRS grades 2–4 (Table 2: "grades 2-4 refer to CTCAE v4.0").
+LOWEST_CRS_ORGAN_GRADE = 2
+#: Table 2: grade 4 transaminitis is CRS grade 3.
+TRANSAMINITIS_CAP = 3
+
+
+def ctcae_grade(value: np.ndarray, toxicity: str, measure: str) -> np.ndarray:
+    """CTCAE v4.0 grade (0–4) of ``value`` on one scale of ``crs/tables/ctcae_v4.csv``."""
+    value = np.asarray(value, dtype="float64")
+    grade = np.zeros(len(value), dtype=np.int64)
+    bands = CTCAE[(CTCAE["toxicity"] == toxicity) & (CTCAE["measure"] == measure)]
+    with np.errstate(invalid="ignore"):
+        for band in bands.itertuples(index=False):
+            above = value >= band.low if band.closed in ("left", "both") else value > band.low
+            below = value <= band.high if band.closed in ("right", "both") else value < band.high
+            grade = np.where(above & below, np.maximum(grade, band.grade), grade)
+    return grade
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _first_per_patient(timeline: Timeline, documented: np.ndarray) -> np.ndarray:
+    """Position of each patient's first documented row, broadcast to its rows (-1: none)."""
+    if not timeline.n:
+        return timeline.positions.copy()
+    big = np.iinfo(np.int64).max
+    marks = np.where(documented, timeline.positions, big)
+    first = np.minimum.accumulate(marks[::-1])[::-1][timeline.start]
+    return np.where(first <= timeline.end, first, -1)
+
+
+def _last_per_patient(timeline: Timeline, documented: np.ndarray) -> np.ndarray:
+    """Position of each patient's last documented row, broadcast to its rows (-1: none)."""
+    if not timeline.n:
+        return timeline.positions.copy()
+    last = np.maximum.accumulate(np.where(documented, timeline.positions, -1))[timeline.end]
+    return np.where(last >= timeline.start, last, -1)
+
+
+def reference_limit(
+    frame: pd.DataFrame, timeline: Timeline, limit: str, source: np.ndarray
+) -> np.ndarray:
+    """Limit for the carried value from row ``source``: that row's limit, else the
+    patient's (first given), else the spec default."""
+    values = _column(frame, limit)
+    at_source = take(values, source)
+    patient = take(values, _first_per_patient(timeline, ~np.isnan(values)))
+    return np.where(
+        ~np.isnan(at_source),
+        at_source,
+        np.where(~np.isnan(patient), patient, DEFAULT_LIMITS[limit]),
+    )
+
+
+def creatinine_baseline(frame: pd.DataFrame, timeline: Timeline) -> np.ndarray:
+    """Spec §3.4: the last creatinine at or before infusion, else the patient's first."""
+    creatinine = _column(frame, "creatinine_mg_dl")
+    documented = ~np.isnan(creatinine)
+    day = _column(frame, "day")
+    instant = frame["instant"].to_numpy(dtype="datetime64[us]")
+    if "infusion_time" in frame.columns:
+        infusion = frame["infusion_time"].to_numpy(dtype="datetime64[us]")
+        by_time = ~np.isnat(infusion) & (instant <= infusion)
+    else:
+        by_time = np.zeros(len(frame), dtype=bool)
+    before = (day <= 0) | by_time
+    pre = _last_per_patient(timeline, documented & before)
+    first = _first_per_patient(timeline, documented)
+    return take(creatinine, np.where(pre >= 0, pre, first))
+
+
+def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndarray]:
+    """Per-organ CTCAE grades on carried values and the CRS ``organ_toxicity`` grade."""
+    window = WINDOWS["laboratory"]
+    out: dict[str, np.ndarray] = {}
+    for organ, (column, limit, toxicity) in ORGANS.items():
+        value, source = carry_forward(_column(frame, column), timeline, window)
+        out[f"{organ}_value"] = value
+        if limit is None:
+            grade = ctcae_grade(value, toxicity, "percent")
+        elif toxicity == "fibrinogen":
+            lln = reference_limit(frame, timeline, limit, source)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                grade = np.maximum(
+                    ctcae_grade(value / lln, toxicity, "x_lln"),
+                    ctcae_grade(value, toxicity, "mg_dl"),
+                )
+        else:
+            uln = reference_limit(frame, timeline, limit, source)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                grade = ctcae_grade(value / uln, toxicity, "x_uln")
+            if organ == "creatinine":
+                baseline = creatinine_baseline(frame, timeline)
+                out["creatinine_baseline"] = baseline
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ratio = np.where(baseline > 0, value / baseline, np.nan)
+                grade = np.maximum(grade, ctcae_grade(ratio, toxicity, "x_baseline"))
+        out[f"organ_{organ}"] = grade
+    for entered in ("neurotox_grade", "organ_tox_grade"):
+        carried, _ = carry_forward(_column(frame, entered), timeline, WINDOWS[entered])
+        out[entered.replace("_grade", "_used")] = carried
+    # Non-transaminase organs count from CTCAE grade 2 (Table 2); entered grades as given.
+    other = np.maximum.reduce(
+        [out[f"organ_{o}"] for o in ORGANS if ORGANS[o][2] != "transaminase"]
+        + [
+            np.floor(np.nan_to_num(out[k])).astype(np.int64)
+            for k in ("neurotox_used", "organ_tox_used")
+        ]
+    )
+    transaminase = np.maximum(out["organ_ast"], out["organ_alt"])
+    crs_grade = np.maximum(
+        np.where(other >= LOWEST_CRS_ORGAN_GRADE, other, 0),
+        np.where(
+            transaminase >= LOWEST_CRS_ORGAN_GRADE,
+            np.minimum(transaminase, TRANSAMINITIS_CAP),
+            0,
+        ),
+    )
+    out["other_organ_max"] = other
+    out["transaminase_max"] = transaminase
+    out["grade"] = crs_grade.astype(np.int64)
+    return out

@@ -1,0 +1,212 @@
+"""Vasopressors: running agents, VASST equivalent and the high-dose rule (spec grading.md §3.2).
+
+Lee et al. 2014 Table 2 puts "low dose of one vasopressor" in grade 2 and "high dose or
+multiple vasopressors" in grade 3; Table 3 defines high dose, "all doses required for
+≥ 3 hours", and its footnote gives the VASST norepinephrine equivalent
+``NE + dopamine/2 + epinephrine + phenylephrine/10`` (μg/min; dopamine in μg/kg/min).
+
+The 3-hour rule is prospective **[decision]**: the high-dose state must have held without
+a break from ``instant − 3 h`` to the instant. The state only changes where a rate is
+documented or where a carried rate runs out of its 24 h window, so those expiry instants
+are added as events even when no row sits there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crs.carry import WINDOWS, Timeline, take
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One vasopressor of Table 3 and how its rate is recorded (architecture §1.1)."""
+
+    name: str
+    rate_column: str  # canonical unit column
+    weight_based_column: str | None  # μg/kg/min column, converted with weight_kg
+    unit: str
+    vasst_weight: float  # Table 3 footnote (VASST); vasopressin is not part of ne_eq
+    in_ne_equivalent: bool
+
+
+#: The five agents of spec §3.2, with the VASST weights of Table 3's footnote.
+AGENTS: tuple[Agent, ...] = (
+    Agent(
+        "norepinephrine", "norepinephrine_ug_min", "norepinephrine_ug_kg_min", "μg/min", 1.0, True
+    ),
+    Agent("epinephrine", "epinephrine_ug_min", "epinephrine_ug_kg_min", "μg/min", 1.0, True),
+    Agent("phenylephrine", "phenylephrine_ug_min", "phenylephrine_ug_kg_min", "μg/min", 0.1, True),
+    Agent("dopamine", "dopamine_ug_kg_min", None, "μg/kg/min", 0.5, True),
+    Agent("vasopressin", "vasopressin_u_min", None, "U/min", 0.0, False),
+)
+
+#: Table 3 (Lee et al. 2014) as data: thresholds are inclusive (≥).
+TABLE3: pd.DataFrame = pd.read_csv(Path(__file__).parent / "tables" / "table3_high_dose.csv")
+_MONOTHERAPY: dict[str, float] = dict(
+    TABLE3.loc[TABLE3["rule"] == "monotherapy", ["agent", "threshold"]].itertuples(index=False)
+)
+_RULE: dict[str, float] = dict(TABLE3[["rule", "threshold"]].itertuples(index=False))
+WITH_VASOPRESSIN_NE_EQ: float = _RULE["with_vasopressin"]
+COMBINATION_NE_EQ: float = _RULE["combination_without_vasopressin"]
+SUSTAINED: pd.Timedelta = pd.Timedelta(hours=_RULE["sustained"])
+
+_US_HOUR = 3_600_000_000
+
+
+def _column(frame: pd.DataFrame, name: str | None) -> np.ndarray:
+    if name is None or name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _recorded_rates(
+    frame: pd.DataFrame,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per agent: documented?, running if carried from here?, dose (NaN = unknown)."""
+    weight = _column(frame, "weight_kg")
+    documented, positive, dose = {}, {}, {}
+    for agent in AGENTS:
+        rate = _column(frame, agent.rate_column)
+        per_kg = _column(frame, agent.weight_based_column)
+        documented[agent.name] = ~np.isnan(rate) | ~np.isnan(per_kg)
+        with np.errstate(invalid="ignore"):
+            positive[agent.name] = (rate > 0) | (per_kg > 0)
+        # The reader converts weight-based rates when it knows the weight; converting here
+        # too keeps hand-built frames honest. Without a weight the dose stays unknown.
+        dose[agent.name] = np.where(np.isnan(rate), per_kg * weight, rate)
+    return documented, positive, dose
+
+
+def _expiry_events(
+    timeline: Timeline, codes: np.ndarray, documented: dict, positive: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    """Instants where a carried positive rate runs out of its window with no newer rate.
+
+    A rate is in effect while at most 24 h old, so it is gone one microsecond later.
+    """
+    window = int(WINDOWS["vasopressor"] / pd.Timedelta(microseconds=1))
+    event_codes, event_t = [], []
+    for agent in AGENTS:
+        nxt = timeline.next_documented(documented[agent.name])
+        starts = np.flatnonzero(documented[agent.name] & positive[agent.name])
+        expires = timeline.t[starts] + window
+        following = nxt[starts]
+        lapses = (following < 0) | (timeline.t[np.maximum(following, 0)] > expires)
+        event_codes.append(codes[starts[lapses]])
+        event_t.append(expires[lapses] + 1)
+    return np.concatenate(event_codes), np.concatenate(event_t)
+
+
+def _state(
+    timeline: Timeline, documented: dict, positive: dict, dose: dict
+) -> dict[str, np.ndarray]:
+    """Running agents, ne_eq and the high-dose state at each event of ``timeline``."""
+    window = WINDOWS["vasopressor"]
+    n = timeline.n
+    running: dict[str, np.ndarray] = {}
+    used: dict[str, np.ndarray] = {}
+    for agent in AGENTS:
+        source = timeline.last_documented(documented[agent.name], window)
+        on = (source >= 0) & (take(positive[agent.name].astype("float64"), source) == 1.0)
+        running[agent.name] = on
+        used[agent.name] = np.where(on, take(dose[agent.name], source), np.nan)
+    n_running = np.zeros(n, dtype=np.int64)
+    ne_eq = np.zeros(n)
+    for agent in AGENTS:
+        n_running += running[agent.name]
+        if agent.in_ne_equivalent:
+            # An unknown dose of a running agent makes the sum unknown (NaN propagates).
+            ne_eq = ne_eq + np.where(
+                running[agent.name], agent.vasst_weight * used[agent.name], 0.0
+            )
+    ne_eq = np.where(n_running > 0, ne_eq, np.nan)
+    on_vasopressin = running["vasopressin"]
+    with np.errstate(invalid="ignore"):
+        monotherapy = np.zeros(n, dtype=bool)
+        for agent_name, threshold in _MONOTHERAPY.items():
+            monotherapy |= running[agent_name] & (used[agent_name] >= threshold)
+        monotherapy &= n_running == 1
+        combination = n_running >= 2
+        high = (
+            monotherapy
+            | (combination & on_vasopressin & (ne_eq >= WITH_VASOPRESSIN_NE_EQ))
+            | (combination & ~on_vasopressin & (ne_eq >= COMBINATION_NE_EQ))
+        )
+    dose_unknown = np.zeros(n, dtype=bool)
+    for agent in AGENTS:
+        dose_unknown |= running[agent.name] & np.isnan(used[agent.name])
+    # Start of the current continuous high-dose run: the latest event that is high dose
+    # and follows a non-high-dose event (or is the patient's first event).
+    begins = high & (timeline.first | ~np.concatenate(([False], high[:-1])))
+    run_start = (
+        np.maximum.accumulate(np.where(begins, timeline.positions, -1)) if n else timeline.positions
+    )
+    held_us = np.where(high, timeline.t - timeline.t[np.maximum(run_start, 0)], 0)
+    return {
+        "running": running,
+        "dose": used,
+        "n_vasopressors": n_running,
+        "ne_eq_ug_min": ne_eq,
+        "dose_unknown": dose_unknown,
+        "high_dose_now": high,
+        "held_us": held_us,
+    }
+
+
+def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray) -> dict:
+    """Spec §3.2 at each row of ``frame`` (sorted by patient, instant, as ``timeline``).
+
+    Returns per-agent ``running`` and ``dose`` (dicts of arrays), ``n_vasopressors``,
+    ``ne_eq_ug_min``, ``dose_unknown``, ``high_dose_now``, ``high_dose_hours``,
+    ``vasopressors`` (running agents, ``;``) and ``grade`` (0, 2 or 3).
+    """
+    documented, positive, dose = _recorded_rates(frame)
+    event_codes, event_t = _expiry_events(timeline, codes, documented, positive)
+    if len(event_t):
+        # Rows first at equal instants, so each row keeps its place among the events.
+        all_codes = np.concatenate((codes, event_codes))
+        all_t = np.concatenate((timeline.t, event_t))
+        is_event = np.concatenate((np.zeros(timeline.n, bool), np.ones(len(event_t), bool)))
+        order = np.lexsort((is_event, all_t, all_codes))
+        events = Timeline(all_codes[order], all_t[order].view("datetime64[us]"))
+        pad = np.zeros(len(event_t), dtype=bool)
+        nan = np.full(len(event_t), np.nan)
+        state = _state(
+            events,
+            {k: np.concatenate((v, pad))[order] for k, v in documented.items()},
+            {k: np.concatenate((v, pad))[order] for k, v in positive.items()},
+            {k: np.concatenate((v, nan))[order] for k, v in dose.items()},
+        )
+        rows = np.flatnonzero(~is_event[order])
+        state = {
+            k: ({a: x[rows] for a, x in v.items()} if isinstance(v, dict) else v[rows])
+            for k, v in state.items()
+        }
+    else:
+        state = _state(timeline, documented, positive, dose)
+    held_us = state.pop("held_us")
+    state["high_dose_hours"] = held_us / _US_HOUR
+    sustained = state["high_dose_now"] & (held_us >= SUSTAINED / pd.Timedelta(microseconds=1))
+    state["high_dose_sustained"] = sustained
+    n_running = state["n_vasopressors"]
+    state["grade"] = np.select([(n_running >= 2) | sustained, n_running == 1], [3, 2], 0)
+    state["vasopressors"] = running_names(state["running"])
+    return state
+
+
+def running_names(running: dict[str, np.ndarray]) -> np.ndarray:
+    """``;``-joined names of running agents, via a lookup of the 32 possible combinations."""
+    names = [agent.name for agent in AGENTS]
+    code = np.zeros(len(next(iter(running.values()))), dtype=np.int64)
+    for bit, name in enumerate(names):
+        code |= running[name].astype(np.int64) << bit
+    lookup = np.array(
+        [";".join(n for b, n in enumerate(names) if combo >> b & 1) for combo in range(32)],
+        dtype=object,
+    )
+    return lookup[code]
