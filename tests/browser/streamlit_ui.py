@@ -63,18 +63,24 @@ def shoot(page: Page, folder: Path, name: str) -> Path:
 
 
 def plot_traces(page: Page, nth: int = 0) -> list[dict[str, object]]:
-    """Name, y-axis and point count of every trace of the n-th Plotly chart on the page."""
+    """Name, axes, type and number of drawn points of every trace of the n-th Plotly chart.
+
+    Read from Plotly's own state (`_fullData`, `calcdata`), which holds the decoded data
+    whatever encoding the server sent (lists, typed arrays, dates).
+    """
     return page.evaluate(
         """(nth) => {
             const gd = document.querySelectorAll('.js-plotly-plot')[nth];
-            return (gd.data || []).map((t, i) => ({
+            return (gd._fullData || []).map((t, i) => ({
                 index: i,
                 name: t.name === undefined ? "" : String(t.name),
-                yaxis: t.yaxis || "y",
                 xaxis: t.xaxis || "x",
+                yaxis: t.yaxis || "y",
                 type: t.type || "scatter",
-                points: t.y ? t.y.length : 0,
-                visible: t.visible === undefined ? true : t.visible,
+                visible: t.visible,
+                points: (gd.calcdata[i] || []).filter(
+                    (pt) => Number.isFinite(pt.x) && Number.isFinite(pt.y)).length,
+                ys: (gd.calcdata[i] || []).map((pt) => pt.y),
             }));
         }""",
         nth,
@@ -82,18 +88,20 @@ def plot_traces(page: Page, nth: int = 0) -> list[dict[str, object]]:
 
 
 def point_position(page: Page, trace: int, point: int, nth: int = 0) -> dict[str, float]:
-    """Viewport pixel position of one point of one trace, from the chart's own axes."""
+    """Viewport pixel position of one drawn point of one trace, from the chart's own axes."""
     return page.evaluate(
         """([nth, trace, point]) => {
             const gd = document.querySelectorAll('.js-plotly-plot')[nth];
-            const t = gd.data[trace];
+            const t = gd._fullData[trace];
+            const pt = gd.calcdata[trace][point];
             const layout = gd._fullLayout;
             const xa = layout[(t.xaxis || "x").replace("x", "xaxis")];
             const ya = layout[(t.yaxis || "y").replace("y", "yaxis")];
             const box = gd.getBoundingClientRect();
-            const x = xa.l2p(xa.d2l(t.x[point])) + xa._offset;
-            const y = ya.l2p(ya.d2l(t.y[point])) + ya._offset;
-            return {x: box.left + x, y: box.top + y};
+            return {
+                x: box.left + xa._offset + xa.c2p(pt.x),
+                y: box.top + ya._offset + ya.c2p(pt.y),
+            };
         }""",
         [nth, trace, point],
     )
