@@ -1,0 +1,155 @@
+"""Tables of the ward store (SQLAlchemy Core). The migrations in ``migrations/versions``
+create exactly these; ``metadata`` is Alembic's target.
+
+Design (clinical reason first):
+- ``observations`` is long — one row per patient, instant and canonical variable — so
+  every canonical column of the reader (docs/architecture.md §1.1) is kept, a value can
+  be updated alone, and each change is recorded alone (who sent it, what it was).
+- ``points`` keeps every (patient, instant) row even when all its values are missing:
+  such a row is still graded (its grade is a lower bound with unknown domains).
+- Instants are integers, microseconds since 1970-01-01 (naive UTC; a day axis is
+  1970-01-01 + day × 24 h, crs.timeaxis), so both databases store them identically
+  and reading back needs no date parsing.
+- Nothing clinical is ever deleted: attributions are withdrawn, patients archived,
+  changed values overwritten only after the old value is written to ``changes``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+ID_LENGTH = 200
+VARIABLE_LENGTH = 64
+Instant = sa.BigInteger  # µs since 1970-01-01
+When = sa.DateTime(timezone=True)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("patients_file_name", sa.Text),
+    sa.Column("patients_sha256", sa.String(64)),
+    sa.Column("imported_at", When, nullable=False),
+    sa.Column("author", sa.String(ID_LENGTH)),
+    sa.Column("axis", sa.String(4), nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_graded", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_merged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_not_graded", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("patients_added", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("points_added", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("values_added", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("values_changed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("values_unchanged", sa.Integer, nullable=False, server_default="0"),
+    # The data-quality report of the file (architecture §1.2) as JSON, problems as rows.
+    sa.Column("report_json", sa.Text, nullable=False),
+    sa.Column("report_text", sa.Text, nullable=False),
+    sa.CheckConstraint("axis IN ('time', 'day')", name="axis"),
+)
+
+patients = sa.Table(
+    "patients",
+    metadata,
+    # Insertion order: the order patients appear on the ward round and in exports.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patient_id", sa.String(ID_LENGTH), nullable=False, unique=True),
+    sa.Column("axis", sa.String(4), nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("archived_at", When),
+    sa.Column("first_import_id", sa.Integer),
+    sa.CheckConstraint("axis IN ('time', 'day')", name="axis"),
+)
+
+points = sa.Table(
+    "points",
+    metadata,
+    sa.Column("patient_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("instant", Instant, primary_key=True),
+    # File line and import of the first file that brought this row (for the report).
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("import_id", sa.Integer, nullable=False),
+)
+
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("patient_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("instant", Instant, primary_key=True),
+    sa.Column("variable", sa.String(VARIABLE_LENGTH), primary_key=True),
+    sa.Column("value_num", sa.Float(precision=53)),
+    sa.Column("value_text", sa.Text),
+    sa.Column("import_id", sa.Integer, nullable=False),
+    # A missing cell is never stored: it would erase nothing and mean nothing.
+    sa.CheckConstraint("value_num IS NOT NULL OR value_text IS NOT NULL", name="has_value"),
+)
+
+patient_values = sa.Table(
+    "patient_values",
+    metadata,
+    sa.Column("patient_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("variable", sa.String(VARIABLE_LENGTH), primary_key=True),
+    sa.Column("value_num", sa.Float(precision=53)),
+    sa.Column("value_text", sa.Text),
+    sa.Column("import_id", sa.Integer, nullable=False),
+    sa.CheckConstraint("value_num IS NOT NULL OR value_text IS NOT NULL", name="has_value"),
+)
+
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("import_id", sa.Integer, nullable=False, index=True),
+    sa.Column("patient_id", sa.String(ID_LENGTH), nullable=False, index=True),
+    # NULL for a patient-level value (age, weight, infusion time, ...).
+    sa.Column("instant", Instant),
+    sa.Column("variable", sa.String(VARIABLE_LENGTH), nullable=False),
+    sa.Column("old_num", sa.Float(precision=53)),
+    sa.Column("old_text", sa.Text),
+    sa.Column("new_num", sa.Float(precision=53)),
+    sa.Column("new_text", sa.Text),
+    sa.Column("changed_at", When, nullable=False),
+)
+
+attributions = sa.Table(
+    "attributions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patient_id", sa.String(ID_LENGTH), nullable=False, index=True),
+    sa.Column("criterion", sa.String(32), nullable=False),
+    sa.Column("start_instant", Instant, nullable=False),
+    sa.Column("end_instant", Instant, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("author", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("withdrawn_at", When),
+    sa.Column("withdrawn_by", sa.String(ID_LENGTH)),
+    sa.Column("withdraw_reason", sa.Text),
+    sa.CheckConstraint("end_instant >= start_instant", name="interval"),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", When, nullable=False),
+    sa.Column("author", sa.String(ID_LENGTH), nullable=False),
+    # attribute, withdraw, archive, restore, import
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("patient_id", sa.String(ID_LENGTH), index=True),
+    sa.Column("attribution_id", sa.Integer),
+    sa.Column("import_id", sa.Integer),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("why", sa.Text, nullable=False, server_default=""),
+)

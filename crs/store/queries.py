@@ -1,0 +1,199 @@
+"""Reading the ward store back: the canonical frame, patients, imports and changes.
+
+The ward round grades each patient from their complete history (creatinine baseline,
+runs of grade ≥ 3 and tocilizumab 24–72 h before, spec §3.4 and treatment.md §2), so
+``read_frame`` returns every stored row of the selected patients. Reads are three
+set-based queries and one vectorised pivot (crs.store.codec.to_frame); they run in a
+deferred (read-only) transaction so an import in progress never blocks the ward round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from crs.store import models
+from crs.store.codec import int_to_instants, to_frame
+from crs.store.reports import report_from_json
+
+#: Patient ids per IN (...) list: below SQLite's and PostgreSQL's parameter limits.
+_CHUNK = 5_000
+
+
+def patients_frame(
+    connection: sa.Connection,
+    patient_ids: Sequence[str] | None = None,
+    *,
+    include_archived: bool = True,
+) -> pd.DataFrame:
+    """Stored patients in ward order: patient_id, axis, archived, archived_at, first_import_id."""
+    table = models.patients
+    query = sa.select(
+        table.c.patient_id,
+        table.c.axis,
+        table.c.archived,
+        table.c.archived_at,
+        table.c.first_import_id,
+    ).order_by(table.c.id)
+    if not include_archived:
+        query = query.where(table.c.archived.is_(sa.false()))
+    out = pd.DataFrame(
+        connection.execute(query).all(),
+        columns=["patient_id", "axis", "archived", "archived_at", "first_import_id"],
+    )
+    out["patient_id"] = out["patient_id"].astype("str")
+    out["axis"] = out["axis"].astype("str")
+    out["archived"] = out["archived"].astype("bool")
+    if patient_ids is not None:
+        wanted = pd.Index([str(p) for p in patient_ids])
+        out = out[out["patient_id"].isin(wanted)].reset_index(drop=True)
+    return out
+
+
+def read_frame(
+    connection: sa.Connection,
+    patient_ids: Sequence[str] | None = None,
+    *,
+    include_archived: bool = False,
+) -> pd.DataFrame:
+    """The canonical frame (architecture §1.1) of the selected patients, ready for grade().
+
+    Rows are in ward order (patients in the order they were first imported) then by
+    instant, with a fresh RangeIndex.
+    """
+    patients = patients_frame(connection, patient_ids, include_archived=include_archived)
+    ids = patients["patient_id"].tolist()
+    everyone = patient_ids is None and include_archived
+    points = _fetch(
+        connection,
+        "SELECT patient_id, instant, line FROM points",
+        ids,
+        everyone,
+        ["patient_id", "instant", "line"],
+    )
+    values = _fetch(
+        connection,
+        "SELECT patient_id, instant, variable, value_num, value_text FROM observations",
+        ids,
+        everyone,
+        ["patient_id", "instant", "variable", "value_num", "value_text"],
+    )
+    patient_values = _fetch(
+        connection,
+        "SELECT patient_id, variable, value_num, value_text FROM patient_values",
+        ids,
+        everyone,
+        ["patient_id", "variable", "value_num", "value_text"],
+    )
+    position = pd.Index(ids).get_indexer(points["patient_id"].to_numpy(dtype=object))
+    order = np.lexsort((points["instant"].to_numpy(dtype="int64"), position))
+    points = points.iloc[order].reset_index(drop=True)
+    return to_frame(patients, points, values, patient_values)
+
+
+def _fetch(
+    connection: sa.Connection,
+    sql: str,
+    ids: list[str],
+    everyone: bool,
+    columns: list[str],
+) -> pd.DataFrame:
+    """Rows of one table for the patients ``ids`` (all rows when ``everyone``)."""
+    if everyone:
+        chunks: Iterable[list[str] | None] = [None]
+    elif not ids:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    else:
+        chunks = (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK))
+    parts = []
+    for chunk in chunks:
+        if chunk is None:
+            result = connection.exec_driver_sql(sql)
+        else:
+            statement = sa.text(sql + " WHERE patient_id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            )
+            result = connection.execute(statement, {"ids": chunk})
+        parts.append(pd.DataFrame(result.fetchall(), columns=columns))
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    if "instant" in frame.columns:
+        frame["instant"] = frame["instant"].astype("int64")
+    return frame
+
+
+def imports_frame(connection: sa.Connection) -> pd.DataFrame:
+    """Every import, newest last, with its counts (the report itself: ``import_report``)."""
+    table = models.imports
+    columns = [c for c in table.c if c.name not in ("report_json", "report_text")]
+    rows = connection.execute(sa.select(*columns).order_by(table.c.id)).all()
+    return pd.DataFrame(rows, columns=[c.name for c in columns])
+
+
+def import_report(connection: sa.Connection, import_id: int):
+    """The data-quality report stored with an import (a QualityReport), or None."""
+    table = models.imports
+    row = connection.execute(
+        sa.select(table.c.report_json, table.c.report_text).where(table.c.id == int(import_id))
+    ).first()
+    if row is None:
+        return None
+    return report_from_json(row.report_json, row.report_text)
+
+
+def changes_frame(
+    connection: sa.Connection,
+    patient_id: str | None = None,
+    import_id: int | None = None,
+) -> pd.DataFrame:
+    """Recorded changes (old → new value, which file, when), oldest first.
+
+    ``instant`` is the row's instant (NaT for a patient-level value); ``file_name`` is
+    the file that brought the new value.
+    """
+    table = models.changes
+    query = (
+        sa.select(
+            table.c.id,
+            table.c.import_id,
+            models.imports.c.file_name,
+            table.c.changed_at,
+            table.c.patient_id,
+            table.c.instant,
+            table.c.variable,
+            table.c.old_num,
+            table.c.old_text,
+            table.c.new_num,
+            table.c.new_text,
+        )
+        .join(models.imports, models.imports.c.id == table.c.import_id)
+        .order_by(table.c.id)
+    )
+    if patient_id is not None:
+        query = query.where(table.c.patient_id == str(patient_id))
+    if import_id is not None:
+        query = query.where(table.c.import_id == int(import_id))
+    names = [
+        "id",
+        "import_id",
+        "file_name",
+        "changed_at",
+        "patient_id",
+        "instant",
+        "variable",
+        "old_num",
+        "old_text",
+        "new_num",
+        "new_text",
+    ]
+    out = pd.DataFrame(connection.execute(query).all(), columns=names)
+    ticks = pd.to_numeric(out["instant"], errors="coerce")
+    instants = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[us]")
+    known = ticks.notna().to_numpy()
+    instants[known] = int_to_instants(ticks[known].to_numpy(dtype="int64"))
+    out["instant"] = instants
+    for column in ("old_num", "new_num"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    return out
