@@ -980,7 +980,8 @@ def fmt(column: str, value: float | str | None) -> str:
         return value
     decimals = DECIMALS.get(column, 0)
     text = f"{value:.{decimals}f}"
-    if "." in text:
+    # A thermometer always shows its decimal (37.0); other values drop trailing zeros.
+    if "." in text and column != "temp_c":
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
