@@ -1,0 +1,103 @@
+"""Ward round: one row per patient, sickest first (crs.census); open a patient's timeline."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from crs.census import filter_census
+from crs.reference import ALERT_LABELS, RECOMMENDATION_LABELS, label_codes
+from ui.guard import page_guard
+from ui.session import PATIENT_KEY
+from ui.setup import setup_page
+from ui.style import style_grades
+
+PATIENT_PAGE = "pages/2_Patient.py"
+
+#: Census columns as clinicians read them.
+HEADERS = {
+    "patient_id": "Patient",
+    "therapy": "Therapy",
+    "day": "Day since infusion",
+    "grade": "Grade now",
+    "highest_grade": "Highest grade",
+    "highest_grade_when": "Highest grade first at",
+    "trend_24h": "Trend 24 h",
+    "drivers": "Drivers now",
+    "recommendation": "Figure 2 suggestion",
+    "alerts": "Alerts",
+    "tocilizumab": "Tocilizumab given",
+    "corticosteroids": "Corticosteroids given",
+    "neurotoxicity": "Neurotoxicity",
+    "unknown": "Not documented",
+    "last_recorded": "Latest time point",
+}
+
+TREND_WORDS = {"worse": "▲ worse", "better": "▼ better", "same": "= same"}
+
+
+def open_patient(patient_id: str) -> None:
+    st.session_state[PATIENT_KEY] = patient_id
+    try:
+        st.switch_page(PATIENT_PAGE, query_params={"patient": patient_id})
+    except StreamlitAPIException:
+        # This page was started on its own (not through app.py): link instead.
+        st.markdown(
+            f"[Open the timeline of {patient_id}](Patient?{urlencode({'patient': patient_id})})"
+        )
+
+
+ward = setup_page("Ward round")
+
+if ward is not None:
+    with page_guard("the ward round"):
+        table = ward.census()
+        left, right = st.columns([3, 1])
+        grades = left.multiselect(
+            "Show current grades", [0, 1, 2, 3, 4, 5], default=[0, 1, 2, 3, 4, 5]
+        )
+        with_alerts = right.checkbox("Only patients with alerts")
+        shown = filter_census(table, grades=grades, with_alerts=with_alerts)
+        counts = table["grade"].value_counts()
+        st.caption(
+            f"{len(table)} patients — "
+            + ", ".join(f"grade {g}: {int(counts.get(g, 0))}" for g in range(5, -1, -1))
+            + f"; showing {len(shown)}. Sickest first. Select a row to open the timeline."
+        )
+        display = shown[list(HEADERS)].copy()
+        display["recommendation"] = display["recommendation"].map(
+            lambda code: RECOMMENDATION_LABELS.get(code, code)
+        )
+        display["alerts"] = display["alerts"].map(lambda codes: label_codes(codes, ALERT_LABELS))
+        display["trend_24h"] = display["trend_24h"].map(lambda t: TREND_WORDS.get(t, t))
+        display["drivers"] = display["drivers"].str.replace(";", ", ")
+        display["unknown"] = display["unknown"].str.replace(";", ", ")
+        display = display.rename(columns=HEADERS)
+        event = st.dataframe(
+            style_grades(display, ["Grade now", "Highest grade"]),
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key="census_table",
+            column_config={
+                "Day since infusion": st.column_config.NumberColumn(format="%.1f"),
+                "Grade now": st.column_config.NumberColumn(help="Lee 2014 grade (Table 2)"),
+            },
+        )
+        selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+        if selected and selected[0] < len(shown):
+            open_patient(str(shown["patient_id"].iloc[selected[0]]))
+
+        # Keyboard-friendly alternative to clicking a row.
+        choice_col, button_col = st.columns([3, 1])
+        choice = choice_col.selectbox(
+            "Open a patient's timeline",
+            shown["patient_id"].tolist(),
+            index=None,
+            placeholder="Choose a patient",
+        )
+        button_col.write("")
+        if button_col.button("Open timeline", disabled=choice is None) and choice is not None:
+            open_patient(str(choice))

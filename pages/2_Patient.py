@@ -1,0 +1,92 @@
+"""Patient: the Figure 3 style timeline, the Figure 2 suggestion, doses and the graded rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from crs.figures import FIGURE_CONFIG, timeline_figure
+from crs.reference import CRP_CAVEAT, FERRITIN_NOTE
+from ui.guard import page_guard
+from ui.panels import recommendation_panel, time_point_labels
+from ui.session import PATIENT_KEY
+from ui.setup import setup_page
+from ui.style import style_grades
+
+ROW_COLUMNS = {
+    "time": "Time",
+    "day": "Day",
+    "grade": "Grade",
+    "drivers": "Drivers",
+    "explanation": "Explanation",
+    "unknown": "Not documented",
+    "recommendation": "Figure 2 suggestion",
+    "alerts": "Alerts",
+}
+
+ward = setup_page("Patient")
+
+if ward is not None:
+    with page_guard("the patient page"):
+        ids = ward.patient_ids()
+        requested = st.query_params.get("patient") or st.session_state.get(PATIENT_KEY)
+        if requested and requested not in ids:
+            st.warning("The patient asked for is not in the loaded ward; choose one below.")
+        index = ids.index(requested) if requested in ids else 0
+        patient_id = st.selectbox("Patient (sickest first)", ids, index=index)
+        st.session_state[PATIENT_KEY] = patient_id
+        if st.query_params.get("patient") != patient_id:
+            st.query_params["patient"] = patient_id
+        rows = ward.patient(patient_id)
+        latest = rows.iloc[-1]
+
+        summary = ward.census().set_index("patient_id").loc[patient_id]
+        cols = st.columns(6)
+        cols[0].metric("Grade now", int(latest["grade"]))
+        cols[1].metric(
+            "Highest grade",
+            int(summary["highest_grade"]),
+            summary["highest_grade_when"],
+            delta_color="off",
+        )
+        cols[2].metric("Trend 24 h", summary["trend_24h"])
+        cols[3].metric("Therapy", str(summary["therapy"] or "not recorded"))
+        age, weight = latest.get("age_years"), latest.get("weight_kg")
+        cols[4].metric("Age", f"{age:g} y" if pd.notna(age) else "not recorded")
+        cols[5].metric("Weight", f"{weight:g} kg" if pd.notna(weight) else "not recorded")
+
+        with st.container(border=True):
+            recommendation_panel(latest, "Latest time point")
+
+    with page_guard("the timeline"):
+        fig = timeline_figure(rows, title=f"Patient {patient_id}")
+        st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline")
+        st.caption(
+            "Use the camera button of the chart to download it as PNG. "
+            "Print this page (A4 landscape) from the browser. " + CRP_CAVEAT
+        )
+
+    with page_guard("the chosen time point"):
+        labels = time_point_labels(rows)
+        picked = st.selectbox(
+            "Suggestion at another time point",
+            range(len(rows)),
+            index=len(rows) - 1,
+            format_func=lambda i: labels[i],
+        )
+        with st.container(border=True):
+            recommendation_panel(rows.iloc[picked], "Chosen time point")
+
+    with page_guard("the graded rows"):
+        st.subheader("Graded time points")
+        table = rows[[c for c in ROW_COLUMNS if c in rows.columns]].rename(columns=ROW_COLUMNS)
+        st.dataframe(style_grades(table, ["Grade"]), hide_index=True, key="patient_rows")
+        st.caption(FERRITIN_NOTE)
+
+    with page_guard("the data-quality problems"):
+        st.subheader("Data-quality problems of this patient")
+        problems = ward.patient_problems(patient_id)
+        if problems.empty:
+            st.write("None on this patient's rows.")
+        else:
+            st.dataframe(problems, hide_index=True, key="patient_problems")

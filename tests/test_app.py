@@ -1,0 +1,179 @@
+"""The dashboard with Streamlit's AppTest: the real reader, grader and treatment pipeline.
+
+Uploads go through st.file_uploader (AppTest 1.67 supports ``set_value`` with file
+bytes), so the Home page's own upload code path is exercised end to end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.session import WARD_KEY, Ward, load_sample
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+APP = str(REPO / "app.py")
+PAGES = ["pages/1_Ward_round.py", "pages/2_Patient.py", "pages/3_Reference.py"]
+TIMEOUT = 120
+
+
+def _home() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+
+def _click(at: AppTest, label: str) -> AppTest:
+    [button] = [b for b in at.button if b.label == label]
+    return button.click().run()
+
+
+def _texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(scope="module")
+def sample_ward() -> Ward:
+    return load_sample()
+
+
+def _with_ward(path: str, ward: Ward) -> AppTest:
+    at = AppTest.from_file(str(REPO / path), default_timeout=TIMEOUT)
+    at.session_state[WARD_KEY] = ward
+    return at
+
+
+def test_home_page_without_data_offers_upload_and_the_sample_ward():
+    at = _home()
+    _no_exception(at)
+    assert len(at.file_uploader) == 1
+    assert any(b.label == "Open the sample ward" for b in at.button)
+    assert "Decision support, not orders" in _texts(at.caption)
+
+
+def test_sample_ward_loads_with_its_quality_report():
+    at = _click(_home(), "Open the sample ward")
+    _no_exception(at)
+    ward = at.session_state[WARD_KEY]
+    patients = ward.graded["patient_id"].nunique()
+    assert patients == len(
+        (DATA / "sample_ward_patients.csv").read_text(encoding="utf-8").strip().splitlines()[1:]
+    )
+    assert f"Loaded {patients} patients" in _texts(at.success)
+    assert any(m.label == "Rows read" for m in at.metric)
+
+
+def test_uploaded_export_and_patients_table_are_recognised_and_graded():
+    at = _home()
+    at.file_uploader[0].set_value(
+        [
+            ("case1.csv", (DATA / "case1.csv").read_bytes(), "text/csv"),
+            ("patients.csv", (DATA / "paper_cases_patients.csv").read_bytes(), "text/csv"),
+        ]
+    ).run()
+    _no_exception(at)
+    roles = {r.label: r.value for r in at.radio}
+    assert roles["case1.csv"].startswith("Time series")
+    assert roles["patients.csv"].startswith("Patients table")
+    at = _click(at, "Read and grade")
+    _no_exception(at)
+    ward = at.session_state[WARD_KEY]
+    assert set(ward.graded["patient_id"]) == {"CASE1"}
+    # The patients table was used: CASE1's age comes from it.
+    assert ward.graded["age_years"].iloc[0] == 11
+    assert ward.graded["grade"].max() >= 1
+
+
+def test_unusable_file_shows_its_message_and_no_exception():
+    at = _home()
+    at.file_uploader[0].set_value(("notes.csv", b"just,some\nwords,here\n", "text/csv")).run()
+    at = _click(at, "Read and grade")
+    _no_exception(at)
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "patient" in message.lower()
+    assert WARD_KEY not in at.session_state or at.session_state[WARD_KEY] is None
+
+
+def test_one_patient_file_without_patient_column_is_graded_once_named():
+    content = b"time,temp_c,sbp_mmhg\n2024-03-01T08:00,38.4,120\n2024-03-01T12:00,39.0,85\n"
+    at = _home()
+    at.file_uploader[0].set_value(("one.csv", content, "text/csv")).run()
+    [name_box] = at.text_input
+    assert "no patient column" in name_box.label
+    name_box.input("Bed 7").run()
+    at = _click(at, "Read and grade")
+    _no_exception(at)
+    ward = at.session_state[WARD_KEY]
+    assert list(ward.graded["patient_id"].unique()) == ["Bed 7"]
+    assert list(ward.graded["grade"]) == [1, 2]
+
+
+def test_census_has_one_row_per_patient(sample_ward):
+    at = _with_ward(PAGES[0], sample_ward).run()
+    _no_exception(at)
+    [table] = [d for d in at.dataframe if "Patient" in d.value.columns]
+    assert len(table.value) == sample_ward.graded["patient_id"].nunique()
+    assert table.value["Patient"].is_unique
+    grades = table.value["Grade now"].tolist()
+    assert grades == sorted(grades, reverse=True)
+
+
+def test_filter_by_grade_keeps_only_that_grade(sample_ward):
+    at = _with_ward(PAGES[0], sample_ward).run()
+    at.multiselect[0].set_value([3]).run()
+    _no_exception(at)
+    [table] = [d for d in at.dataframe if "Patient" in d.value.columns]
+    expected = (sample_ward.census()["grade"] == 3).sum()
+    assert len(table.value) == expected
+    assert set(table.value["Grade now"]) <= {3}
+
+
+def test_selecting_a_patient_opens_its_timeline(sample_ward):
+    at = _with_ward("app.py", sample_ward).run()
+    at.switch_page(PAGES[0]).run()
+    sickest = sample_ward.census()["patient_id"].iloc[0]
+    at.selectbox[0].set_value(sickest).run()
+    at = _click(at, "Open timeline")
+    _no_exception(at)
+    assert at.query_params.get("patient") == sickest
+    assert at.selectbox[0].value == sickest
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_patient_page_opened_by_link_shows_that_patient(sample_ward):
+    patient = sample_ward.census()["patient_id"].iloc[-1]
+    at = _with_ward(PAGES[1], sample_ward)
+    at.query_params["patient"] = patient
+    at.run()
+    _no_exception(at)
+    assert at.selectbox[0].value == patient
+    [rows] = [d for d in at.dataframe if "Explanation" in d.value.columns]
+    assert len(rows.value) == len(sample_ward.patient(patient))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opened_directly_without_data_runs(page):
+    at = AppTest.from_file(str(REPO / page), default_timeout=TIMEOUT).run()
+    _no_exception(at)
+    if page != "pages/3_Reference.py":
+        assert "No ward is loaded" in _texts(at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_with_the_sample_ward(page, sample_ward):
+    at = _with_ward(page, sample_ward).run()
+    _no_exception(at)
+    assert not at.error
+
+
+def test_reference_page_shows_the_tables_and_decisions():
+    at = AppTest.from_file(str(REPO / PAGES[2]), default_timeout=TIMEOUT).run()
+    text = _texts(at.markdown)
+    assert "Table 2" in text and "Table 3" in text and "Figure 2" in text
+    assert "clinical judgment" in text

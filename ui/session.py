@@ -1,0 +1,179 @@
+"""The ward loaded in this browser session (``st.session_state``) and how it is loaded.
+
+Parsing and grading are cached on the uploaded BYTES (never on DataFrames as keys):
+:func:`read_and_grade` takes ``(bytes, name, patients_bytes, patient_id)`` and calls the
+real reader and pipeline (docs/architecture.md §1, §4). The result is kept in
+``st.session_state`` so moving between pages does not read anything again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from crs.census import census
+from crs.errors import UnusableExportError
+
+if TYPE_CHECKING:
+    from crs.quality import QualityReport
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_WARD = REPO / "data" / "sample_ward.csv"
+SAMPLE_PATIENTS = REPO / "data" / "sample_ward_patients.csv"
+
+WARD_KEY = "crs_ward"
+PATIENT_KEY = "crs_patient_id"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def read_and_grade(
+    data: bytes, name: str, patients_bytes: bytes | None, patient_id: str | None
+) -> tuple[pd.DataFrame, QualityReport, str]:
+    """Read one export (with its optional patients table) and grade it: graded frame,
+    data-quality report and axis. Raises UnusableExportError with the reader's message."""
+    from crs import pipeline, reader
+
+    export = reader.read_export(data, patients=patients_bytes, patient_id=patient_id, name=name)
+    graded = pipeline.grade_export(export)
+    return graded, export.report, export.axis
+
+
+@dataclass
+class Ward:
+    """Everything the pages show: the graded rows of every patient and the reports."""
+
+    graded: pd.DataFrame
+    reports: list[QualityReport]
+    axis: str
+    sources: list[str]
+    _census: pd.DataFrame | None = field(default=None, repr=False)
+    _rows_of: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _lines_of: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def census(self) -> pd.DataFrame:
+        """The ward round table (crs.census), computed once per load."""
+        if self._census is None:
+            self._census = census(self.graded)
+        return self._census
+
+    def patient_ids(self) -> list[str]:
+        """Patients, sickest first (the census order)."""
+        return self.census()["patient_id"].astype("str").tolist()
+
+    def patient(self, patient_id: str) -> pd.DataFrame:
+        """The graded rows of one patient, in time order."""
+        if self._rows_of is None:
+            self._rows_of = self.graded.groupby("patient_id", sort=False).indices
+        positions = self._rows_of.get(patient_id)
+        if positions is None:
+            return self.graded.iloc[0:0]
+        return self.graded.iloc[positions]
+
+    def problems(self) -> pd.DataFrame:
+        """Every data-quality problem of every file, with the file name first."""
+        frames = []
+        for report in self.reports:
+            frame = report.to_frame().copy()
+            frame.insert(0, "file", report.source)
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=["file", "line", "column", "raw", "reason", "kind"])
+        return pd.concat(frames, ignore_index=True)
+
+    def patient_problems(self, patient_id: str) -> pd.DataFrame:
+        """Problems on the file lines of this patient's graded rows (merged rows included
+        when the reader reports them on the line of the row they were merged into)."""
+        rows = self.patient(patient_id)
+        problems = self.problems()
+        if problems.empty or rows.empty:
+            return problems.iloc[0:0]
+        source = rows["source"].iloc[0] if "source" in rows.columns else None
+        mask = problems["line"].isin(rows["line"].astype("int64").tolist())
+        if source is not None:
+            mask &= problems["file"] == source
+        return problems[mask].reset_index(drop=True)
+
+
+def current_ward() -> Ward | None:
+    ward = st.session_state.get(WARD_KEY)
+    return ward if isinstance(ward, Ward) else None
+
+
+def set_ward(ward: Ward | None) -> None:
+    st.session_state[WARD_KEY] = ward
+    st.session_state.pop(PATIENT_KEY, None)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: its name and bytes."""
+
+    name: str
+    data: bytes
+
+
+def load_ward(
+    exports: list[Upload],
+    patients: Upload | None = None,
+    patient_id: str | None = None,
+    progress: object | None = None,
+) -> Ward:
+    """Read and grade every export (each with the patients table), as one ward.
+
+    ``progress`` is an optional callable ``(fraction, text)`` (e.g. st.progress().progress).
+    A patient appearing in two exports is refused with a clear message rather than
+    merged silently (which rows win would be a guess).
+    """
+    if not exports:
+        raise UnusableExportError("No time-series export was uploaded; upload at least one CSV.")
+    graded_frames, reports, axes, sources = [], [], [], []
+    seen: dict[str, str] = {}
+    for number, upload in enumerate(exports):
+        if progress is not None:
+            progress(number / len(exports), f"Reading and grading {upload.name} …")
+        graded, report, axis = read_and_grade(
+            upload.data,
+            upload.name,
+            patients.data if patients is not None else None,
+            patient_id or None,
+        )
+        for pid in pd.unique(graded["patient_id"].astype("str")):
+            if pid in seen:
+                raise UnusableExportError(
+                    f"Patient {pid} is in both {seen[pid]} and {upload.name}. "
+                    "Upload one export per patient (or combine the files first)."
+                )
+            seen[pid] = upload.name
+        graded_frames.append(graded.assign(source=upload.name))
+        reports.append(report)
+        axes.append(axis)
+        sources.append(upload.name)
+    if len(set(axes)) > 1:
+        raise UnusableExportError(
+            "Some exports give clock times and others only days since infusion; "
+            "upload files that use the same time axis together."
+        )
+    if progress is not None:
+        progress(1.0, "Done")
+    graded = (
+        pd.concat(graded_frames, ignore_index=True) if len(graded_frames) > 1 else graded_frames[0]
+    )
+    if patients is not None:
+        sources.append(f"{patients.name} (patients table)")
+    return Ward(graded=graded, reports=reports, axis=axes[0], sources=sources)
+
+
+def load_sample(progress: object | None = None) -> Ward:
+    """The bundled sample ward (data/sample_ward.csv with data/sample_ward_patients.csv)."""
+    exports = [Upload(SAMPLE_WARD.name, SAMPLE_WARD.read_bytes())]
+    patients = (
+        Upload(SAMPLE_PATIENTS.name, SAMPLE_PATIENTS.read_bytes())
+        if SAMPLE_PATIENTS.exists()
+        else None
+    )
+    return load_ward(exports, patients, progress=progress)

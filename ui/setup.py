@@ -1,0 +1,79 @@
+"""The one shared setup call every page starts with: :func:`setup_page`.
+
+A page opened by a direct link runs without app.py, so each page sets its own page
+config, shows the disclaimer (decision support, not orders; the grade summarises
+recorded findings — grading.md §5) and finds the session's ward. With
+``streamlit run app.py -- --sample`` (how ``make run`` starts the app) a session without
+data opens on the bundled sample ward.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from crs.errors import UnusableExportError
+from crs.reference import DISCLAIMER
+from ui.guard import LOG, UNEXPECTED
+from ui.session import Ward, current_ward, load_sample, set_ward
+from ui.style import PRINT_CSS
+
+APP_TITLE = "CRS ward dashboard"
+HOME = "app.py"
+
+
+def sample_requested(argv: list[str] | None = None) -> bool:
+    """True when the app was started with ``-- --sample``."""
+    return "--sample" in (sys.argv[1:] if argv is None else argv)
+
+
+def open_sample_ward() -> Ward | None:
+    """Load the sample ward into this session, with a progress indicator; None on failure."""
+    try:
+        with st.status("Reading and grading the sample ward …", expanded=False) as status:
+            bar = st.progress(0.0)
+            ward = load_sample(progress=lambda f, text: bar.progress(f, text=text))
+            status.update(label="Sample ward loaded", state="complete")
+    except UnusableExportError as error:
+        st.error(f"The sample ward could not be read: {error}")
+        return None
+    except OSError:
+        st.error("The sample ward is not installed (data/sample_ward.csv is missing).")
+        return None
+    set_ward(ward)
+    return ward
+
+
+def link_home(label: str = "Go to Home to upload exports or open the sample ward") -> None:
+    try:
+        st.page_link(HOME, label=label, icon="🏠")
+    except (StreamlitAPIException, KeyError):
+        # A page run on its own (e.g. by a test) has no Home page registered.
+        st.markdown(f"[{label}](/)")
+
+
+def setup_page(title: str, *, needs_data: bool = True) -> Ward | None:
+    """Page config, disclaimer, print CSS and the session's ward (or None).
+
+    When ``needs_data`` and no ward is loaded, the page says so with a link to Home.
+    """
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🩺", layout="wide")
+    # Static CSS only (no data): A4 landscape printing of the patient page.
+    st.markdown(PRINT_CSS, unsafe_allow_html=True)
+    st.title(title)
+    st.caption(DISCLAIMER)
+    try:
+        ward = current_ward()
+        if ward is None and sample_requested() and not st.session_state.get("crs_sample_tried"):
+            st.session_state["crs_sample_tried"] = True
+            ward = open_sample_ward()
+    except Exception:
+        LOG.exception("Unexpected error while loading the session's ward")
+        st.error(UNEXPECTED)
+        ward = None
+    if ward is None and needs_data:
+        st.info("No ward is loaded in this browser session yet.")
+        link_home()
+    return ward
