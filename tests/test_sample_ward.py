@@ -1,0 +1,260 @@
+"""The bundled sample ward (data/sample_ward*.csv) is complete, consistent and graded as
+each scenario intends (data/README.md tells every patient's story and peak grade).
+
+Read through the real reader (crs.reader.read_export) and grader (crs.grading.grade).
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crs.grading import grade
+from crs.reader import Export, read_export
+from crs.treatment import recommend
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+WIDE = DATA / "sample_ward.csv"
+LONG = DATA / "sample_ward_long.csv"
+PATIENTS = DATA / "sample_ward_patients.csv"
+
+#: The peak grade each scenario is written to reach, with the clinical reason
+#: (data/README.md): a clinician's expectation, not a copy of the grader's output.
+EXPECTED_PEAK = {
+    "CASE1": 1,  # fever with rigors, stable (paper Case 1)
+    "CASE2": 3,  # dopamine + norepinephrine: multiple vasopressors (paper Case 2)
+    "CASE3": 3,  # dopamine + norepinephrine (paper Case 3)
+    "FIG3": 3,  # norepinephrine 22 μg/min for ≥ 3 h (Figure 3, Table 3)
+    "P001": 0,  # 37.8 °C never reaches 38.0 °C
+    "P002": 2,  # hypotension responsive to fluids, 2 L/min oxygen
+    "P003": 2,  # toddler: SBP 68 < 74 (PALS), fluids only
+    "P004": 2,  # infant: SBP 64 < 70, one low-dose vasopressor, low-flow oxygen
+    "P005": 3,  # FiO2 45 % (no vasopressor) with encephalopathy
+    "P006": 3,  # norepinephrine 0.25 μg/kg/min × 92 kg = 23 μg/min for ≥ 3 h
+    "P007": 4,  # mechanical ventilation after a seizure
+    "P008": 5,  # death
+    "P009": 1,  # fever with rigors and myalgia
+    "P010": 2,  # fever and 2 L/min oxygen
+}
+
+#: Cells planted in P010's record for the data-quality report: (column, raw, kind).
+PLANTED = (
+    ("crp_mg_l", "<5", "comparator"),
+    ("temp_c", "38,4", None),  # decimal comma: read as 38.4 and reported
+    ("ferritin_ng_ml", "1,480", None),  # thousands separator: read as 1480 and reported
+    ("temp_c", "85", "impossible"),
+    ("sbp_mmhg", "1O8", "unparseable"),
+)
+
+
+@cache
+def _export(layout: str, with_patients: bool = True) -> Export:
+    source = WIDE if layout == "wide" else LONG
+    return read_export(source, patients=PATIENTS if with_patients else None)
+
+
+@cache
+def _graded(layout: str, with_patients: bool = True) -> pd.DataFrame:
+    return grade(_export(layout, with_patients).frame)
+
+
+def graded(layout: str = "wide", with_patients: bool = True) -> pd.DataFrame:
+    return _graded(layout, with_patients).copy()
+
+
+def peaks(frame: pd.DataFrame) -> dict[str, int]:
+    return {
+        pid: int(g) for pid, g in frame.groupby("patient_id", sort=False)["grade"].max().items()
+    }
+
+
+def line_of(path: Path, patient_id: str, raw: str, column: str | None = None) -> int:
+    """The file line (header = 1) of the first cell of ``patient_id`` reading ``raw``."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        for line, row in enumerate(reader, start=2):
+            cells = dict(zip(header, row, strict=True))
+            if cells["patient_id"] != patient_id:
+                continue
+            if column is None and raw in row:
+                return line
+            if column is not None and cells.get(column) == raw:
+                return line
+    raise AssertionError(f"{raw!r} not found in {path.name}")
+
+
+# --- who is on the ward -------------------------------------------------------------
+
+
+def test_the_ward_holds_the_paper_cases_and_at_least_eight_more_patients():
+    ids = set(graded()["patient_id"])
+    assert {"CASE1", "CASE2", "CASE3", "FIG3"} <= ids
+    assert len(ids) >= 12
+
+
+def test_every_grade_from_0_to_5_is_some_patients_peak():
+    assert set(peaks(graded()).values()) == {0, 1, 2, 3, 4, 5}
+
+
+def test_each_patient_peaks_at_the_grade_its_scenario_describes():
+    assert peaks(graded()) == EXPECTED_PEAK
+
+
+def test_adults_and_children_including_a_toddler_and_an_infant_are_on_the_ward():
+    ages = graded().groupby("patient_id")["age_years"].first()
+    assert (ages >= 18).any()
+    assert (ages >= 65).any()
+    assert ((ages >= 10) & (ages < 18)).any()
+    assert ((ages >= 1) & (ages < 10)).any(), "a toddler (PALS 70 + 2 × age band)"
+    assert (ages < 1).any(), "an infant (PALS < 1 year band)"
+
+
+def test_the_ward_has_car_t_bispecific_antibody_and_ctl_patients():
+    therapies = set(graded().groupby("patient_id")["therapy"].first())
+    assert {"CAR T", "bispecific antibody", "CTL"} <= therapies
+
+
+def test_each_synthetic_patient_is_followed_for_7_to_21_days():
+    frame = graded()
+    span = frame.groupby("patient_id")["instant"].agg(lambda s: (s.max() - s.min()).days)
+    assert span.between(6, 21).all(), span.to_dict()
+
+
+# --- layouts and the patients table ---------------------------------------------------
+
+
+def test_wide_and_long_layouts_give_the_same_grade_per_patient_and_instant():
+    columns = ["patient_id", "instant", "grade", "drivers"]
+    wide = graded("wide")[columns].reset_index(drop=True)
+    long = graded("long")[columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(wide, long)
+
+
+def test_the_patients_table_gives_every_patient_an_age_weight_and_infusion_time():
+    frame = _export("wide").frame
+    assert frame["age_years"].notna().all()
+    assert frame["weight_kg"].notna().all()
+    assert frame["infusion_time"].notna().all()
+    assert frame["day"].notna().all()
+
+
+def test_high_risk_is_left_unrecorded_for_the_71_year_old():
+    frame = _export("wide").frame
+    p002 = frame[frame["patient_id"] == "P002"]
+    assert p002["age_years"].iloc[0] == 71
+    assert p002["high_risk"].isna().all()
+
+
+def test_the_weight_from_the_patients_table_turns_a_per_kg_rate_into_a_high_dose():
+    with_weight = graded()
+    without_weight = graded(with_patients=False)
+    p006 = with_weight[with_weight["patient_id"] == "P006"]
+    p006_no_weight = without_weight[without_weight["patient_id"] == "P006"]
+    # 0.25 μg/kg/min × 92 kg = 23 μg/min, held ≥ 3 h: Table 3 high dose, grade 3.
+    assert p006["grade"].max() == 3
+    assert p006["ne_eq_ug_min"].max() == pytest.approx(23.0)
+    # Without the weight the dose is unknown, never high dose: one vasopressor, grade 2.
+    assert p006_no_weight["grade"].max() == 2
+    assert p006_no_weight["dose_unknown"].any()
+
+
+# --- scenarios the dashboard and the treatment algorithm rely on --------------------
+
+
+def test_a_grade_3_patient_with_neurotoxicity_and_no_vasopressor_gets_corticosteroids_preferred():
+    frame = graded()
+    p005 = frame[frame["patient_id"] == "P005"]
+    assert (p005["n_vasopressors"] == 0).all()
+    assert (p005["g_hypotension"] == 0).all()
+    severe = p005[p005["grade"] == 3]
+    assert has_any(severe["drivers"], "oxygen")
+    assert (severe["neurotox_used"] >= 1).any()
+    advice = recommend(p005)
+    assert (advice.loc[severe.index, "recommendation"] == "corticosteroids_preferred").any()
+
+
+def test_the_older_adult_without_recorded_risk_is_offered_immunosuppression_at_grade_2():
+    frame = graded()
+    p002 = frame[frame["patient_id"] == "P002"]
+    advice = recommend(p002)
+    at_grade_2 = advice.loc[p002.index[p002["grade"] == 2], "recommendation"]
+    assert not at_grade_2.empty
+    assert (at_grade_2 == "consider_immunosuppression").all()
+
+
+def test_neurotoxicity_follows_tocilizumab_in_p007():
+    frame = graded()
+    p007 = frame[frame["patient_id"] == "P007"]
+    toci = p007.loc[p007["tocilizumab_mg"] > 0, "instant"].min()
+    neuro = p007[p007["neurotox_grade"] >= 1]
+    assert neuro["instant"].min() > toci
+    assert neuro["neurotox_grade"].max() == 4
+    ice_after = p007.loc[p007["instant"] > toci, "ice_score"].dropna()
+    assert ice_after.min() == 0
+    assert p007.loc[p007["instant"] < toci, "ice_score"].dropna().eq(10).all()
+
+
+def test_fig3_and_p006_hold_high_dose_norepinephrine_for_3_hours():
+    frame = graded()
+    for patient_id in ("FIG3", "P006"):
+        rows = frame[frame["patient_id"] == patient_id]
+        assert rows["high_dose_hours"].max() >= 3, patient_id
+
+
+def test_the_grade_5_patient_dies_on_her_last_row():
+    frame = graded()
+    p008 = frame[frame["patient_id"] == "P008"]
+    assert p008["grade"].iloc[-1] == 5
+    assert (p008["grade"].iloc[:-1] < 5).all()
+
+
+# --- the data-quality report ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_the_data_quality_report_balances(layout: str):
+    report = _export(layout).report
+    assert report.balanced
+    assert report.rows_read == report.rows_graded + report.rows_merged + report.rows_not_graded
+    assert report.rows_not_graded >= 1, "P010's row whose time was not recorded"
+    assert report.rows_merged >= 1
+
+
+@pytest.mark.parametrize(("column", "raw", "kind"), PLANTED)
+def test_the_wide_report_lists_each_planted_cell_with_its_line(column, raw, kind):
+    problems = _export("wide").report.to_frame()
+    line = line_of(WIDE, "P010", raw, column)
+    found = problems[(problems["line"] == line) & (problems["raw"] == raw)]
+    assert not found.empty, f"{column}={raw!r} on line {line} is not reported"
+    assert (found["column"] == column).all()
+    if kind is not None:
+        assert (found["kind"] == kind).any()
+
+
+@pytest.mark.parametrize(("column", "raw", "kind"), PLANTED)
+def test_the_long_report_lists_each_planted_cell_with_its_line(column, raw, kind):
+    problems = _export("long").report.to_frame()
+    line = line_of(LONG, "P010", raw)
+    found = problems[(problems["line"] == line) & (problems["raw"] == raw)]
+    assert not found.empty, f"{column}={raw!r} on line {line} is not reported"
+    if kind is not None:
+        assert (found["kind"] == kind).any()
+
+
+def test_the_report_lists_the_row_whose_time_was_not_recorded():
+    problems = _export("wide").report.to_frame()
+    line = line_of(WIDE, "P010", "time not recorded")
+    assert (problems["line"] == line).any()
+
+
+def test_heart_rate_is_reported_as_a_column_left_out_of_grading():
+    assert "heart_rate_bpm" in _export("wide").report.unknown_columns
+
+
+def has_any(drivers: pd.Series, code: str) -> bool:
+    return bool(drivers.str.split(";").apply(lambda codes: code in codes).any())
