@@ -246,6 +246,22 @@ def test_the_long_report_lists_each_planted_cell_with_its_line(column, raw, kind
         assert (found["kind"] == kind).any()
 
 
+#: What each planted cell must mean to the grader (None: missing, never graded).
+PLANTED_VALUES = {"<5": 5.0, "38,4": 38.4, "1,480": 1480.0, "85": None, "1O8": None}
+
+
+@pytest.mark.parametrize(("column", "raw", "kind"), PLANTED)
+def test_each_planted_cell_reaches_the_grader_as_its_reading_or_as_missing(column, raw, kind):
+    frame = _export("wide").frame
+    row = frame[frame["line"] == line_of(WIDE, "P010", raw, column)]
+    assert len(row) == 1
+    expected = PLANTED_VALUES[raw]
+    if expected is None:
+        assert row[column].isna().all()
+    else:
+        assert row[column].iloc[0] == pytest.approx(expected)
+
+
 def test_the_report_lists_the_row_whose_time_was_not_recorded():
     problems = _export("wide").report.to_frame()
     line = line_of(WIDE, "P010", "time not recorded")
