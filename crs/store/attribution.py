@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.errors import UnusableExportError
 from crs.store import models
 from crs.store.codec import int_to_instants
 from crs.store.engine import lock_for_writing
+from crs.store.errors import StoreError
 from crs.timeaxis import day_to_instant, instant_to_day
 
 #: Criteria a clinician can attribute to another cause: the codes of spec §3 other
@@ -36,10 +36,6 @@ ATTRIBUTABLE = (
 )
 #: Columns of the attributions frame grade() takes (docs/architecture.md §2).
 GRADE_COLUMNS = ["patient_id", "criterion", "start", "end", "reason", "author"]
-
-
-class StoreError(UnusableExportError):
-    """A request the store cannot carry out; the message is one sentence for the user."""
 
 
 def patient_axis(connection: sa.Connection, patient_id: str) -> tuple[str, bool]:

@@ -26,10 +26,10 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.errors import UnusableExportError
 from crs.store import models
 from crs.store.codec import LongRows, to_long
 from crs.store.engine import lock_for_writing
+from crs.store.errors import StoreError, StoreFailure
 from crs.store.reports import report_to_json
 
 _NOW = sa.bindparam("now", type_=models.When)
@@ -123,6 +123,49 @@ def merge_frame(
     rows = to_long(frame)
     report_json, report_text, counts = report_to_json(report, source=file_name, rows=len(frame))
     now = datetime.now(UTC)
+    try:
+        return _merge(
+            engine,
+            rows,
+            now,
+            axis,
+            file_name,
+            sha256,
+            patients_file_name,
+            patients_sha256,
+            report,
+            report_json,
+            report_text,
+            counts,
+            author,
+        )
+    except sa.exc.DBAPIError as exc:
+        raise StoreFailure(
+            f"The ward store could not import {file_name}; nothing was changed "
+            f"({_first_line(exc.orig)})."
+        ) from exc
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error or "database error").strip()
+    return text.splitlines()[0] if text else "database error"
+
+
+def _merge(
+    engine: sa.Engine,
+    rows: LongRows,
+    now: datetime,
+    axis: str,
+    file_name: str,
+    sha256: str,
+    patients_file_name: str | None,
+    patients_sha256: str | None,
+    report: Any | None,
+    report_json: str,
+    report_text: str,
+    counts: dict,
+    author: str | None,
+) -> ImportResult:
     with engine.begin() as connection:
         lock_for_writing(connection)
         earlier = connection.execute(
@@ -226,18 +269,18 @@ def _check_frame(frame: pd.DataFrame, file_name: str) -> None:
     """A canonical frame always has a patient and an instant (architecture §1.1)."""
     for column in ("patient_id", "instant", "line"):
         if column not in frame.columns:
-            raise UnusableExportError(f"{file_name}: the rows have no {column} column to store.")
+            raise StoreError(f"{file_name}: the rows have no {column} column to store.")
     if frame["patient_id"].isna().any() or frame["instant"].isna().any():
-        raise UnusableExportError(
+        raise StoreError(
             f"{file_name}: some rows have no patient or no time; they cannot be stored."
         )
     if frame.duplicated(["patient_id", "instant"]).any():
-        raise UnusableExportError(
+        raise StoreError(
             f"{file_name}: two rows share a patient and an instant; merge them before storing."
         )
     too_long = frame["patient_id"].astype("str").str.len() > models.ID_LENGTH
     if too_long.any():
-        raise UnusableExportError(
+        raise StoreError(
             f"{file_name}: a patient id is longer than {models.ID_LENGTH} characters "
             f"(line {int(frame.loc[too_long, 'line'].iloc[0])})."
         )
@@ -307,7 +350,7 @@ def _check_axis(connection: sa.Connection, axis: str, file_name: str) -> None:
         more = f" and {len(clash) - 5} more" if len(clash) > 5 else ""
         stored = "days since infusion" if clash[0]["axis"] == "day" else "date-times"
         given = "days since infusion" if axis == "day" else "date-times"
-        raise UnusableExportError(
+        raise StoreError(
             f"{file_name} gives {given}, but patient {names}{more} is stored with {stored}; "
             "rows of one patient must use one time axis. Nothing was imported."
         )

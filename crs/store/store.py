@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from crs.store import attribution as attribution_log
 from crs.store import queries
 from crs.store.engine import create_store_engine, database_url, describe_database, migrate
+from crs.store.errors import StoreFailure
 from crs.store.importer import ImportResult, merge_frame
 
 Source = str | os.PathLike | bytes
@@ -236,8 +237,17 @@ def open_store(url: str | None = None) -> Store:
     ``url``: an SQLAlchemy URL; default ``$CRS_DATABASE_URL``, else the SQLite file in
     the user's data directory (crs.store.engine.default_database_url).
     """
-    engine = create_store_engine(database_url(url))
-    migrate(engine)
+    parsed = database_url(url)
+    engine = create_store_engine(parsed)
+    try:
+        migrate(engine)
+    except (sa.exc.DBAPIError, OSError) as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StoreFailure(
+            f"Cannot open the ward store ({describe_database(parsed)}): "
+            f"{reason[0] if reason else 'database error'}"
+        ) from exc
     return Store(engine)
 
 
