@@ -536,7 +536,7 @@ P002 = Patient(
 )
 
 # P003: toddler (2 years 6 months). PALS lower limit of systolic pressure is
-# 70 + 2 × age = 74 mmHg: her usual 84-100 mmHg is normal for her age although below
+# 70 + 2 × age = 74 mmHg: her usual 84-108 mmHg is normal for her age although below
 # the adult 90. Fever, then SBP 68 responsive to a 20 mL/kg bolus: grade 2.
 P003 = Patient(
     patient_id="P003",
