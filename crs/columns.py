@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crs.timeaxis import day_to_instant
 
@@ -121,8 +122,16 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("inr_uln", "numeric", "ratio", (), **_NON_NEGATIVE),
     ColumnSpec("fibrinogen_lln", "numeric", "mg/dL", (), **_NON_NEGATIVE),
     # Weight-based pressor rates; converted to µg/min when the weight is known (spec §3.2).
-    ColumnSpec("norepinephrine_ug_kg_min", "numeric", "µg/kg/min", (), **_NON_NEGATIVE),
-    ColumnSpec("epinephrine_ug_kg_min", "numeric", "µg/kg/min", (), **_NON_NEGATIVE),
+    ColumnSpec(
+        "norepinephrine_ug_kg_min",
+        "numeric",
+        "µg/kg/min",
+        ("noradrenaline_ug_kg_min",),
+        **_NON_NEGATIVE,
+    ),
+    ColumnSpec(
+        "epinephrine_ug_kg_min", "numeric", "µg/kg/min", ("adrenaline_ug_kg_min",), **_NON_NEGATIVE
+    ),
     ColumnSpec("phenylephrine_ug_kg_min", "numeric", "µg/kg/min", (), **_NON_NEGATIVE),
     ColumnSpec("ventilated", "bool", "boolean", ("mechanical_ventilation",)),
     ColumnSpec("deceased", "bool", "boolean", ("death", "died")),
@@ -147,8 +156,8 @@ SPECS: dict[str, ColumnSpec] = {spec.canonical: spec for spec in COLUMN_SPECS}
 CANONICAL: list[str] = [spec.canonical for spec in COLUMN_SPECS]
 
 _DTYPE_OF_KIND: dict[str, object] = {
-    "id": pd.StringDtype(na_value=np.nan),  # pandas 3 default ``str``
-    "text": pd.StringDtype(na_value=np.nan),
+    "id": pd.StringDtype("pyarrow", na_value=np.nan),  # pandas 3 default ``str``
+    "text": pd.StringDtype("pyarrow", na_value=np.nan),
     "time": np.dtype("datetime64[us]"),
     "instant": np.dtype("datetime64[us]"),
     "day": np.dtype("float64"),
@@ -212,7 +221,9 @@ def empty_column(canonical: str, length: int) -> pd.Series:
         return pd.Series(np.full(length, np.datetime64("NaT"), dtype="datetime64[us]"))
     if dtype == np.dtype("float64"):
         return pd.Series(np.full(length, np.nan))
-    return pd.Series(pd.array([pd.NA] * length, dtype=dtype))
+    # An all-null Arrow string array costs nothing, unlike a million Python NAs.
+    nulls = pa.chunked_array([pa.nulls(length, pa.large_string())])
+    return pd.Series(pd.arrays.ArrowStringArray(nulls, dtype=dtype))
 
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,230 @@
+"""From uploaded bytes to a table of cells (spec grading.md §1 and §1.1).
+
+Accepts CSV separated by ``,``, ``;`` or tab (sniffed from the header line), in UTF-8
+with or without BOM, UTF-16 with BOM (Excel "Unicode text") or Latin-1, with LF, CRLF
+or CR line ends, and ``.xlsx`` workbooks (first sheet). Anything else — an empty file,
+a header without rows, a web page saved as .csv, binary data — is an
+:class:`~crs.errors.UnusableExportError` with one sentence saying what is wrong.
+
+Columns that look numeric are read by pyarrow's fast C++ parser; identifier, text and
+flowsheet columns are forced to text so that ``001`` stays ``001``. Every data row keeps
+the file's own line number (header = line 1), counting quoted multi-line cells and blank
+lines, so a clinician can find any reported cell in the export.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crs.errors import UnusableExportError
+from crs.names import normalise_name
+
+SEPARATORS: tuple[str, ...] = (",", ";", "\t")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """The cells of one export as read, before any clinical meaning is given to them."""
+
+    frame: pd.DataFrame  # columns as written (duplicates made unique by pandas)
+    lines: np.ndarray  # int64: the file line of each row (header = line 1)
+    notes: tuple[str, ...]  # file-level sentences for the report (encoding, fallbacks)
+
+
+def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTable:
+    """Read ``data`` as a table; ``force_text`` holds normalised names read as text."""
+    if len(data.strip()) == 0:
+        raise UnusableExportError(f"{label} is empty: there is no table to read.")
+    if data[:2] == b"PK":
+        return _read_xlsx(data, label)
+    text_bytes, notes = _as_utf8(data, label)
+    _reject_non_tables(text_bytes, label)
+    header = _first_line(text_bytes)
+    separator = _sniff(header)
+    names = [n for n in _split_header(header, separator)]
+    forced = set(force_text)
+    dtype = {name: "str" for name in names if normalise_name(name) in forced}
+    frame = _parse_csv(text_bytes, separator, dtype, label)
+    if len(frame.columns) == 0:
+        raise UnusableExportError(f"{label} has no columns: there is no table to read.")
+    if len(frame) == 0:
+        raise UnusableExportError(
+            f"{label} has a header line but no data rows: there is nothing to grade."
+        )
+    lines, line_note = _line_numbers(text_bytes, len(frame))
+    if line_note:
+        notes.append(line_note)
+    if separator != ",":
+        notes.append(f"{label}: columns separated by {_SEPARATOR_NAMES[separator]}s")
+    return RawTable(frame.reset_index(drop=True), lines, tuple(notes))
+
+
+def _as_utf8(data: bytes, label: str) -> tuple[bytes, list[str]]:
+    """UTF-8 bytes without BOM, decoding UTF-16 (BOM) and Latin-1 when needed."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnusableExportError(
+                f"{label} starts like UTF-16 text but cannot be decoded as UTF-16."
+            ) from exc
+        return text.encode("utf-8"), [f"{label}: read as UTF-16 (Excel Unicode text)"]
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+        return data, []
+    except UnicodeDecodeError:
+        # Older exports from European systems are Latin-1; every byte is a character.
+        return data.decode("latin-1").encode("utf-8"), [f"{label}: read as Latin-1 (not UTF-8)"]
+
+
+def _reject_non_tables(data: bytes, label: str) -> None:
+    if b"\x00" in data:
+        raise UnusableExportError(
+            f"{label} is not a text table (it contains binary data): export the record as "
+            "CSV (comma, semicolon or tab separated) or .xlsx."
+        )
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table")):
+        raise UnusableExportError(
+            f"{label} is a web page (HTML/XML), not a table: save the export as CSV or .xlsx "
+            "from the record system instead of saving the page."
+        )
+
+
+def _first_line(data: bytes) -> str:
+    for raw in data[:65536].splitlines():
+        if raw.strip():
+            return raw.decode("utf-8", errors="replace")
+    return ""
+
+
+def _sniff(header: str) -> str:
+    """The separator used most in the header line (comma on a tie)."""
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] else ","
+
+
+def _split_header(header: str, separator: str) -> list[str]:
+    import csv
+
+    row = next(csv.reader([header], delimiter=separator), [])
+    return [cell.strip() for cell in row]
+
+
+def _parse_csv(data: bytes, separator: str, dtype: dict[str, str], label: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(io.BytesIO(data), sep=separator, engine="pyarrow", dtype=dtype or None)
+    except Exception:  # pyarrow refuses ragged rows; the C parser is lenient
+        pass
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                sep=separator,
+                engine="python",
+                dtype="str",
+                on_bad_lines=lambda fields: fields,
+                skip_blank_lines=True,
+            )
+    except Exception as exc:  # anything the CSV parser rejects is unusable
+        raise UnusableExportError(
+            f"{label} could not be read as a table ({_first_sentence(exc)}): export it as CSV "
+            "(comma, semicolon or tab separated) or .xlsx."
+        ) from exc
+    return frame
+
+
+def _first_sentence(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _line_numbers(data: bytes, rows: int) -> tuple[np.ndarray, str | None]:
+    """File line of each data row: quoted newlines and blank lines are counted."""
+    simple = np.arange(2, rows + 2, dtype="int64")
+    has_cr = b"\r" in data
+    if b'"' not in data and b"\n\n" not in data and not has_cr and not data.startswith(b"\n"):
+        return simple, None
+    arr = np.frombuffer(data, dtype=np.uint8)
+    newline = 13 if has_cr and b"\n" not in data else 10
+    ends = np.flatnonzero(arr == newline)
+    quotes = np.flatnonzero(arr == 34)
+    # A newline inside quotes (odd number of quotes before it) is inside a cell.
+    boundary = ends[np.searchsorted(quotes, ends) % 2 == 0]
+    starts = np.concatenate(([0], boundary + 1))
+    stops = np.concatenate((boundary, [len(arr)]))
+    length = stops - starts
+    # A record made only of a line end ("\r" of CRLF) or nothing is a blank line.
+    blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13))
+    line_of_start = np.searchsorted(ends, starts) + 1
+    records = line_of_start[~blank]
+    if len(records) - 1 == rows:
+        return records[1:].astype("int64"), None
+    return simple, "line numbers could not be matched to the file exactly; rows are numbered from 2"
+
+
+def _read_xlsx(data: bytes, label: str) -> RawTable:
+    """The first sheet of a workbook, every cell as text (header = sheet row 1)."""
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        book.close()
+    except Exception as exc:  # a zip that is not a workbook is unusable
+        raise UnusableExportError(
+            f"{label} looks like a zip archive but is not a readable .xlsx workbook "
+            f"({_first_sentence(exc)})."
+        ) from exc
+    numbered = [(i + 1, row) for i, row in enumerate(rows) if any(c is not None for c in row)]
+    if not numbered:
+        raise UnusableExportError(f"{label} is an empty workbook: there is no table to read.")
+    header_line, header = numbered[0]
+    names = [str(c).strip() if c is not None else f"column_{i + 1}" for i, c in enumerate(header)]
+    body = numbered[1:]
+    if not body:
+        raise UnusableExportError(
+            f"{label} has a header row but no data rows: there is nothing to grade."
+        )
+    width = len(names)
+    cells = [list(row[:width]) + [None] * (width - len(row)) for _, row in body]
+    frame = pd.DataFrame(cells, columns=pd.Index(names).astype("object"), dtype="object")
+    frame.columns = _unique(names)
+    text = frame.apply(_cell_text)
+    lines = np.array([line for line, _ in body], dtype="int64")
+    return RawTable(text, lines, (f"{label}: first sheet of the workbook read",))
+
+
+def _cell_text(column: pd.Series) -> pd.Series:
+    def one(value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if hasattr(value, "isoformat"):
+            return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return str(value)
+
+    return column.map(one).astype("str")
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0)
+        out.append(name if count == 0 else f"{name}.{count}")
+        seen[name] = count + 1
+    return out

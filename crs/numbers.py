@@ -1,0 +1,250 @@
+"""Reading numbers and booleans from export cells (spec grading.md §1 and §1.1).
+
+Fast path first: a column pandas/pyarrow already read as numbers is used as is, and a
+text column goes through ``pd.to_numeric`` once. Only the cells that fail are cleaned
+with vectorised string methods: comparators (``<5`` is read as 5), units written after
+the number (``39°C``), thousands separators and decimal commas. Every reading that
+changes what the cell says is returned as an issue for the data-quality report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Cells that mean "not recorded" (not a problem, spec §1.1 lists only real problems).
+MISSING_TOKENS: frozenset[str] = frozenset(
+    {"", "nan", "-", "--", "—", "–", ".", "na", "n/a", "#n/a", "null", "none", "nd", "?"}
+)
+
+#: Booleans (spec §1: "1/0, true/false, yes/no, y/n in any case").
+TRUE_WORDS: frozenset[str] = frozenset({"1", "1.0", "true", "yes", "y"})
+FALSE_WORDS: frozenset[str] = frozenset({"0", "0.0", "false", "no", "n"})
+
+# A number as a clinician types it: optional comparator, sign, digits with commas or
+# points, exponent, then an optional unit (letters, °, %, /) that is ignored.
+_CELL = (
+    r"^(?P<cmp><=|>=|=<|=>|≤|≥|<|>)?\s*"
+    r"(?P<num>[+-]?(?:\d[\d,.]*|[.,]\d+)(?:[eE][+-]?\d+)?)"
+    r"\s*(?P<unit>[a-zA-Z°%µμ/][a-zA-Z°%µμ/0-9\s.^²³]*)?$"
+)
+_THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
+_DECIMAL_COMMA = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
+_POINT_THOUSANDS_COMMA_DECIMAL = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
+_POINT_DECIMAL = r"^\s*[<>≤≥=]*\s*[+-]?\d*\.\d+(?:[eE][+-]?\d+)?\s*$"
+_COMMA_DECIMAL_EVIDENCE = r"^\s*[<>≤≥=]*\s*[+-]?\d*,\d+\s*$"
+
+_COMPARATOR_WORDS = {
+    "<": "below",
+    "<=": "at most",
+    "=<": "at most",
+    "≤": "at most",
+    ">": "above",
+    ">=": "at least",
+    "=>": "at least",
+    "≥": "at least",
+}
+
+ISSUE_COLUMNS = ("row", "raw", "reason", "kind")
+
+
+@dataclass(frozen=True)
+class ParsedColumn:
+    """Values read from one column and the issues to report (``row`` = position)."""
+
+    values: pd.Series
+    issues: pd.DataFrame
+
+
+def _issues(rows: np.ndarray, raw: pd.Series, reason: pd.Series | str, kind: str) -> pd.DataFrame:
+    reason_values = reason.to_numpy() if isinstance(reason, pd.Series) else reason
+    return pd.DataFrame(
+        {
+            "row": np.asarray(rows, dtype="int64"),
+            "raw": raw.astype("str").to_numpy(),
+            "reason": reason_values,
+            "kind": kind,
+        }
+    )
+
+
+def no_issues() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row" else "str") for c in ISSUE_COLUMNS}
+    )
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else no_issues()
+
+
+def is_text(raw: pd.Series) -> bool:
+    return raw.dtype == "str" or raw.dtype == object
+
+
+def decimal_evidence(raw: pd.Series) -> tuple[int, int]:
+    """(cells written with a decimal point, cells written with a decimal comma).
+
+    A decimal comma here is a comma not followed by exactly three digits (``39,1``); a
+    value such as ``1,500`` is no evidence either way. A column already read as numbers
+    counts as decimal-point evidence when it holds a fractional value.
+    """
+    if not is_text(raw):
+        if raw.dtype.kind == "f":
+            values = raw.to_numpy(dtype="float64", na_value=np.nan)
+            finite = values[np.isfinite(values)]
+            return int(np.any(finite != np.floor(finite))), 0
+        return 0, 0
+    text = raw.dropna()
+    if len(text) == 0:
+        return 0, 0
+    # Only cells that are not plain numbers need a look (plain integers are no evidence).
+    points = int(text.str.contains(_POINT_DECIMAL, regex=True).sum())
+    commas = text.str.contains(_COMMA_DECIMAL_EVIDENCE, regex=True)
+    commas &= ~text.str.strip().str.contains(r"\d,\d{3}$", regex=True)
+    return points, int(commas.sum())
+
+
+def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColumn:
+    """Read a column of numbers; unparseable cells become NaN and are reported.
+
+    ``decimal_comma``: the whole file writes decimals with a comma (spec §1), so
+    ``38,5`` is 38.5 and ``1.500,5`` is 1500.5. Otherwise a comma followed by exactly
+    three digits (each time) is a thousands separator (``1,500`` → 1500) and any other
+    comma a decimal comma (``39,1`` → 39.1), each reading reported.
+    """
+    index = raw.index
+    if raw.dtype == bool:
+        return ParsedColumn(pd.Series(raw.to_numpy(dtype="float64"), index=index), no_issues())
+    if not is_text(raw):
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
+        bad = ~np.isfinite(values.to_numpy()) & values.notna().to_numpy()
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            issues = _issues(rows, raw.iloc[rows], "not a finite number", "unparseable")
+            values = values.mask(bad)
+            return ParsedColumn(values, issues)
+        return ParsedColumn(values, no_issues())
+
+    values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    array = values.to_numpy()
+    failed = (~np.isfinite(array)) & raw.notna().to_numpy()
+    if decimal_comma:
+        # In a decimal-comma file "1.500" is one thousand five hundred, never 1.5.
+        failed |= raw.str.contains(".", regex=False).fillna(False).to_numpy()
+    if not failed.any():
+        return ParsedColumn(values, no_issues())
+    rows = np.flatnonzero(failed)
+    fixed, issues = _clean(raw.iloc[rows], rows, decimal_comma)
+    array = array.copy()
+    array[rows] = fixed
+    return ParsedColumn(pd.Series(array, index=index), issues)
+
+
+def _clean(
+    cells: pd.Series, rows: np.ndarray, decimal_comma: bool
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Vectorised cleaning of the cells the fast path could not read."""
+    text = cells.astype("str").str.strip().str.replace("\u00a0", " ", regex=False)
+    text = text.str.replace("\u2212", "-", regex=False)  # Unicode minus from word processors
+    missing = text.str.lower().isin(MISSING_TOKENS).to_numpy()
+    parts = text.str.extract(_CELL)
+    number = parts["num"]
+    comparator = parts["cmp"]
+    out = np.full(len(cells), np.nan)
+    issues: list[pd.DataFrame] = []
+
+    has_comma = number.str.contains(",", regex=False).fillna(False)
+    if decimal_comma:
+        german = number.str.fullmatch(_POINT_THOUSANDS_COMMA_DECIMAL).fillna(False)
+        normal = number.where(~german, number.str.replace(".", "", regex=False))
+        normal = normal.str.replace(",", ".", regex=False)
+    else:
+        thousands = number.str.fullmatch(_THOUSANDS_COMMA).fillna(False)
+        decimal = has_comma & ~thousands & number.str.fullmatch(_DECIMAL_COMMA).fillna(False)
+        normal = number.where(~thousands, number.str.replace(",", "", regex=False))
+        normal = normal.where(~decimal, normal.str.replace(",", ".", regex=False))
+    parsed = (
+        pd.to_numeric(normal, errors="coerce").to_numpy(dtype="float64", na_value=np.nan).copy()
+    )
+    parsed[~np.isfinite(parsed)] = np.nan
+    ok = ~np.isnan(parsed) & ~missing
+    out[ok] = parsed[ok]
+
+    if not decimal_comma:
+        for mask, words in (
+            (thousands, "comma read as a thousands separator"),
+            (decimal, "comma read as a decimal comma"),
+        ):
+            hit = mask.to_numpy() & ok
+            if hit.any():
+                reason = "read as " + pd.Series(parsed[hit]).map("{:g}".format) + f" ({words})"
+                issues.append(
+                    _issues(rows[hit], cells.iloc[np.flatnonzero(hit)], reason, "conversion")
+                )
+    with_cmp = comparator.notna().to_numpy() & ok
+    if with_cmp.any():
+        words = comparator[with_cmp].map(_COMPARATOR_WORDS)
+        reason = (
+            "read as its bound "
+            + pd.Series(parsed[with_cmp]).map("{:g}".format).to_numpy()
+            + " (value "
+            + words.to_numpy()
+            + " the bound)"
+        )
+        issues.append(
+            _issues(
+                rows[with_cmp],
+                cells.iloc[np.flatnonzero(with_cmp)],
+                pd.Series(reason),
+                "comparator",
+            )
+        )
+    bad = ~ok & ~missing
+    if bad.any():
+        issues.append(
+            _issues(
+                rows[bad],
+                cells.iloc[np.flatnonzero(bad)],
+                "not a number; set to missing",
+                "unparseable",
+            )
+        )
+    return out, _concat(issues)
+
+
+def parse_booleans(raw: pd.Series) -> ParsedColumn:
+    """1.0 / 0.0 / NaN from ``1/0``, ``true/false``, ``yes/no``, ``y/n`` in any case (spec §1)."""
+    index = raw.index
+    if raw.dtype == bool:
+        return ParsedColumn(pd.Series(raw.to_numpy(dtype="float64"), index=index), no_issues())
+    if not is_text(raw):
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
+        bad = values.notna() & ~values.isin([0.0, 1.0])
+        text = raw.astype("str")
+    else:
+        text = raw.str.strip().str.lower()
+        true = text.isin(TRUE_WORDS)
+        false = text.isin(FALSE_WORDS)
+        values = pd.Series(np.where(true, 1.0, np.where(false, 0.0, np.nan)), index=index)
+        bad = raw.notna() & ~true & ~false & ~text.isin(MISSING_TOKENS)
+    if not bad.any():
+        return ParsedColumn(values, no_issues())
+    rows = np.flatnonzero(bad.to_numpy())
+    issues = _issues(
+        rows,
+        raw.iloc[rows],
+        "not a yes/no value (accepted: 1/0, true/false, yes/no, y/n); set to missing",
+        "unparseable",
+    )
+    return ParsedColumn(values.mask(bad), issues)
+
+
+def clean_text(raw: pd.Series) -> pd.Series:
+    """Text cells stripped, empty → missing (``str`` dtype)."""
+    text = raw.astype("str").str.strip() if is_text(raw) else raw.astype("str")
+    text = text.where(raw.notna())
+    return text.mask(text == "").astype("str")

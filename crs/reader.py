@@ -1,0 +1,908 @@
+"""Read an electronic-record export into the canonical frame (spec grading.md §1, §1.1;
+docs/architecture.md §1).
+
+``read_export`` accepts the wide layout (one column per variable) and the long
+"flowsheet" layout (``patient_id``, ``time``/``day``, ``variable``, ``value``, optional
+``unit``), plus an optional patients table. It matches column names to the spec §1
+table, converts units, reads numbers, booleans and times, sets impossible values to
+missing (§1.1 ranges), merges rows of one patient at one instant (the later row wins a
+conflict), and reports every such step in a :class:`~crs.quality.QualityReport` whose
+counts always balance. Everything is vectorised over whole columns.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from crs.columns import (
+    ALIASES,
+    CANONICAL,
+    CONVERSIONS,
+    DTYPES,
+    FLOWSHEET_UNITS,
+    PATIENT_LEVEL,
+    SPECS,
+    UNIT_ALIASES,
+    UNITLESS_TEMPERATURE,
+    empty_column,
+)
+from crs.decode import RawTable, read_table
+from crs.errors import UnusableExportError
+from crs.names import normalise_name, normalise_names
+from crs.numbers import (
+    ParsedColumn,
+    clean_text,
+    decimal_evidence,
+    parse_booleans,
+    parse_numbers,
+)
+from crs.quality import QualityReport, empty_problems, problems_frame
+from crs.timeaxis import day_to_instant
+from crs.timeparse import parse_times
+
+Axis = Literal["time", "day"]
+
+#: The frame under construction: canonical name → column (all of one length, RangeIndex).
+Cols = dict[str, pd.Series]
+
+#: Spec §1: a temperature column without a unit whose median exceeds this is °F.
+FAHRENHEIT_MEDIAN_ABOVE = 50.0
+
+#: Weight-based pressors converted to µg/min with weight_kg (spec §3.2).
+WEIGHT_BASED_PRESSORS: dict[str, str] = {
+    "norepinephrine_ug_kg_min": "norepinephrine_ug_min",
+    "epinephrine_ug_kg_min": "epinephrine_ug_min",
+    "phenylephrine_ug_kg_min": "phenylephrine_ug_min",
+}
+
+#: Flowsheet (long layout) column names (spec §1).
+FLOWSHEET_COLUMNS = ("variable", "value", "unit")
+
+#: Extra unit words accepted as the canonical unit in a flowsheet's unit column.
+IDENTITY_UNITS: dict[str, frozenset[str]] = {
+    "temp_c": frozenset({"c", "°c", "degc", "deg_c", "celsius"}),
+    "fio2": frozenset({"%", "pct", "percent"}),
+    "lvef_pct": frozenset({"%", "pct", "percent"}),
+    "crp_mg_l": frozenset({"mg_l"}),
+    "ferritin_ng_ml": frozenset({"ng_ml", "ug_l"}),
+}
+
+_TEXT_KINDS = ("id", "text")
+
+#: Hidden column: the row's position in the file's table, to quote its raw cells.
+_ROW = "_row"
+
+
+@dataclass(frozen=True)
+class Export:
+    """A read export: the canonical frame, its data-quality report and its time axis."""
+
+    frame: pd.DataFrame
+    report: QualityReport
+    axis: Axis
+
+
+@dataclass
+class _Source:
+    """One file column (or one flowsheet variable) feeding a canonical column."""
+
+    canonical: str
+    raw: pd.Series
+    label: str  # the column as written in the file, for the report
+    conversion: str | None = None
+    unitless_temperature: bool = False
+    rows: np.ndarray | None = None  # flowsheet: the positions this source covers
+
+
+@dataclass
+class _Work:
+    """Everything gathered while reading, before the canonical frame is assembled."""
+
+    label: str
+    lines: np.ndarray
+    problems: list[pd.DataFrame] = field(default_factory=list)
+    conversions: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def report_cells(self, rows: np.ndarray, column: str, raw: pd.Series, reason, kind: str):
+        if len(rows) == 0:
+            return
+        self.problems.append(
+            problems_frame(
+                pd.Series(self.lines[rows]),
+                column,
+                pd.Series(raw.to_numpy()),
+                reason if isinstance(reason, str) else pd.Series(np.asarray(reason)),
+                kind,
+            )
+        )
+
+    def report_issues(self, issues: pd.DataFrame, column: str, rows: np.ndarray | None = None):
+        if len(issues) == 0:
+            return
+        positions = issues["row"].to_numpy()
+        if rows is not None:
+            positions = rows[positions]
+        self.problems.append(
+            problems_frame(
+                pd.Series(self.lines[positions]),
+                column,
+                issues["raw"],
+                issues["reason"],
+                issues["kind"],
+            )
+        )
+
+
+def read_export(
+    source: str | os.PathLike | bytes,
+    *,
+    patients: str | os.PathLike | bytes | None = None,
+    patient_id: str | None = None,
+    name: str | None = None,
+) -> Export:
+    """Read an export into the canonical frame and its data-quality report.
+
+    Parameters
+    ----------
+    source : a path, or the uploaded bytes (CSV in any accepted encoding, or .xlsx).
+    patients : optional patients table keyed by ``patient_id`` (spec §1).
+    patient_id : names the patient of a one-patient file without a patient column.
+    name : the file name used in messages (default: the path's name).
+
+    Raises
+    ------
+    UnusableExportError
+        The file cannot be used at all (spec §1.1): the message names what is missing
+        and which names are accepted. Nothing is half-imported.
+    """
+    label = name or (Path(source).name if not isinstance(source, bytes) else "the file")
+    data = _bytes(source)
+    patients_data = _bytes(patients) if patients is not None else None
+    patients_label = (
+        Path(patients).name
+        if patients is not None and not isinstance(patients, bytes)
+        else "the patients table"
+    )
+    try:
+        return _read(data, label, patients_data, patients_label, patient_id)
+    except UnusableExportError:
+        raise
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        # Never a traceback for a user (spec §1.1): the file is reported as unusable.
+        raise UnusableExportError(
+            f"{label} could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
+            "please check that it is a CSV or .xlsx export of the record."
+        ) from exc
+
+
+def _bytes(source: str | os.PathLike | bytes) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    return Path(source).read_bytes()
+
+
+# Columns read as text whatever they look like (identifiers keep leading zeros).
+_FORCE_TEXT = frozenset(
+    [
+        *(name for name, canonical in ALIASES.items() if SPECS[canonical].kind in _TEXT_KINDS),
+        *FLOWSHEET_COLUMNS,
+    ]
+)
+
+
+def _read(
+    data: bytes,
+    label: str,
+    patients_data: bytes | None,
+    patients_label: str,
+    patient_id: str | None,
+) -> Export:
+    table = read_table(data, label, _FORCE_TEXT)
+    work = _Work(label=label, lines=table.lines)
+    work.conversions.extend(table.notes)
+    frame = table.frame
+    n = len(frame)
+
+    sources, normalised = _map_columns(frame, work)
+    long_layout = "variable" in normalised and "value" in normalised
+    unknown_variable = np.zeros(n, dtype=bool)
+    if long_layout:
+        long_sources, unknown_variable = _flowsheet_sources(frame, normalised, work)
+        sources.extend(long_sources)
+    elif "variable" in normalised or "value" in normalised:
+        work.unknown.extend(normalised[c] for c in ("variable", "value") if c in normalised)
+
+    identity = _identity(sources, n, label, patient_id, work)
+    values, raws = _parse_sources(sources, n, work)
+
+    variable = frame[normalised["variable"]] if long_layout else None
+    not_graded = _not_graded(identity, unknown_variable, variable, work)
+    keep = ~not_graded
+    cols: Cols = {
+        "patient_id": identity["patient_id"],
+        "instant": identity["instant"],
+        "time": identity["time"],
+        "day": identity["day"],
+        "line": pd.Series(table.lines),
+        _ROW: pd.Series(np.arange(n, dtype="int64")),
+        **values,
+    }
+    if not keep.all():
+        cols = {name: column[keep].reset_index(drop=True) for name, column in cols.items()}
+    cols = _patient_level(cols, sources, raws, work)
+    if patients_data is not None:
+        cols = _apply_patients_table(cols, patients_data, patients_label, work)
+    cols = _day_from_infusion(cols, identity["axis"], work)
+    cols = _weight_based_pressors(cols, sources, work)
+    cols, merged = _merge_same_instant(cols, sources, raws, long_layout, work)
+    frame_out = _sort_and_conform(cols)
+
+    report = QualityReport(
+        source=label,
+        rows_read=n,
+        rows_graded=len(frame_out),
+        rows_merged=merged,
+        rows_not_graded=int(not_graded.sum()),
+        unknown_columns=work.unknown,
+        conversions=work.conversions,
+    )
+    parts = [p for p in work.problems if len(p)]
+    report.problems = pd.concat(parts, ignore_index=True) if parts else empty_problems()
+    return Export(frame=frame_out, report=report, axis=identity["axis"])
+
+
+# --- column names -------------------------------------------------------------------
+
+
+def _map_columns(frame: pd.DataFrame, work: _Work) -> tuple[list[_Source], dict[str, str]]:
+    """Match the file's columns to canonical ones (spec §1); list the others."""
+    sources: list[_Source] = []
+    normalised: dict[str, str] = {}  # normalised name → column as written
+    taken: dict[str, str] = {}
+    for written in frame.columns:
+        key = normalise_name(written)
+        if key in FLOWSHEET_COLUMNS:
+            normalised.setdefault(key, written)
+            continue
+        canonical = ALIASES.get(key)
+        if canonical is None:
+            work.unknown.append(str(written))
+            continue
+        if canonical in taken:
+            # Two columns for one variable: the first is used, the second reported.
+            work.unknown.append(str(written))
+            work.problems.append(
+                problems_frame(
+                    None,
+                    str(written),
+                    None,
+                    f"also names {canonical}, already read from '{taken[canonical]}'; "
+                    "left out of grading",
+                    "note",
+                )
+            )
+            continue
+        taken[canonical] = str(written)
+        normalised[key] = written
+        conversion = UNIT_ALIASES[key][1] if key in UNIT_ALIASES else None
+        sources.append(
+            _Source(
+                canonical=canonical,
+                raw=frame[written],
+                label=str(written),
+                conversion=conversion,
+                unitless_temperature=key in UNITLESS_TEMPERATURE,
+            )
+        )
+    return sources, normalised
+
+
+def _flowsheet_sources(
+    frame: pd.DataFrame, normalised: dict[str, str], work: _Work
+) -> tuple[list[_Source], np.ndarray]:
+    """The long layout pivoted: one source per (variable, unit) (spec §1, flowsheet)."""
+    variable_col = normalised["variable"]
+    value = frame[normalised["value"]]
+    if value.dtype != "str" and value.dtype != object:
+        value = value.astype("str").where(value.notna())
+    variable = normalise_names(frame[variable_col])
+    if "unit" in normalised:
+        unit = normalise_names(frame[normalised["unit"]]).fillna("")
+    else:
+        unit = pd.Series("", index=frame.index, dtype="str")
+    canonical = variable.map(ALIASES)
+    unknown = (canonical.isna() & variable.notna()).to_numpy()
+    for name in pd.unique(variable[unknown]):
+        work.unknown.append(f"{variable_col}={name}")
+    sources: list[_Source] = []
+    combos = pd.DataFrame({"variable": variable, "unit": unit, "canonical": canonical})
+    combos = combos[canonical.notna()]
+    groups = combos.groupby(["variable", "unit"], sort=False).indices
+    for (var, unit_word), positions in groups.items():
+        target = ALIASES[var]
+        conversion = UNIT_ALIASES[var][1] if var in UNIT_ALIASES else None
+        spec = SPECS[target]
+        column_label = f"{normalised['value']} ({var})"
+        if unit_word and spec.kind == "numeric":
+            resolved = _flowsheet_unit(target, unit_word)
+            if resolved is None:
+                accepted = sorted({spec.unit, *FLOWSHEET_UNITS.get(target, {})})
+                work.report_cells(
+                    positions,
+                    column_label,
+                    value.iloc[positions],
+                    f"unit '{unit_word}' is not a unit for {target} (accepted: "
+                    f"{', '.join(accepted)}); set to missing",
+                    "unparseable",
+                )
+                continue
+            target, conversion = resolved
+        raw = pd.Series(pd.NA, index=frame.index, dtype="str")
+        raw.iloc[positions] = value.iloc[positions].to_numpy()
+        sources.append(
+            _Source(
+                canonical=target,
+                raw=raw,
+                label=column_label,
+                conversion=conversion,
+                unitless_temperature=var in UNITLESS_TEMPERATURE and not unit_word,
+                rows=positions,
+            )
+        )
+    return sources, unknown
+
+
+def _flowsheet_unit(canonical: str, unit: str) -> tuple[str, str | None] | None:
+    """(target column, conversion) for a flowsheet unit, or None when not recognised."""
+    spec = SPECS[canonical]
+    if (
+        unit == normalise_name(spec.unit)
+        or canonical.endswith("_" + unit)
+        or unit in IDENTITY_UNITS.get(canonical, ())
+    ):
+        return canonical, None
+    conversion = FLOWSHEET_UNITS.get(canonical, {}).get(unit)
+    if conversion is not None:
+        return canonical, conversion
+    weight_based = canonical.removesuffix("_ug_min") + "_ug_kg_min"
+    if weight_based in WEIGHT_BASED_PRESSORS and unit == "ug_kg_min":
+        return weight_based, None
+    return None
+
+
+# --- identity and time ----------------------------------------------------------------
+
+
+def _accepted(canonical: str) -> str:
+    return ", ".join([canonical, *SPECS[canonical].aliases])
+
+
+def _identity(
+    sources: list[_Source], n: int, label: str, patient_id: str | None, work: _Work
+) -> dict:
+    by_name = {s.canonical: s for s in sources if s.rows is None}
+    has_time = "time" in by_name
+    has_day = "day" in by_name
+    if "patient_id" not in by_name and not patient_id:
+        raise UnusableExportError(
+            f"{label} has no patient column: name one column patient_id (accepted: "
+            f"{_accepted('patient_id')}), or name the patient of a one-patient file "
+            "(--patient-id on the command line)."
+        )
+    if not has_time and not has_day:
+        raise UnusableExportError(
+            f"{label} has no time column: it needs a time column (accepted: "
+            f"{_accepted('time')}; ISO 8601 date-times) or a day column (accepted: "
+            f"{_accepted('day')}; days since infusion)."
+        )
+    if "patient_id" in by_name:
+        pid = clean_text(by_name["patient_id"].raw)
+    else:
+        pid = pd.Series([str(patient_id)] * n, dtype="str")
+        work.conversions.append(f"every row is patient {patient_id} (named when reading)")
+    time = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
+    day = pd.Series(np.full(n, np.nan))
+    if has_day:
+        parsed = parse_numbers(by_name["day"].raw)
+        day = parsed.values.reset_index(drop=True)
+        work.report_issues(parsed.issues, by_name["day"].label)
+    axis: Axis = "day"
+    if has_time:
+        times = parse_times(by_name["time"].raw.reset_index(drop=True), by_name["time"].label)
+        time = times.values
+        if times.note:
+            work.conversions.append(times.note)
+        if time.notna().any():
+            axis = "time"
+        elif has_day:
+            work.conversions.append(
+                f"no date-time in column '{by_name['time'].label}' could be read; the day "
+                "column is used as the time axis"
+            )
+        else:
+            example = by_name["time"].raw.dropna()
+            shown = f" (e.g. '{example.iloc[0]}')" if len(example) else ""
+            raise UnusableExportError(
+                f"{label}: no time in column '{by_name['time'].label}' could be read{shown}; "
+                "accepted: ISO 8601 date-times such as 2024-03-05T14:30 or 2024-03-05 14:30, "
+                "or 05/03/2024 14:30; or give a day column (days since infusion)."
+            )
+    instant = time if axis == "time" else day_to_instant(day)
+    if axis == "day":
+        time = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
+    return {
+        "patient_id": pid.reset_index(drop=True),
+        "time": time.reset_index(drop=True),
+        "day": day,
+        "instant": instant.reset_index(drop=True),
+        "axis": axis,
+        "time_source": by_name.get("time") if axis == "time" else by_name.get("day"),
+        "patient_source": by_name.get("patient_id"),
+    }
+
+
+def _not_graded(
+    identity: dict, unknown_variable: np.ndarray, variable: pd.Series | None, work: _Work
+) -> np.ndarray:
+    """Rows without a patient, an instant, or (flowsheet) a known variable (spec §1.1)."""
+    no_patient = identity["patient_id"].isna().to_numpy()
+    no_instant = identity["instant"].isna().to_numpy() & ~no_patient
+    time_source = identity["time_source"]
+    if no_instant.any():
+        rows = np.flatnonzero(no_instant)
+        raw = time_source.raw.reset_index(drop=True).iloc[rows]
+        what = "time" if identity["axis"] == "time" else "day"
+        reason = np.where(
+            raw.isna().to_numpy(),
+            f"no {what} on this row; not graded",
+            f"{what} could not be read; not graded",
+        )
+        work.report_cells(rows, time_source.label, raw, reason, "not_graded")
+    if no_patient.any():
+        rows = np.flatnonzero(no_patient)
+        column = identity["patient_source"].label if identity["patient_source"] else "patient_id"
+        work.report_cells(
+            rows,
+            column,
+            pd.Series([None] * len(rows), dtype="str"),
+            "no patient id on this row; not graded",
+            "not_graded",
+        )
+    lone = unknown_variable & ~no_patient & ~no_instant
+    if lone.any() and variable is not None:
+        rows = np.flatnonzero(lone)
+        work.report_cells(
+            rows,
+            str(variable.name),
+            variable.reset_index(drop=True).iloc[rows],
+            "variable not recognised (see the accepted names); not graded",
+            "not_graded",
+        )
+    return no_patient | no_instant | lone
+
+
+# --- values ---------------------------------------------------------------------------
+
+
+def _parse_sources(
+    sources: list[_Source], n: int, work: _Work
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """Parse every value source into its canonical column (units, ranges, §1.1).
+
+    Returns the values and, per canonical column, the raw cells they came from (so the
+    report can quote the file, not a converted value).
+    """
+    value_sources = [
+        s for s in sources if SPECS[s.canonical].kind in ("numeric", "bool", "text", "time")
+    ]
+    value_sources = [s for s in value_sources if s.canonical not in ("time",)]
+    numeric = [s for s in value_sources if SPECS[s.canonical].kind == "numeric"]
+    points = commas = 0
+    for s in numeric:
+        p, c = decimal_evidence(s.raw if s.rows is None else s.raw.iloc[s.rows])
+        points += p
+        commas += c
+    decimal_comma = commas > 0 and points == 0
+    if decimal_comma:
+        work.conversions.append("decimal commas throughout the file (38,5 read as 38.5)")
+
+    values: dict[str, pd.Series] = {}
+    raws: dict[str, pd.Series] = {}
+    for s in value_sources:
+        spec = SPECS[s.canonical]
+        raw = s.raw.reset_index(drop=True)
+        if spec.kind == "numeric":
+            parsed = parse_numbers(raw, decimal_comma=decimal_comma)
+            work.report_issues(parsed.issues, s.label)
+            column = _convert(parsed, s, work)
+            column = _check_range(column, raw, s, work)
+        elif spec.kind == "bool":
+            parsed = parse_booleans(raw)
+            work.report_issues(parsed.issues, s.label)
+            column = parsed.values
+        elif spec.kind == "time":
+            times = parse_times(raw, s.label)
+            column = times.values
+            if times.note:
+                work.conversions.append(times.note)
+            bad = (column.isna() & raw.notna()).to_numpy()
+            work.report_cells(
+                np.flatnonzero(bad),
+                s.label,
+                raw[bad],
+                "not a date-time; set to missing",
+                "unparseable",
+            )
+        else:
+            column = clean_text(raw)
+        column = column.reset_index(drop=True)
+        if s.canonical in values:
+            values[s.canonical] = values[s.canonical].combine_first(column)
+            raws[s.canonical] = raws[s.canonical].combine_first(raw)
+        else:
+            values[s.canonical] = column
+            raws[s.canonical] = raw
+    return values, raws
+
+
+def _convert(parsed: ParsedColumn, s: _Source, work: _Work) -> pd.Series:
+    """Unit conversion of one source (spec §1): suffix, flowsheet unit, °F, fraction."""
+    values = parsed.values
+    conversion = s.conversion
+    present = values.dropna()
+    if conversion is None and s.unitless_temperature and len(present):
+        median = float(present.median())
+        if median > FAHRENHEIT_MEDIAN_ABOVE:
+            conversion = "f_to_c"
+            work.conversions.append(
+                f"{s.label} → temp_c: median {median:g} exceeds {FAHRENHEIT_MEDIAN_ABOVE:g}, "
+                "read as °F and converted to °C"
+            )
+            return CONVERSIONS[conversion].apply(values)
+    if conversion is None and s.canonical == "fio2" and len(present) and present.max() <= 1.0:
+        work.conversions.append(
+            f"{s.label} → fio2: every value is at most 1.0, read as a fraction and ×100 (%)"
+        )
+        return CONVERSIONS["fraction_to_pct"].apply(values)
+    if conversion is None:
+        return values
+    if s.canonical == "fio2" and len(present) and present.max() > 1.0:
+        # A "fraction" column holding percentages is already in %.
+        return values
+    rule = CONVERSIONS[conversion]
+    work.conversions.append(f"{s.label} → {s.canonical} ({rule.label})")
+    return rule.apply(values)
+
+
+def _check_range(values: pd.Series, raw: pd.Series, s: _Source, work: _Work) -> pd.Series:
+    """Physiologically impossible values (spec §1.1) become missing and are reported."""
+    spec = SPECS[s.canonical]
+    array = values.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = (array < spec.low) | (array > spec.high)
+    if not bad.any():
+        return values
+    rows = np.flatnonzero(bad)
+    shown = pd.Series(array[rows]).map("{:g}".format)
+    low = "" if np.isinf(spec.low) else f"{spec.low:g}"
+    high = "" if np.isinf(spec.high) else f"{spec.high:g}"
+    if low and high:
+        limits = f"outside the possible range {low}–{high} {spec.unit}"
+    elif low:
+        limits = f"below {low} {spec.unit}, which is impossible"
+    else:
+        limits = f"above {high} {spec.unit}, which is impossible"
+    reason = s.canonical + " " + shown + f" {spec.unit} is {limits}; set to missing"
+    work.report_cells(rows, s.label, raw.iloc[rows], reason.to_numpy(), "impossible")
+    return values.mask(bad)
+
+
+# --- patient-level values -------------------------------------------------------------
+
+
+def _patient_level(
+    cols: Cols, sources: list[_Source], raws: dict[str, pd.Series], work: _Work
+) -> Cols:
+    """One value per patient: the earliest row's (spec §1); differing values reported.
+
+    [reader decision] "Earliest" is the earliest row in time (file order on a tie) that
+    has a value: a blank cell is not a differing value.
+    """
+    present = [c for c in PATIENT_LEVEL if c in cols]
+    n = len(cols["line"])
+    if not present or n == 0:
+        return cols
+    labels = {s.canonical: s.label for s in sources}
+    codes, _ = pd.factorize(cols["patient_id"])
+    order = np.lexsort((cols["line"].to_numpy(), cols["instant"].to_numpy(), codes))
+    sorted_codes = codes[order]
+    out = dict(cols)
+    for column in present:
+        values = cols[column]
+        documented = values.notna().to_numpy()
+        if not documented.any():
+            continue
+        hits = order[documented[order]]  # documented rows, in time order per patient
+        hit_codes = sorted_codes[documented[order]]
+        _, first_at = np.unique(hit_codes, return_index=True)
+        first_row = np.full(codes.max() + 1, -1, dtype="int64")
+        first_row[hit_codes[first_at]] = hits[first_at]
+        source_row = first_row[codes]
+        known = source_row >= 0
+        chosen = values.iloc[np.where(known, source_row, 0)].reset_index(drop=True)
+        chosen = chosen.where(pd.Series(known))
+        differs = (values.notna() & chosen.notna() & (values != chosen)).to_numpy()
+        if differs.any():
+            rows = np.flatnonzero(differs)
+            first_line = cols["line"].to_numpy()[source_row[rows]]
+            reason = (
+                "differs from the patient's earliest value ("
+                + _raw_at(raws, column, values, cols[_ROW].to_numpy()[source_row[rows]])
+                + " on line "
+                + pd.Series(first_line).astype("str")
+                + "), which is used"
+            )
+            work.problems.append(
+                problems_frame(
+                    cols["line"].iloc[rows],
+                    labels.get(column, column),
+                    _raw_at(raws, column, values, cols[_ROW].to_numpy()[rows]),
+                    reason,
+                    "patient_level",
+                )
+            )
+        if differs.any() or not documented.all():
+            out[column] = chosen.astype(DTYPES[column])
+    return out
+
+
+def _raw_at(
+    raws: dict[str, pd.Series], column: str, values: pd.Series, file_rows: np.ndarray
+) -> pd.Series:
+    """The file's own cells of ``column`` at the file's table positions ``file_rows``."""
+    if column not in raws:
+        return _shown(values.iloc[file_rows].reset_index(drop=True))
+    return _shown(raws[column].iloc[file_rows].reset_index(drop=True))
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    if values.dtype.kind == "f":
+        return values.map("{:g}".format)
+    if values.dtype.kind == "M":
+        return values.dt.strftime("%Y-%m-%d %H:%M")
+    return values.astype("str")
+
+
+def _apply_patients_table(cols: Cols, data: bytes, label: str, work: _Work) -> Cols:
+    """Patient-level values from a second table keyed by patient_id (spec §1)."""
+    force = frozenset(n for n, c in ALIASES.items() if SPECS[c].kind in _TEXT_KINDS)
+    table: RawTable = read_table(data, label, force)
+    sub = _Work(label=label, lines=table.lines)
+    sub.conversions.extend(table.notes)
+    sources, _ = _map_columns(table.frame, sub)
+    by_name = {s.canonical: s for s in sources}
+    if "patient_id" not in by_name:
+        raise UnusableExportError(
+            f"{label} (patients table) has no patient column: name one column patient_id "
+            f"(accepted: {_accepted('patient_id')})."
+        )
+    usable = [s for s in sources if s.canonical in PATIENT_LEVEL]
+    for s in sources:
+        if s.canonical not in PATIENT_LEVEL and s.canonical != "patient_id":
+            sub.unknown.append(s.label)
+    values, _ = _parse_sources(usable, len(table.frame), sub)
+    pid = clean_text(by_name["patient_id"].raw).reset_index(drop=True)
+    patients = pd.DataFrame({"patient_id": pid, **values})
+    patients["line"] = table.lines
+    patients = patients[pid.notna().to_numpy()]
+    repeated = patients["patient_id"].duplicated()
+    if repeated.any():
+        sub.problems.append(
+            problems_frame(
+                patients["line"][repeated],
+                by_name["patient_id"].label,
+                patients["patient_id"][repeated],
+                "patient listed again in the patients table; the first row is used",
+                "patient_level",
+            )
+        )
+    patients = patients[~repeated].set_index("patient_id")
+    out = dict(cols)
+    labels = {s.canonical: s.label for s in usable}
+    for column in values:
+        given = cols["patient_id"].map(patients[column])
+        if column in cols:
+            recorded = cols[column]
+            clash = given.notna() & recorded.notna() & (given != recorded)
+            if clash.any():
+                # One report per patient: the first row where the export disagrees.
+                first_rows = clash & ~cols["patient_id"].where(clash).duplicated()
+                work.problems.append(
+                    problems_frame(
+                        cols["line"][first_rows],
+                        labels[column],
+                        _shown(recorded[first_rows]),
+                        f"differs from {label} ("
+                        + _shown(given[first_rows])
+                        + "), whose value is used",
+                        "patient_level",
+                    )
+                )
+            out[column] = given.combine_first(recorded).astype(DTYPES[column])
+        else:
+            out[column] = given.astype(DTYPES[column])
+    work.problems.extend(p.assign(column=f"{label}: " + p["column"]) for p in sub.problems)
+    work.conversions.extend(f"{label}: {c}" for c in sub.conversions)
+    work.unknown.extend(f"{label}: {c}" for c in sub.unknown)
+    return out
+
+
+def _day_from_infusion(cols: Cols, axis: Axis, work: _Work) -> Cols:
+    """``day = (time − infusion_time) / 24 h`` when both are known (spec §2)."""
+    if axis != "time" or "infusion_time" not in cols:
+        return cols
+    since = (cols["time"] - cols["infusion_time"]) / pd.Timedelta(hours=24)
+    known = since.notna()
+    if not known.any():
+        return cols
+    out = dict(cols)
+    out["day"] = since.where(known, cols["day"]).astype("float64")
+    work.conversions.append("day computed from time and infusion_time")
+    return out
+
+
+def _weight_based_pressors(cols: Cols, sources: list[_Source], work: _Work) -> Cols:
+    """µg/kg/min × weight_kg → µg/min (spec §3.2); without a weight the dose is unknown."""
+    present = [c for c in WEIGHT_BASED_PRESSORS if c in cols]
+    if not present:
+        return cols
+    out = dict(cols)
+    n = len(cols["line"])
+    labels = {s.canonical: s.label for s in sources}
+    weight = cols["weight_kg"] if "weight_kg" in cols else pd.Series(np.full(n, np.nan))
+    for per_kg in present:
+        per_min = WEIGHT_BASED_PRESSORS[per_kg]
+        rate = cols[per_kg]
+        converted = rate * weight
+        documented = cols[per_min] if per_min in cols else empty_column(per_min, n)
+        # A rate documented in µg/min on the same row is kept as recorded.
+        out[per_min] = documented.combine_first(converted)
+        used = int((converted.notna() & documented.isna()).sum())
+        if used:
+            work.conversions.append(
+                f"{labels.get(per_kg, per_kg)} → {per_min} (µg/kg/min × weight_kg) on {used} rows"
+            )
+        no_weight = (rate.notna() & weight.isna()).to_numpy()
+        if no_weight.any():
+            work.problems.append(
+                problems_frame(
+                    cols["line"][no_weight],
+                    labels.get(per_kg, per_kg),
+                    _shown(rate[no_weight]),
+                    f"no weight_kg for this patient: {per_min.removesuffix('_ug_min')} counts "
+                    "as running but its dose in µg/min is unknown (never high dose)",
+                    "note",
+                )
+            )
+    return out
+
+
+# --- merging rows at one instant ------------------------------------------------------
+
+
+def _merge_same_instant(
+    cols: Cols,
+    sources: list[_Source],
+    raws: dict[str, pd.Series],
+    long_layout: bool,
+    work: _Work,
+) -> tuple[Cols, int]:
+    """One row per (patient, instant); the later row wins a conflict (spec §1.1).
+
+    Only the rows that share an instant are grouped, so a file without duplicates costs
+    one ``duplicated`` pass.
+    """
+    keys = ["patient_id", "instant"]
+    key_frame = pd.DataFrame({k: cols[k] for k in keys})
+    duplicate = key_frame.duplicated(keep=False).to_numpy()
+    if not duplicate.any():
+        return cols, 0
+    group = pd.DataFrame({name: column[duplicate] for name, column in cols.items()})
+    group = group.sort_values("line", kind="stable")
+    grouped = group.groupby(keys, sort=False)
+    labels: dict[str, str] = {}
+    for s in sources:
+        labels.setdefault(s.canonical, s.label)
+    fixed = {"patient_id", "instant", "line", "time", "day", _ROW, *PATIENT_LEVEL}
+    value_columns = [c for c in group.columns if c not in fixed]
+    first_line = grouped["line"].transform("min")
+    keyed = [group["patient_id"], group["instant"]]
+    for column in value_columns:
+        values = group[column]
+        documented = values.notna()
+        if documented.sum() < 2:
+            continue
+        winner = grouped[column].transform("last")
+        lost = (documented & winner.notna() & (values != winner)).to_numpy()
+        if not lost.any():
+            continue
+        winner_line = group["line"].where(documented).groupby(keyed, sort=False).transform("max")
+        winner_row = group[_ROW].where(documented).groupby(keyed, sort=False).transform("last")
+        losers = group[lost]
+        work.problems.append(
+            problems_frame(
+                losers["line"],
+                labels.get(column, column),
+                _raw_at(raws, column, cols[column], losers[_ROW].to_numpy()),
+                "conflicts with '"
+                + _raw_at(
+                    raws, column, cols[column], winner_row[lost].astype("int64").to_numpy()
+                ).to_numpy()
+                + "' on line "
+                + winner_line[lost].astype("int64").astype("str").to_numpy()
+                + " (same patient and instant); the later row wins",
+                "conflict",
+            )
+        )
+    folded = (group["line"] != first_line).to_numpy()
+    if not long_layout and folded.any():
+        rows = group[folded]
+        work.problems.append(
+            problems_frame(
+                rows["line"],
+                "",
+                None,
+                "same patient and instant as line "
+                + first_line[folded].astype("int64").astype("str")
+                + "; merged into that row",
+                "merged",
+            )
+        )
+    merged = grouped.last()  # last non-missing value of each column, in file order
+    merged["line"] = grouped["line"].min()
+    merged = merged.reset_index()
+    single = ~duplicate
+    out = {
+        name: pd.concat([column[single], merged[name]], ignore_index=True)
+        for name, column in cols.items()
+    }
+    if long_layout:
+        work.conversions.append(
+            f"long layout: {len(duplicate)} rows pivoted into {len(out['line'])} time points"
+        )
+    return out, int(folded.sum())
+
+
+def _sort_and_conform(cols: Cols) -> pd.DataFrame:
+    """Patients in order of first appearance, then instant; every canonical column."""
+    line = cols["line"].to_numpy()
+    n = len(line)
+    by_line = np.argsort(line, kind="stable")
+    codes, _ = pd.factorize(cols["patient_id"].iloc[by_line])
+    patient_rank = np.empty(n, dtype="int64")
+    patient_rank[by_line] = codes
+    instant = cols["instant"].to_numpy().view("int64")
+    in_order = n < 2 or bool(
+        np.all(
+            (np.diff(patient_rank) > 0) | ((np.diff(patient_rank) == 0) & (np.diff(instant) >= 0))
+        )
+    )
+    order = None if in_order else np.lexsort((line, instant, patient_rank))
+    columns = {}
+    for name in CANONICAL:
+        if name in cols:
+            column = cols[name] if order is None else cols[name].iloc[order]
+            column = column.reset_index(drop=True)
+            columns[name] = column if column.dtype == DTYPES[name] else column.astype(DTYPES[name])
+        else:
+            columns[name] = empty_column(name, n)
+    return pd.DataFrame(columns)
