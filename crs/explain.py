@@ -3,25 +3,24 @@
 The paper insists that a grade is only as good as the findings behind it, so each row
 names its driving findings with their values and the Table 2 / Table 3 / CTCAE rule
 they meet, e.g. "Grade 3: norepinephrine 22 μg/min for 3.5 h (high dose, Table 3)."
-Sentences are assembled criterion by criterion, only on the rows that criterion
-drives, with vectorised string operations (no loop over rows).
+
+Cheap for a million rows: for each criterion, the rows it drives are grouped by the
+values the sentence shows (``factorize_rows``); the text is built with vectorised
+string operations once per distinct group, and the whole sentence once per distinct
+combination of pieces, then taken back to every row. No Python loop visits a row.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from crs.hypotension import ADULT_MAP_BELOW
-from crs.oxygen import DEVICE_LABELS, FIO2_GRADE3
+from crs.oxygen import BASES, DEVICE_LABELS, DEVICES, FIO2_GRADE3
 from crs.vasopressors import AGENTS
 
-#: How unknown domains are named in a sentence.
-DOMAIN_LABELS: dict[str, str] = {
-    "blood_pressure": "blood pressure",
-    "oxygen": "oxygen",
-    "temperature": "temperature",
-}
 #: Organ values named in explanations: label and unit.
 ORGAN_LABELS: dict[str, tuple[str, str]] = {
     "creatinine": ("creatinine", "mg/dL"),
@@ -32,186 +31,301 @@ ORGAN_LABELS: dict[str, tuple[str, str]] = {
     "inr": ("INR", ""),
     "lvef": ("LVEF", "%"),
 }
+#: How unknown domains are named in a sentence.
+DOMAIN_LABELS: dict[str, str] = {"blood_pressure": "blood pressure"}
+
+
+def factorize_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by the tuple of their values in ``columns``.
+
+    Returns each row's group code (numbered in order of first appearance) and the
+    position of each group's first row. Column codes are packed into one integer and
+    re-numbered only when the packed number would overflow.
+    """
+    n = len(columns[0])
+    codes = np.zeros(n, dtype=np.int64)
+    span = 1
+    for column in columns:
+        values, uniques = pd.factorize(np.asarray(column), use_na_sentinel=False)
+        width = max(len(uniques), 1)
+        if span * width >= 2**62:
+            codes, firsts = pd.factorize(codes)
+            span = max(len(firsts), 1)
+        codes = codes * width + values
+        span *= width
+    codes, _ = pd.factorize(codes)
+    codes = codes.astype(np.int64)
+    if not n:
+        return codes, codes
+    seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
+    return codes, np.flatnonzero(codes > seen_before)
 
 
 def number(values: np.ndarray) -> np.ndarray:
     """Numbers as short text: at most two decimals, no trailing zeros (22, 38.4, 0.03)."""
-    values = np.round(np.asarray(values, dtype="float64"), 2)
-    return np.char.mod("%g", values).astype(object)
+    rounded = np.round(np.asarray(values, dtype="float64"), 2)
+    codes, uniques = pd.factorize(rounded, use_na_sentinel=False)
+    return np.array([f"{u:g}" for u in uniques], dtype=object)[codes]
 
 
-def _text(values: np.ndarray | pd.Series) -> np.ndarray:
-    return np.asarray(values, dtype=object)
+def _labels(devices: np.ndarray) -> np.ndarray:
+    """Device codes (architecture ``o2_device_used`` codes) → words for a sentence."""
+    table = np.array([DEVICE_LABELS.get(d, "") for d in (*DEVICES, "")], dtype=object)
+    return table[devices]
 
 
-def _add(sentence: np.ndarray, rows: np.ndarray, piece: np.ndarray, sep: str = "; ") -> None:
-    """Append ``piece`` to ``sentence`` at ``rows`` (separated when not the first piece)."""
-    if not len(rows):
-        return
-    current = sentence[rows]
-    joiner = np.where(current == "", "", sep).astype(object)
-    sentence[rows] = current + joiner + piece
+def _join(parts: list[np.ndarray], sep: str) -> np.ndarray:
+    """Join object arrays of text element-wise with ``sep``, skipping empty parts."""
+    out = np.full(len(parts[0]), "", dtype=object)
+    for part in parts:
+        glue = np.where((out != "") & (part != ""), sep, "").astype(object)
+        out = out + glue + part
+    return out
 
 
-def _vasopressor_pieces(rows: np.ndarray, pressors: dict) -> np.ndarray:
-    agents = np.full(len(rows), "", dtype=object)
-    for agent in AGENTS:
-        on = pressors["running"][agent.name][rows]
-        at = np.flatnonzero(on)
-        if not len(at):
-            continue
-        dose = pressors["dose"][agent.name][rows][at]
-        known = ~np.isnan(dose)
-        piece = np.where(
-            known,
-            agent.name + " " + number(dose) + f" {agent.unit}",
-            agent.name + " (dose unknown: no weight for a μg/kg/min rate)",
+def _r(values: np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(values, dtype="float64"), 2)
+
+
+# ---- one builder per criterion: (values that determine the text, text at given rows) ----
+
+
+def _fever(ev: dict) -> tuple[Callable, Callable]:
+    return (
+        lambda r: [_r(ev["temp_c_used"][r])],
+        lambda r: "temperature " + number(ev["temp_c_used"][r]) + " °C (≥ 38.0, fever)",
+    )
+
+
+def _symptoms(ev: dict) -> tuple[Callable, Callable]:
+    return (
+        lambda r: [ev["symptoms"][r]],
+        lambda r: "symptoms recorded: " + ev["symptoms"][r].astype(object),
+    )
+
+
+def _hypotension(ev: dict) -> tuple[Callable, Callable]:
+    def keys(r: np.ndarray) -> list[np.ndarray]:
+        sbp_low, map_low = ev["sbp_low"][r], ev["map_low"][r]
+        return [
+            np.where(sbp_low, _r(ev["sbp_used"][r]), np.nan),
+            np.where(sbp_low, ev["sbp_threshold"][r], np.nan),
+            np.where(map_low, _r(ev["map_used"][r]), np.nan),
+            map_low & ev["map_computed"][r],
+        ]
+
+    def text(r: np.ndarray) -> np.ndarray:
+        sbp = "SBP " + number(ev["sbp_used"][r]) + " mmHg (< "
+        sbp = sbp + number(ev["sbp_threshold"][r]) + ", hypotension)"
+        computed = np.where(ev["map_computed"][r], " computed from SBP/DBP", "").astype(object)
+        map_text = "MAP " + number(ev["map_used"][r]) + " mmHg" + computed
+        map_text = map_text + f" (< {ADULT_MAP_BELOW:g}, hypotension)"
+        sbp_low, map_low = ev["sbp_low"][r], ev["map_low"][r]
+        return np.select([sbp_low & map_low, sbp_low], [sbp + ", " + map_text, sbp], map_text)
+
+    return keys, text
+
+
+def _vasopressor(ev: dict) -> tuple[Callable, Callable]:
+    pressors = ev["pressors"]
+
+    def keys(r: np.ndarray) -> list[np.ndarray]:
+        return [
+            *(pressors["running"][a.name][r] for a in AGENTS),
+            *(_r(pressors["dose"][a.name][r]) for a in AGENTS),
+            _r(pressors["high_dose_hours"][r]),
+            pressors["high_dose_now"][r],
+            pressors["high_dose_sustained"][r],
+            np.where(pressors["n_vasopressors"][r] >= 2, _r(pressors["ne_eq_ug_min"][r]), 0),
+        ]
+
+    def text(r: np.ndarray) -> np.ndarray:
+        parts = []
+        for agent in AGENTS:
+            dose = pressors["dose"][agent.name][r]
+            piece = np.where(
+                np.isnan(dose),
+                agent.name + " (dose unknown: μg/kg/min without a weight)",
+                agent.name + " " + number(dose) + f" {agent.unit}",
+            ).astype(object)
+            parts.append(np.where(pressors["running"][agent.name][r], piece, "").astype(object))
+        agents = _join(parts, " + ")
+        hours = number(pressors["high_dose_hours"][r])
+        several = pressors["n_vasopressors"][r] >= 2
+        ne_eq = pressors["ne_eq_ug_min"][r]
+        ne_text = np.where(
+            several & ~np.isnan(ne_eq),
+            ", norepinephrine equivalent " + number(ne_eq) + " μg/min",
+            "",
         ).astype(object)
-        _add(agents, at, piece, sep=" + ")
-    hours = number(pressors["high_dose_hours"][rows])
-    sustained = pressors["high_dose_sustained"][rows]
-    high_now = pressors["high_dose_now"][rows]
-    several = pressors["n_vasopressors"][rows] >= 2
-    ne_eq = pressors["ne_eq_ug_min"][rows]
-    ne_text = np.where(
-        several & ~np.isnan(ne_eq), ", norepinephrine equivalent " + number(ne_eq) + " μg/min", ""
-    ).astype(object)
-    suffix = np.select(
-        [sustained, several, high_now],
-        [
-            " for " + hours + " h (high dose, Table 3)",
-            np.full(len(rows), " (multiple vasopressors)", dtype=object),
-            " (high dose for " + hours + " h, not yet the 3 h of Table 3; one vasopressor)",
-        ],
-        " (one vasopressor, not high dose)",
-    ).astype(object)
-    return agents + ne_text + suffix
+        suffix = np.select(
+            [pressors["high_dose_sustained"][r], several, pressors["high_dose_now"][r]],
+            [
+                " for " + hours + " h (high dose, Table 3)",
+                np.full(len(r), " (multiple vasopressors)", dtype=object),
+                " (one vasopressor; high dose for " + hours + " h, under the 3 h of Table 3)",
+            ],
+            " (one vasopressor, not high dose)",
+        ).astype(object)
+        return agents + ne_text + suffix
+
+    return keys, text
 
 
-def _oxygen_pieces(rows: np.ndarray, graded: pd.DataFrame, flow: np.ndarray) -> np.ndarray:
-    basis = _text(graded["oxygen_basis"])[rows]
-    fio2 = graded["fio2_used"].to_numpy()[rows]
-    device = pd.Series(_text(graded["o2_device_used"])[rows]).map(DEVICE_LABELS).fillna("")
-    band = np.where(fio2 >= FIO2_GRADE3, f"≥ {FIO2_GRADE3:g}%", f"< {FIO2_GRADE3:g}%")
-    return np.select(
-        [basis == "fio2", basis == "flow", basis == "non_rebreather"],
-        [
-            "FiO2 " + number(fio2) + "% (" + band + ", oxygen)",
-            "FiO2 ≈ "
-            + number(fio2)
-            + "% from "
-            + number(flow[rows])
-            + " L/min (21 + 4 × flow; "
-            + band
-            + ", oxygen)",
-            np.full(len(rows), "non-rebreather mask (FiO2 ≥ 40%, oxygen)", dtype=object),
-        ],
-        device.to_numpy(dtype=object) + ", FiO2 not documented (taken as < 40%, oxygen)",
-    ).astype(object)
+def _oxygen(ev: dict) -> tuple[Callable, Callable]:
+    keys = ("oxygen_basis", "fio2_used", "o2_device_used", "flow")
 
-
-def _hypotension_pieces(rows: np.ndarray, graded: pd.DataFrame, low_bp: dict) -> np.ndarray:
-    sbp_low = low_bp["sbp_low"][rows]
-    map_low = low_bp["map_low"][rows]
-    sbp = "SBP " + number(graded["sbp_used"].to_numpy()[rows]) + " mmHg (< "
-    sbp = sbp + number(low_bp["sbp_threshold"][rows]) + ", hypotension)"
-    computed = np.where(graded["map_computed"].to_numpy()[rows], " computed from SBP/DBP", "")
-    map_text = "MAP " + number(graded["map_used"].to_numpy()[rows]) + " mmHg" + computed
-    map_text = map_text + f" (< {ADULT_MAP_BELOW:g}, hypotension)"
-    return np.select([sbp_low & map_low, sbp_low], [sbp + ", " + map_text, sbp], map_text).astype(
-        object
-    )
-
-
-def _organ_pieces(rows: np.ndarray, organs: dict, crs_grade: np.ndarray) -> np.ndarray:
-    pieces = np.full(len(rows), "", dtype=object)
-    target = crs_grade[rows]
-    for organ, (label, unit) in ORGAN_LABELS.items():
-        ctcae = organs[f"organ_{organ}"][rows]
-        transaminase = organ in ("ast", "alt")
-        counts = np.minimum(ctcae, 3) if transaminase else ctcae
-        at = np.flatnonzero((counts == target) & (ctcae >= 2))
-        if not len(at):
-            continue
-        value = number(organs[f"{organ}_value"][rows][at])
-        piece = label + " " + value + (f" {unit}" if unit else "")
-        note = np.where(
-            transaminase & (ctcae[at] == 4),
-            " (CTCAE grade 4 transaminitis, CRS grade 3 by Table 2)",
-            " (CTCAE grade " + number(ctcae[at]) + " organ toxicity)",
+    def text(r: np.ndarray) -> np.ndarray:
+        basis = ev["oxygen_basis"][r]
+        fio2 = ev["fio2_used"][r]
+        band = np.where(fio2 >= FIO2_GRADE3, f"≥ {FIO2_GRADE3:g}%", f"< {FIO2_GRADE3:g}%")
+        band = band.astype(object)
+        return np.select(
+            [basis == BASES.index(b) for b in ("fio2", "flow", "non_rebreather")],
+            [
+                "FiO2 " + number(fio2) + "% (" + band + ", oxygen)",
+                "FiO2 ≈ "
+                + number(fio2)
+                + "% from "
+                + number(ev["flow"][r])
+                + " L/min (21 + 4 × flow; "
+                + band
+                + ", oxygen)",
+                np.full(len(r), "non-rebreather mask (FiO2 ≥ 40%, oxygen)", dtype=object),
+            ],
+            _labels(ev["o2_device_used"][r]) + ", FiO2 not documented (taken as < 40%, oxygen)",
         )
-        _add(pieces, at, piece + note, sep=", ")
-    for key, label in (("neurotox_used", "neurotoxicity"), ("organ_tox_used", "organ toxicity")):
-        entered = np.floor(np.nan_to_num(organs[key][rows]))
-        at = np.flatnonzero((entered == target) & (entered >= 2))
-        if len(at):
-            _add(
-                pieces,
-                at,
-                f"{label} CTCAE grade " + number(entered[at]) + " (entered by a clinician)",
-                ", ",
+
+    return (lambda r: [ev[k][r] if k != "flow" else _r(ev[k][r]) for k in keys]), text
+
+
+def _ventilation(ev: dict) -> tuple[Callable, Callable]:
+    def text(r: np.ndarray) -> np.ndarray:
+        device = _labels(ev["o2_device_used"][r])
+        label = np.where(ev["ventilated_used"][r], "mechanical ventilation", device)
+        return label.astype(object) + " (ventilator support)"
+
+    return (lambda r: [ev["ventilated_used"][r], ev["o2_device_used"][r]]), text
+
+
+def _organ_toxicity(ev: dict) -> tuple[Callable, Callable]:
+    organs = ev["organs"]
+    entered = (("neurotox_used", "neurotoxicity"), ("organ_tox_used", "organ toxicity"))
+
+    def shown(organ: str, r: np.ndarray) -> np.ndarray:
+        # Only organs at the row's organ-toxicity grade appear in the sentence.
+        ctcae = organs[f"organ_{organ}"][r]
+        counts = np.minimum(ctcae, 3) if organ in ("ast", "alt") else ctcae
+        return (counts == ev["g_organ_toxicity"][r]) & (ctcae >= 2)
+
+    def keys(r: np.ndarray) -> list[np.ndarray]:
+        target = ev["g_organ_toxicity"][r]
+        creatinine = shown("creatinine", r) & organs["creatinine_by_baseline"][r]
+        return [
+            target,
+            *(np.where(shown(o, r), organs[f"organ_{o}"][r], -1) for o in ORGAN_LABELS),
+            *(np.where(shown(o, r), _r(organs[f"{o}_value"][r]), np.nan) for o in ORGAN_LABELS),
+            np.where(creatinine, _r(organs["creatinine_x_baseline"][r]), np.nan),
+            *(np.floor(np.nan_to_num(organs[k][r])) == target for k, _ in entered),
+        ]
+
+    def text(r: np.ndarray) -> np.ndarray:
+        target = ev["g_organ_toxicity"][r]
+        parts = []
+        for organ, (label, unit) in ORGAN_LABELS.items():
+            ctcae = organs[f"organ_{organ}"][r]
+            transaminase = organ in ("ast", "alt")
+            counts = np.minimum(ctcae, 3) if transaminase else ctcae
+            value = label + " " + number(organs[f"{organ}_value"][r]) + (f" {unit}" if unit else "")
+            if organ == "creatinine":
+                value = value + np.where(
+                    organs["creatinine_by_baseline"][r],
+                    " (" + number(organs["creatinine_x_baseline"][r]) + " × baseline)",
+                    "",
+                ).astype(object)
+            note = np.where(
+                transaminase & (ctcae == 4),
+                " (CTCAE grade 4 transaminitis, CRS grade 3 by Table 2)",
+                " (CTCAE grade " + number(ctcae) + " organ toxicity)",
+            ).astype(object)
+            parts.append(
+                np.where((counts == target) & (ctcae >= 2), value + note, "").astype(object)
             )
-    return pieces
+        for key, label in entered:
+            grade = np.floor(np.nan_to_num(organs[key][r]))
+            piece = f"{label} CTCAE grade " + number(grade) + " (entered by a clinician)"
+            parts.append(np.where((grade == target) & (grade >= 2), piece, "").astype(object))
+        return _join(parts, ", ")
+
+    return keys, text
 
 
-def explain(
-    graded: pd.DataFrame,
-    *,
-    driving: dict[str, np.ndarray],
-    pressors: dict,
-    low_bp: dict,
-    organs: dict,
-    flow: np.ndarray,
-) -> pd.Series:
-    """The explanation column: "Grade g: finding (rule); finding (rule)." per row."""
-    n = len(graded)
-    sentence = np.full(n, "", dtype=object)
-    grade = graded["grade"].to_numpy()
+def _death(ev: dict) -> tuple[Callable, Callable]:
+    return (lambda r: [np.zeros(len(r))]), (lambda r: np.full(len(r), "death recorded", object))
 
-    def rows_of(criterion: str) -> np.ndarray:
-        return np.flatnonzero(driving[criterion])
 
-    at = rows_of("fever")
-    temp = graded["temp_c_used"].to_numpy()[at]
-    _add(sentence, at, "temperature " + number(temp) + " °C (≥ 38.0, fever)")
-    at = rows_of("symptoms")
-    _add(sentence, at, "symptoms recorded: " + _text(graded["symptoms"])[at])
-    at = rows_of("hypotension")
-    _add(sentence, at, _hypotension_pieces(at, graded, low_bp))
-    at = rows_of("vasopressor")
-    _add(sentence, at, _vasopressor_pieces(at, pressors))
-    at = rows_of("oxygen")
-    _add(sentence, at, _oxygen_pieces(at, graded, flow))
-    at = rows_of("ventilation")
-    ventilated = graded["ventilated_used"].to_numpy()[at]
-    device = pd.Series(_text(graded["o2_device_used"])[at]).map(DEVICE_LABELS).fillna("")
-    label = np.where(ventilated, "mechanical ventilation", device.to_numpy(dtype=object))
-    _add(sentence, at, label.astype(object) + " (ventilator support)")
-    at = rows_of("organ_toxicity")
-    pieces = _organ_pieces(at, organs, graded["g_organ_toxicity"].to_numpy())
-    _add(sentence, at, pieces)
-    at = rows_of("death")
-    _add(sentence, at, np.full(len(at), "death recorded", dtype=object))
+#: Sentence order of the criteria (Table 2 order).
+BUILDERS: dict[str, Callable[[dict], tuple[Callable, Callable]]] = {
+    "fever": _fever,
+    "symptoms": _symptoms,
+    "hypotension": _hypotension,
+    "vasopressor": _vasopressor,
+    "oxygen": _oxygen,
+    "ventilation": _ventilation,
+    "organ_toxicity": _organ_toxicity,
+    "death": _death,
+}
 
-    zero = grade == 0
-    sentence[zero] = "no CRS finding recorded"
-    prefix = np.array([f"Grade {g}: " for g in range(6)], dtype=object)[grade]
-    unknown = _text(graded["unknown"])
-    domains = (
-        pd.Series(unknown).str.replace("blood_pressure", "blood pressure").str.replace(";", ", ")
-    )
-    lower_bound = np.where(
-        unknown != "",
-        "; "
-        + domains.to_numpy(dtype=object)
-        + " not documented in its window, so the grade is a lower bound",
+
+def explain(evidence: dict, driving: dict[str, np.ndarray]) -> pd.Series:
+    """The explanation column: "Grade g: finding (rule); finding (rule)." per row.
+
+    ``evidence`` holds the graded columns as numpy arrays (``grade``, ``unknown``,
+    ``attributed``, the ``*_used`` values …) plus the ``pressors`` and ``organs`` dicts.
+    """
+    grade = evidence["grade"]
+    n = len(grade)
+    key_columns: list[np.ndarray] = [grade]
+    tables: list[np.ndarray] = []
+    for criterion, builder in BUILDERS.items():
+        keys, text = builder(evidence)
+        rows = np.flatnonzero(driving[criterion])
+        code = np.full(n, -1, dtype=np.int64)
+        table = np.zeros(0, dtype=object)
+        if len(rows):
+            sub, first = factorize_rows(keys(rows))
+            code[rows] = sub
+            table = np.asarray(text(rows[first]), dtype=object)
+        key_columns.append(code)
+        tables.append(np.append(table, ""))  # code -1 → no piece
+    # Unknown domains and attributed criteria come as codes into small tables of text.
+    unknown_code, unknown_table = evidence["unknown"]
+    attributed_code, attributed_table = evidence["attributed"]
+    key_columns += [unknown_code, attributed_code]
+    codes, first = factorize_rows(key_columns)
+
+    # Build each distinct sentence once.
+    pieces = [table[column[first]] for table, column in zip(tables, key_columns[1:-2], strict=True)]
+    body = _join(pieces, "; ")
+    body = np.where(grade[first] == 0, "no CRS finding recorded", body).astype(object)
+    prefix = np.array([f"Grade {g}: " for g in range(6)], dtype=object)[grade[first]]
+    # Wording of the small tables first, then one lookup per distinct sentence.
+    domains = np.array(
+        [
+            ", ".join(DOMAIN_LABELS.get(d, d) for d in u.split(";")) if u else ""
+            for u in unknown_table
+        ],
+        dtype=object,
+    )[unknown_code[first]]
+    lower = np.where(
+        domains != "",
+        "; " + domains + " not documented in its window, so the grade is a lower bound",
         "",
     ).astype(object)
-    attributed = _text(graded["attributed"])
+    removed = np.array([a.replace(";", ", ") for a in attributed_table], dtype=object)
+    removed = removed[attributed_code[first]]
     not_crs = np.where(
-        attributed != "",
-        "; attributed to another cause by a clinician: "
-        + pd.Series(attributed).str.replace(";", ", ").to_numpy(dtype=object),
-        "",
+        removed != "", "; attributed to another cause by a clinician: " + removed, ""
     ).astype(object)
-    return pd.Series(prefix + sentence + lower_bound + not_crs + ".", dtype="str")
+    sentences = prefix + body + lower + not_crs + "."
+    return pd.Series(pd.array(sentences, dtype="str").take(codes), dtype="str")

@@ -18,8 +18,8 @@ import pandas as pd
 from crs.carry import WINDOWS, Timeline, carry_forward
 from crs.explain import explain
 from crs.hypotension import hypotension, mean_arterial_pressure
-from crs.organ import organ_toxicity
-from crs.oxygen import normalise_device, oxygen
+from crs.organ import ORGANS, organ_toxicity
+from crs.oxygen import device_codes, oxygen
 from crs.symptoms import constitutional_symptoms
 from crs.vasopressors import vasopressor_state
 
@@ -70,8 +70,8 @@ PATIENT_LEVEL: tuple[str, ...] = (
     "baseline_sbp_mmhg",
     "infusion_time",
 )
-_TEXT = {"patient_id", "other_immunosuppressant", "symptoms", "therapy", "o2_device"}
-_TIMES = {"instant", "time", "infusion_time"}
+#: Per-organ CTCAE grade columns (architecture §2 evidence).
+ORGAN_NAMES: tuple[str, ...] = tuple(ORGANS)
 
 
 def _complete(frame: pd.DataFrame) -> pd.DataFrame:
@@ -93,21 +93,30 @@ def _float(frame: pd.DataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _joined(bits: dict[str, np.ndarray], names: list[str]) -> pd.Series:
-    """``;``-joined, alphabetically sorted names whose bit is set, via a lookup table."""
+def _joined(bits: dict[str, np.ndarray], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``;``-joined, alphabetically sorted names whose bit is set: (code, lookup table)."""
     names = sorted(names)
     n = len(next(iter(bits.values())))
     code = np.zeros(n, dtype=np.int64)
     for bit, name in enumerate(names):
         code |= bits[name].astype(np.int64) << bit
-    lookup = pd.array(
+    lookup = np.array(
         [
             ";".join(x for b, x in enumerate(names) if combo >> b & 1)
             for combo in range(2 ** len(names))
         ],
-        dtype="str",
+        dtype=object,
     )
-    return pd.Series(lookup.take(code), dtype="str")
+    return code, lookup
+
+
+def _text_column(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    """A ``str`` column from text values, or from (codes, table), built per distinct value."""
+    if isinstance(values, tuple):
+        codes, table = values
+    else:
+        codes, table = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return pd.Series(pd.array(np.asarray(table, dtype=object), dtype="str").take(codes))
 
 
 def _attributed(
@@ -189,7 +198,7 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     fio2, fio2_source = carried("fio2")
     flow, flow_source = carried("o2_flow_l_min")
     device, device_source = carry_forward(
-        normalise_device(rows["o2_device"]), timeline, WINDOWS["o2_device"]
+        device_codes(rows["o2_device"]), timeline, WINDOWS["o2_device"]
     )
     ventilated, _ = carried("ventilated")
     oxy = oxygen(fio2, flow, device, ventilated, fio2_source, flow_source, device_source)
@@ -225,47 +234,73 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "oxygen": oxy["unknown"],
     }
 
-    out = pd.DataFrame(
-        {name: rows[name] for name in ("patient_id", "instant", "time", "day", "line")}
-    )
-    out["grade"] = overall.astype(np.int64)
-    out["drivers"] = _joined(driving, list(CRITERIA))
-    out["unknown"] = _joined(unknown_bits, list(UNKNOWN_DOMAINS))
-    out["ne_eq_ug_min"] = pressors["ne_eq_ug_min"]
-    for criterion in CRITERIA:
-        out[f"g_{criterion}"] = criterion_grade[criterion]
-    out["attributed"] = _joined(
+    drivers = _joined(driving, list(CRITERIA))
+    unknown = _joined(unknown_bits, list(UNKNOWN_DOMAINS))
+    attributed = _joined(
         {c: removed.get(c, np.zeros(n, dtype=bool)) for c in CRITERIA}, list(ATTRIBUTABLE)
     )
-    out["temp_c_used"] = temp
-    out["sbp_used"] = sbp
-    out["dbp_used"] = dbp
-    out["map_used"] = map_used
-    out["map_computed"] = map_computed
-    out["sbp_threshold"] = low_bp["sbp_threshold"]
-    out["relative_hypotension"] = low_bp["relative_hypotension"]
-    out["fio2_used"] = oxy["fio2_used"]
-    out["oxygen_basis"] = pd.Series(oxy["oxygen_basis"], dtype="str")
-    out["o2_device_used"] = pd.Series(oxy["o2_device_used"], dtype="str")
-    out["ventilated_used"] = oxy["ventilated_used"]
-    out["vasopressors"] = pd.Series(pressors["vasopressors"], dtype="str")
-    out["n_vasopressors"] = pressors["n_vasopressors"].astype(np.int64)
-    out["dose_unknown"] = pressors["dose_unknown"]
-    out["high_dose_now"] = pressors["high_dose_now"]
-    out["high_dose_hours"] = pressors["high_dose_hours"]
-    for organ in ("creatinine", "ast", "alt", "bilirubin", "fibrinogen", "inr", "lvef"):
-        out[f"organ_{organ}"] = organs[f"organ_{organ}"].astype(np.int64)
-    out["neurotox_used"] = organs["neurotox_used"]
-    out["organ_tox_used"] = organs["organ_tox_used"]
-    out["ice_used"] = ice
-    for name in (*ROW_VALUES, *PATIENT_LEVEL):
-        out[name] = rows[name]
-    out["explanation"] = explain(
-        out,
-        driving=driving,
-        pressors=pressors,
-        low_bp=low_bp,
-        organs=organs,
-        flow=flow,
-    )
+    columns: dict[str, object] = {
+        name: rows[name] for name in ("patient_id", "instant", "time", "day", "line")
+    }
+    columns |= {
+        "grade": overall.astype(np.int64),
+        "drivers": _text_column(drivers),
+        "unknown": _text_column(unknown),
+        "ne_eq_ug_min": pressors["ne_eq_ug_min"],
+        "explanation": None,  # filled below, kept in this column position
+    }
+    columns |= {f"g_{c}": criterion_grade[c] for c in CRITERIA}
+    columns |= {
+        "attributed": _text_column(attributed),
+        "temp_c_used": temp,
+        "sbp_used": sbp,
+        "dbp_used": dbp,
+        "map_used": map_used,
+        "map_computed": map_computed,
+        "sbp_threshold": low_bp["sbp_threshold"],
+        "relative_hypotension": low_bp["relative_hypotension"],
+        "fio2_used": oxy["fio2_used"],
+        "oxygen_basis": _text_column(oxy["oxygen_basis"]),
+        "o2_device_used": _text_column(oxy["o2_device_used"]),
+        "ventilated_used": oxy["ventilated_used"],
+        "vasopressors": _text_column(pressors["vasopressors"]),
+        "n_vasopressors": pressors["n_vasopressors"].astype(np.int64),
+        "dose_unknown": pressors["dose_unknown"],
+        "high_dose_now": pressors["high_dose_now"],
+        "high_dose_hours": pressors["high_dose_hours"],
+    }
+    columns |= {f"organ_{o}": organs[f"organ_{o}"].astype(np.int64) for o in ORGAN_NAMES}
+    columns |= {
+        "neurotox_used": organs["neurotox_used"],
+        "organ_tox_used": organs["organ_tox_used"],
+        "ice_used": ice,
+    }
+    columns |= {name: rows[name] for name in (*ROW_VALUES, *PATIENT_LEVEL)}
+    evidence = {
+        "grade": overall,
+        "unknown": unknown,
+        "attributed": attributed,
+        "g_organ_toxicity": criterion_grade["organ_toxicity"],
+        "temp_c_used": temp,
+        "symptoms": rows["symptoms"].to_numpy(dtype=object, na_value=None),
+        "sbp_used": sbp,
+        "map_used": map_used,
+        "map_computed": map_computed,
+        "sbp_threshold": low_bp["sbp_threshold"],
+        "sbp_low": low_bp["sbp_low"],
+        "map_low": low_bp["map_low"],
+        "fio2_used": oxy["fio2_used"],
+        "oxygen_basis": oxy["oxygen_basis"][0],
+        "o2_device_used": oxy["o2_device_used"][0],
+        "ventilated_used": oxy["ventilated_used"],
+        "flow": flow,
+        "pressors": pressors,
+        "organs": organs,
+    }
+    columns["explanation"] = explain(evidence, driving)
+    # Column by column: building one DataFrame from the dict would copy every float
+    # column into one consolidated block, which costs more than the grading itself.
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    for name, values in columns.items():
+        out[name] = values
     return out

@@ -140,7 +140,10 @@ def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndar
                 out["creatinine_baseline"] = baseline
                 with np.errstate(invalid="ignore", divide="ignore"):
                     ratio = np.where(baseline > 0, value / baseline, np.nan)
-                grade = np.maximum(grade, ctcae_grade(ratio, toxicity, "x_baseline"))
+                by_baseline = ctcae_grade(ratio, toxicity, "x_baseline")
+                out["creatinine_by_baseline"] = by_baseline > grade
+                out["creatinine_x_baseline"] = ratio
+                grade = np.maximum(grade, by_baseline)
         out[f"organ_{organ}"] = grade
     for entered in ("neurotox_grade", "organ_tox_grade"):
         carried, _ = carry_forward(_column(frame, entered), timeline, WINDOWS[entered])

@@ -56,10 +56,18 @@ DEVICE_LABELS: dict[str, str] = {
 }
 
 
-def normalise_device(devices: pd.Series | np.ndarray) -> np.ndarray:
-    """Device words → canonical device names (object array; None where missing).
+#: Device names by code: the order of DEVICE_PATTERNS, then the unrecognised word, then
+#: "" for no device (code -1 and NaN both map to it).
+DEVICES: tuple[str, ...] = (*(name for name, _ in DEVICE_PATTERNS), UNRECOGNISED)
+#: Oxygen bases (architecture §2 ``oxygen_basis``) by code; code 5 is "" (none applies).
+BASES: tuple[str, ...] = ("fio2", "flow", "non_rebreather", "device", "room_air", "")
 
-    Classified once per distinct recorded word, then mapped back to the rows.
+
+def device_codes(devices: pd.Series | np.ndarray) -> np.ndarray:
+    """Device words → codes into ``DEVICES`` (float64, NaN where no device is recorded).
+
+    Classified once per distinct recorded word, then mapped back to the rows. Float, so
+    the codes carry forward like any other value.
     """
     codes, uniques = pd.factorize(pd.Series(devices, dtype="object"))
     text = (
@@ -68,14 +76,29 @@ def normalise_device(devices: pd.Series | np.ndarray) -> np.ndarray:
         .str.replace(r"[^a-z0-9]+", " ", regex=True)
         .str.strip()
     )
-    named = np.full(len(text), UNRECOGNISED, dtype=object)
+    named = np.full(len(text), float(len(DEVICE_PATTERNS)))  # unrecognised by default
     found = np.zeros(len(text), dtype=bool)
-    for device, pattern in DEVICE_PATTERNS:
+    for code, (_, pattern) in enumerate(DEVICE_PATTERNS):
         hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool) & ~found
-        named[hit] = device
+        named[hit] = code
         found |= hit
-    lookup = np.append(named, None)  # code -1 (missing) → None
+    lookup = np.append(named, np.nan)  # factorize code -1 (missing) → NaN
     return lookup[codes]
+
+
+def device_names(codes: np.ndarray) -> np.ndarray:
+    """Codes of ``device_codes`` → device names (object array, "" where none)."""
+    table = np.array([*DEVICES, ""], dtype=object)
+    return table[np.where(np.isnan(codes), len(DEVICES), codes).astype(np.int64)]
+
+
+def normalise_device(devices: pd.Series | np.ndarray) -> np.ndarray:
+    """Device words → canonical device names (object array, "" where none recorded)."""
+    return device_names(device_codes(devices))
+
+
+def _is(code: np.ndarray, *names: str) -> np.ndarray:
+    return np.isin(code, [DEVICES.index(name) for name in names])
 
 
 def oxygen(
@@ -87,27 +110,26 @@ def oxygen(
     flow_source: np.ndarray,
     device_source: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Spec §3.3 precedence on carried values (device already normalised).
+    """Spec §3.3 precedence on carried values (``device``: carried ``device_codes``).
 
     ``*_source`` are the rows the carried values came from: a room-air entry recorded
     after the FiO2 or flow in effect means oxygen was stopped **[decision]**.
     """
-    no_device = pd.isna(device)
-    device_str = np.where(no_device, "", device).astype(str)
-    room_air = device_str == "room_air"
+    no_device = np.isnan(device)
+    room_air = _is(device, "room_air")
     weaned_fio2 = room_air & (device_source > fio2_source)
     weaned_flow = room_air & (device_source > flow_source)
     has_fio2 = ~np.isnan(fio2) & ~weaned_fio2
-    on_cannula = no_device | (device_str == "nasal_cannula")
+    on_cannula = no_device | _is(device, "nasal_cannula")
     has_flow = ~np.isnan(flow) & on_cannula & ~weaned_flow
     conditions = [
         has_fio2,
         has_flow,
-        device_str == "non_rebreather",
-        np.isin(device_str, list(LOW_FLOW_DEVICES)),
+        _is(device, "non_rebreather"),
+        _is(device, *LOW_FLOW_DEVICES),
         room_air,
     ]
-    basis = np.select(conditions, ["fio2", "flow", "non_rebreather", "device", "room_air"], "")
+    basis = np.select(conditions, range(5), len(BASES) - 1).astype(np.int64)
     estimated = np.minimum(ROOM_AIR_FIO2 + FIO2_PER_LITRE * flow, 100.0)
     fio2_used = np.select(conditions[:2], [fio2, estimated], np.nan)
     with np.errstate(invalid="ignore"):
@@ -115,22 +137,23 @@ def oxygen(
             [
                 fio2_used >= FIO2_GRADE3,
                 fio2_used > ROOM_AIR_FIO2,
-                basis == "non_rebreather",
-                basis == "device",
+                basis == BASES.index("non_rebreather"),
+                basis == BASES.index("device"),
             ],
             [3, 2, 3, 2],
             0,
         )
     ventilated_used = ventilated == 1.0
-    support = ventilated_used | np.isin(device_str, list(VENTILATOR_SUPPORT))
+    support = ventilated_used | _is(device, *VENTILATOR_SUPPORT)
     # Unknown when nothing about oxygen is in its window, or only a device word we cannot
     # read and no FiO2: the grade is then a lower bound.
     nothing = np.isnan(fio2) & np.isnan(flow) & no_device & np.isnan(ventilated)
-    unreadable = (device_str == UNRECOGNISED) & ~has_fio2 & ~support
+    unreadable = _is(device, UNRECOGNISED) & ~has_fio2 & ~support
+    device_code = np.where(no_device, len(DEVICES), device).astype(np.int64)
     return {
         "fio2_used": fio2_used,
-        "oxygen_basis": basis,
-        "o2_device_used": device_str,
+        "oxygen_basis": (basis, np.array(BASES, dtype=object)),
+        "o2_device_used": (device_code, np.array([*DEVICES, ""], dtype=object)),
         "ventilated_used": ventilated_used,
         "grade_oxygen": grade.astype(np.int64),
         "grade_ventilation": np.where(support, 4, 0).astype(np.int64),
