@@ -109,7 +109,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     finally:
         subprocess.run(
             _as_server_user(
-                [str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+                [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
             ),
             capture_output=True,
         )
