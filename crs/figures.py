@@ -208,7 +208,7 @@ def timeline_figure(
         rows=len(panels),
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.035,
+        vertical_spacing=0.055,
         row_heights=[w / sum(weights) for w in weights],
         subplot_titles=[p.title for p in panels],
     )
@@ -409,7 +409,7 @@ def timeline_figure(
         fig.add_annotation(
             x=start,
             xref="x",
-            y=1.0,
+            y=0.0,
             yref="paper",
             text="Neurotoxicity",
             showarrow=False,
@@ -625,7 +625,8 @@ def timeline_figure(
     )
     for panel in panels:
         if panel.log:
-            fig.update_yaxes(type="log", row=row_of[panel.key], col=1)
+            # Whole decades only: CRP rises "by several logs" (paper's text).
+            fig.update_yaxes(type="log", dtick=1, row=row_of[panel.key], col=1)
     fig.update_yaxes(row=row_of["oxygen"], col=1, range=[15, 105])
     fig.update_yaxes(row=row_of["vasopressors"], col=1, rangemode="tozero")
     fig.update_xaxes(title_text=axis.title, row=len(panels), col=1)
@@ -635,7 +636,7 @@ def timeline_figure(
         title={"text": title if title is not None else f"Patient {rows['patient_id'].iloc[0]}"}
         if len(rows)
         else None,
-        height=180 * n_panels + 160,
+        height=190 * n_panels + 160,
         margin={"l": 60, "r": 20, "t": 80, "b": 50},
         hovermode="closest",
         legend={"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0},

@@ -6,9 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from crs.figures import FIGURE_CONFIG, timeline_figure
-from crs.reference import CRP_CAVEAT, FERRITIN_NOTE
+from crs.reference import (
+    ALERT_LABELS,
+    CRP_CAVEAT,
+    FERRITIN_NOTE,
+    RECOMMENDATION_LABELS,
+    label_codes,
+)
 from ui.guard import page_guard
-from ui.panels import recommendation_panel, time_point_labels
+from ui.panels import fold_change_table, recommendation_panel, time_point_labels
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.style import style_grades
@@ -43,12 +49,7 @@ if ward is not None:
         summary = ward.census().set_index("patient_id").loc[patient_id]
         cols = st.columns(6)
         cols[0].metric("Grade now", int(latest["grade"]))
-        cols[1].metric(
-            "Highest grade",
-            int(summary["highest_grade"]),
-            summary["highest_grade_when"],
-            delta_color="off",
-        )
+        cols[1].metric(f"Highest ({summary['highest_grade_when']})", int(summary["highest_grade"]))
         cols[2].metric("Trend 24 h", summary["trend_24h"])
         cols[3].metric("Therapy", str(summary["therapy"] or "not recorded"))
         age, weight = latest.get("age_years"), latest.get("weight_kg")
@@ -62,26 +63,62 @@ if ward is not None:
         fig = timeline_figure(rows, title=f"Patient {patient_id}")
         st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline")
         st.caption(
-            "Use the camera button of the chart to download it as PNG. "
-            "Print this page (A4 landscape) from the browser. " + CRP_CAVEAT
+            "Download the chart as PNG with the camera button above it; print this page "
+            "(A4 landscape) from the browser. " + CRP_CAVEAT
         )
 
     with page_guard("the chosen time point"):
         labels = time_point_labels(rows)
+        # Default to the first time point at the patient's worst grade: the one a ward
+        # round most often wants to revisit.
+        worst = int(rows["grade"].to_numpy().argmax())
         picked = st.selectbox(
             "Suggestion at another time point",
             range(len(rows)),
-            index=len(rows) - 1,
+            index=worst,
             format_func=lambda i: labels[i],
         )
         with st.container(border=True):
             recommendation_panel(rows.iloc[picked], "Chosen time point")
 
+    with page_guard("the laboratory trends"):
+        st.subheader("Laboratory trends: fold change over baseline")
+        trends = fold_change_table(rows)
+        if trends.empty:
+            st.write("No IL-6, IFN-γ, CRP or ferritin recorded for this patient.")
+        else:
+            st.dataframe(trends, hide_index=True, key="fold_change")
+        st.caption(
+            "Baseline: the last value at or before infusion, else the first value. "
+            + CRP_CAVEAT
+            + " "
+            + FERRITIN_NOTE
+        )
+
     with page_guard("the graded rows"):
         st.subheader("Graded time points")
-        table = rows[[c for c in ROW_COLUMNS if c in rows.columns]].rename(columns=ROW_COLUMNS)
-        st.dataframe(style_grades(table, ["Grade"]), hide_index=True, key="patient_rows")
-        st.caption(FERRITIN_NOTE)
+        table = rows[[c for c in ROW_COLUMNS if c in rows.columns]].copy()
+        table["drivers"] = table["drivers"].str.replace(";", ", ")
+        table["unknown"] = table["unknown"].str.replace(";", ", ")
+        if "recommendation" in table.columns:
+            table["recommendation"] = table["recommendation"].map(
+                lambda code: RECOMMENDATION_LABELS.get(code, code)
+            )
+        if "alerts" in table.columns:
+            table["alerts"] = table["alerts"].map(lambda codes: label_codes(codes, ALERT_LABELS))
+        if table["time"].isna().all():
+            table = table.drop(columns="time")
+        table = table.rename(columns=ROW_COLUMNS)
+        st.dataframe(
+            style_grades(table, ["Grade"]),
+            hide_index=True,
+            key="patient_rows",
+            column_config={
+                "Day": st.column_config.NumberColumn(format="%.2f"),
+                "Time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                "Explanation": st.column_config.TextColumn(width="large"),
+            },
+        )
 
     with page_guard("the data-quality problems"):
         st.subheader("Data-quality problems of this patient")

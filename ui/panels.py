@@ -43,16 +43,17 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     alerts, and what was not documented — for one time point."""
     grade = int(row["grade"])
     st.markdown(f"**{heading} — {when(row)}**")
-    st.markdown(f"Grade **{grade}**. {_text(row, 'explanation')}")
+    explanation = _text(row, "explanation") or f"Grade {grade}."
     drivers = _text(row, "drivers").replace(";", ", ")
-    st.markdown(f"Drivers: {drivers or 'none'}")
+    st.markdown(f"**Grade {grade}** · drivers: {drivers or 'none'}  \n{explanation}")
     code = _text(row, "recommendation")
     if code in _WORDING.index:
-        st.markdown(f"Figure 2: {_WORDING.loc[code, 'wording']}")
-        st.caption(f"Source: {_WORDING.loc[code, 'source']}")
+        st.markdown(f"**Figure 2:** {_WORDING.loc[code, 'wording']}")
     branch = _text(row, "branch")
     if branch:
         st.markdown(f"Branch taken: {branch}")
+    if code in _WORDING.index:
+        st.caption(f"Source: {_WORDING.loc[code, 'source']}")
     basis = _text(row, "high_risk_basis")
     if grade == 2 and basis:
         high = bool(row.get("high_risk_used"))
@@ -68,3 +69,44 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     unknown = _text(row, "unknown").replace(";", ", ")
     if unknown:
         st.caption(f"Not documented recently enough: {unknown} — the grade is a lower bound.")
+
+
+#: Laboratory values shown as fold change over baseline (treatment.md §4).
+FOLD_CHANGE_LABS: dict[str, str] = {
+    "il6_pg_ml": "IL-6 (pg/mL)",
+    "ifng_pg_ml": "IFN-γ (pg/mL)",
+    "crp_mg_l": "CRP (mg/L)",
+    "ferritin_ng_ml": "Ferritin (ng/mL)",
+}
+
+
+def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Baseline, peak and latest value of each laboratory marker with fold change over
+    baseline (treatment.md §4); one row per marker that was measured."""
+    from crs.figures import fold_change
+
+    day = pd.to_numeric(rows["day"], errors="coerce").reset_index(drop=True)
+    labels = time_point_labels(rows)
+    out = []
+    for column, label in FOLD_CHANGE_LABS.items():
+        if column not in rows.columns:
+            continue
+        values = pd.to_numeric(rows[column], errors="coerce").reset_index(drop=True)
+        measured = values.dropna()
+        if measured.empty:
+            continue
+        fold = fold_change(values, day)
+        peak = int(measured.idxmax())
+        last = int(measured.index[-1])
+        out.append(
+            {
+                "Marker": label,
+                "Baseline": float(values[peak] / fold[peak]) if fold[peak] > 0 else None,
+                "Peak": float(values[peak]),
+                "Peak at": labels[peak].split(" — ")[0],
+                "Peak × baseline": round(float(fold[peak]), 1),
+                "Latest": float(values[last]),
+                "Latest × baseline": round(float(fold[last]), 1),
+            }
+        )
+    return pd.DataFrame(out)
