@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crs.neuro import neurotoxicity
+from crs.reference import WARNING_ALERTS
 
 #: How far back the trend looks (issue "trend over the last 24 h").
 TREND_WINDOW = pd.Timedelta(hours=24)
@@ -100,8 +101,8 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     - ``neurotoxicity``: ``current``, ``earlier`` (present before, not on the latest row)
       or ``none recorded`` (see :mod:`crs.neuro`).
 
-    Sorted sickest first: current grade, then highest grade, then patients with alerts,
-    then the order of the file. The input frame is not modified.
+    Sorted sickest first: current grade, then highest grade, then patients with an alert
+    asking for action (:data:`crs.reference.WARNING_ALERTS`), then the order of the file. The input frame is not modified.
     """
     if graded.empty:
         return pd.DataFrame({column: pd.Series(dtype="object") for column in CENSUS_COLUMNS})
@@ -198,7 +199,9 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     now = latest["neuro"].astype("bool")
     out["neurotoxicity"] = np.select([now, ever], ["current", "earlier"], "none recorded")
 
-    out["has_alerts"] = out["alerts"] != ""
+    # Among equally sick patients, those with an alert asking for action come first.
+    codes = out["alerts"].str.split(";")
+    out["has_alerts"] = codes.map(lambda listed: bool(WARNING_ALERTS.intersection(listed)))
     out["file_order"] = np.arange(len(out))
     out = out.sort_values(
         ["grade", "highest_grade", "has_alerts", "file_order"],

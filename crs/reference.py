@@ -194,6 +194,10 @@ ALERT_LABELS: dict[str, str] = {
     "crp_past_peak": "CRP falling: likely past the peak",
 }
 
+#: Alerts that ask for action (a grade ≥ 3 untreated, no improvement after tocilizumab);
+#: ``crp_past_peak`` is information (the syndrome is likely past its peak).
+WARNING_ALERTS: frozenset[str] = frozenset({"untreated_severe", "no_improvement_after_tocilizumab"})
+
 #: Treatment.md §4 and the paper's text on CRP and ferritin.
 CRP_CAVEAT = (
     "CRP also rises with infection and cannot tell infection from CRS; it lags cytokines "

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from crs.census import filter_census
-from crs.reference import ALERT_LABELS, RECOMMENDATION_LABELS, label_codes
+from crs.reference import ALERT_LABELS, RECOMMENDATION_LABELS, WARNING_ALERTS
 from ui.guard import page_guard
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
@@ -19,23 +19,40 @@ PATIENT_PAGE = "pages/2_Patient.py"
 #: Census columns as clinicians read them.
 HEADERS = {
     "patient_id": "Patient",
-    "therapy": "Therapy",
-    "day": "Day since infusion",
     "grade": "Grade now",
-    "highest_grade": "Highest grade",
-    "highest_grade_when": "Highest grade first at",
     "trend_24h": "Trend 24 h",
+    "highest_grade": "Highest grade",
+    "highest_grade_when": "Highest first at",
     "drivers": "Drivers now",
-    "recommendation": "Figure 2 suggestion",
     "alerts": "Alerts",
+    "recommendation": "Figure 2 suggestion",
+    "neurotoxicity": "Neurotoxicity",
     "tocilizumab": "Tocilizumab given",
     "corticosteroids": "Corticosteroids given",
-    "neurotoxicity": "Neurotoxicity",
     "unknown": "Not documented",
+    "therapy": "Therapy",
+    "day": "Day since infusion",
     "last_recorded": "Latest time point",
 }
 
+#: Short Figure 2 wording for the table (the patient page gives the full text).
+SHORT_SUGGESTION = {
+    "none": "—",
+    "supportive_care": "Supportive care",
+    "consider_immunosuppression": "Consider tocilizumab ± steroids",
+    "immunosuppression": "Tocilizumab ± steroids",
+    "corticosteroids_preferred": "Consider steroids first",
+}
+
 TREND_WORDS = {"worse": "▲ worse", "better": "▼ better", "same": "= same"}
+
+
+def alert_badges(codes: str) -> str:
+    """⚠ before alerts asking for action; plain words for information (CRP past peak)."""
+    listed = [code for code in str(codes or "").split(";") if code]
+    return "; ".join(
+        ("⚠ " if code in WARNING_ALERTS else "") + ALERT_LABELS.get(code, code) for code in listed
+    )
 
 
 def open_patient(patient_id: str) -> None:
@@ -68,9 +85,9 @@ if ward is not None:
         )
         display = shown[list(HEADERS)].copy()
         display["recommendation"] = display["recommendation"].map(
-            lambda code: RECOMMENDATION_LABELS.get(code, code)
+            lambda code: SHORT_SUGGESTION.get(code, RECOMMENDATION_LABELS.get(code, code))
         )
-        display["alerts"] = display["alerts"].map(lambda codes: label_codes(codes, ALERT_LABELS))
+        display["alerts"] = display["alerts"].map(alert_badges)
         display["trend_24h"] = display["trend_24h"].map(lambda t: TREND_WORDS.get(t, t))
         display["drivers"] = display["drivers"].str.replace(";", ", ")
         display["unknown"] = display["unknown"].str.replace(";", ", ")
@@ -81,6 +98,8 @@ if ward is not None:
             on_select="rerun",
             selection_mode="single-row",
             key="census_table",
+            # Every patient visible without scrolling on an ordinary ward (35 px a row).
+            height=min(36 * (len(display) + 1) + 4, 760),
             column_config={
                 "Day since infusion": st.column_config.NumberColumn(format="%.1f"),
                 "Grade now": st.column_config.NumberColumn(help="Lee 2014 grade (Table 2)"),

@@ -161,3 +161,14 @@ def test_time_axis_without_infusion_time_dates_the_highest_grade_by_clock():
     row = census(frame).set_index("patient_id").loc["T"]
     assert row["highest_grade_when"] == "2024-03-02 09:30"
     assert row["trend_24h"] == "worse"
+
+
+def test_among_equally_sick_patients_an_alert_asking_for_action_comes_first():
+    frame = graded_frame(
+        [
+            {"patient_id": "info", "day": 1.0, "grade": 3, "alerts": "crp_past_peak"},
+            {"patient_id": "quiet", "day": 1.0, "grade": 3},
+            {"patient_id": "untreated", "day": 1.0, "grade": 3, "alerts": "untreated_severe"},
+        ]
+    )
+    assert list(census(frame)["patient_id"]) == ["untreated", "info", "quiet"]
