@@ -12,6 +12,8 @@ so a patient's grade depends only on that patient's rows, whatever the row order
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -100,14 +102,19 @@ def _joined(bits: dict[str, np.ndarray], names: list[str]) -> tuple[np.ndarray, 
     code = np.zeros(n, dtype=np.int64)
     for bit, name in enumerate(names):
         code |= bits[name].astype(np.int64) << bit
-    lookup = np.array(
+    return code, _combinations(tuple(names))
+
+
+@functools.cache
+def _combinations(names: tuple[str, ...]) -> np.ndarray:
+    """Every ``;``-joined subset of ``names``, indexed by its bit pattern."""
+    return np.array(
         [
             ";".join(x for b, x in enumerate(names) if combo >> b & 1)
             for combo in range(2 ** len(names))
         ],
         dtype=object,
     )
-    return code, lookup
 
 
 def _text_column(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> pd.Series:

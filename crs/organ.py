@@ -20,6 +20,11 @@ from crs.carry import WINDOWS, Timeline, carry_forward, take
 #: belongs to the band: "right" = (low, high], "left" = [low, high), "both" = [low, high]).
 CTCAE: pd.DataFrame = pd.read_csv(Path(__file__).parent / "tables" / "ctcae_v4.csv")
 
+_BANDS: dict[tuple[str, str], list] = {
+    key: list(group.itertuples(index=False))
+    for key, group in CTCAE.groupby(["toxicity", "measure"])
+}
+
 #: Default reference limits (spec §3.4 **[decision]**), canonical units.
 DEFAULT_LIMITS: dict[str, float] = {
     "creatinine_uln": 1.2,
@@ -48,11 +53,12 @@ TRANSAMINITIS_CAP = 3
 
 def ctcae_grade(value: np.ndarray, toxicity: str, measure: str) -> np.ndarray:
     """CTCAE v4.0 grade (0–4) of ``value`` on one scale of ``crs/tables/ctcae_v4.csv``."""
-    value = np.asarray(value, dtype="float64")
+    # Round away binary noise so a value exactly on a band edge (1.8 mg/dL = 1.5 × 1.2)
+    # lands in the band the CTCAE text names, not one above it.
+    value = np.round(np.asarray(value, dtype="float64"), 9)
     grade = np.zeros(len(value), dtype=np.int64)
-    bands = CTCAE[(CTCAE["toxicity"] == toxicity) & (CTCAE["measure"] == measure)]
     with np.errstate(invalid="ignore"):
-        for band in bands.itertuples(index=False):
+        for band in _BANDS[(toxicity, measure)]:
             above = value >= band.low if band.closed in ("left", "both") else value > band.low
             below = value <= band.high if band.closed in ("right", "both") else value < band.high
             grade = np.where(above & below, np.maximum(grade, band.grade), grade)

@@ -18,7 +18,7 @@ SYMPTOM_WORDS: dict[str, str] = {
     "fatigue": r"fatigued?|tiredness",
     "anorexia": r"anorexia|anorexic|loss of appetite|poor appetite",
     "myalgia": r"myalgias?|muscle aches?|muscle pains?",
-    "arthralgia": r"arth?ralgias?|joint pains?",  # the paper prints "arthalgias"
+    "arthralgia": r"arth?r?algias?|joint pains?",  # the paper prints "arthalgias"
     "nausea": r"nausea|nauseou?s|nauseated",
     "vomiting": r"vomiting|vomits?|vomited|emesis",
     "headache": r"headaches?",

@@ -124,7 +124,8 @@ def _state(
             ne_eq = ne_eq + np.where(
                 running[agent.name], agent.vasst_weight * used[agent.name], 0.0
             )
-    ne_eq = np.where(n_running > 0, ne_eq, np.nan)
+    # Rounded so that sums landing on a Table 3 threshold compare as exactly equal.
+    ne_eq = np.where(n_running > 0, np.round(ne_eq, 9), np.nan)
     on_vasopressin = running["vasopressin"]
     with np.errstate(invalid="ignore"):
         monotherapy = np.zeros(n, dtype=bool)
@@ -201,12 +202,13 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
 
 def running_names(running: dict[str, np.ndarray]) -> np.ndarray:
     """``;``-joined names of running agents, via a lookup of the 32 possible combinations."""
-    names = [agent.name for agent in AGENTS]
     code = np.zeros(len(next(iter(running.values()))), dtype=np.int64)
-    for bit, name in enumerate(names):
-        code |= running[name].astype(np.int64) << bit
-    lookup = np.array(
-        [";".join(n for b, n in enumerate(names) if combo >> b & 1) for combo in range(32)],
-        dtype=object,
-    )
-    return lookup[code]
+    for bit, agent in enumerate(AGENTS):
+        code |= running[agent.name].astype(np.int64) << bit
+    return _RUNNING_NAMES[code]
+
+
+_RUNNING_NAMES = np.array(
+    [";".join(a.name for b, a in enumerate(AGENTS) if combo >> b & 1) for combo in range(32)],
+    dtype=object,
+)
