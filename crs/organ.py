@@ -105,7 +105,10 @@ def reference_limit(
 
 
 def creatinine_baseline(frame: pd.DataFrame, timeline: Timeline) -> np.ndarray:
-    """Spec §3.4: the last creatinine at or before infusion, else the patient's first."""
+    """Spec §3.4: the last creatinine at or before infusion, else the patient's first.
+
+    NaN at rows earlier than the baseline measurement itself.
+    """
     creatinine = _column(frame, "creatinine_mg_dl")
     documented = ~np.isnan(creatinine)
     day = _column(frame, "day")
@@ -118,7 +121,10 @@ def creatinine_baseline(frame: pd.DataFrame, timeline: Timeline) -> np.ndarray:
     before = (day <= 0) | by_time
     pre = _last_per_patient(timeline, documented & before)
     first = _first_per_patient(timeline, documented)
-    return take(creatinine, np.where(pre >= 0, pre, first))
+    source = np.where(pre >= 0, pre, first)
+    # The grade never uses the future: rows before the baseline was measured (earlier
+    # pre-infusion rows) are not compared with it **[decision]**.
+    return take(creatinine, np.where(timeline.positions >= source, source, -1))
 
 
 def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndarray]:
