@@ -907,10 +907,12 @@ PATIENT_COLUMNS = (
 )
 
 #: Long (flowsheet) layout: wide column → (variable, unit). Units are those printed on
-#: a flowsheet; the reader converts the ones that differ from the canonical unit.
+#: a flowsheet; the reader converts the ones that differ from the canonical unit. The
+#: flowsheet files are exported for the CRS variables only: heart rate is charted in the
+#: wide files but not here (tests/test_paper_cases.py adds it back to check that an
+#: unrecognised flowsheet variable is left out without disturbing the others).
 LONG_NAMES: dict[str, tuple[str, str]] = {
     "temp_c": ("temperature", "°C"),
-    "heart_rate_bpm": ("heart_rate", "/min"),
     "sbp_mmhg": ("sbp", "mmHg"),
     "dbp_mmhg": ("dbp", "mmHg"),
     "map_mmhg": ("map", "mmHg"),
@@ -1293,7 +1295,7 @@ def write_long(
     for chart in charts:
         for time_text, cells in chart_rows(chart):
             for column in WIDE_COLUMNS:
-                if column in cells:
+                if column in cells and (column in LONG_NAMES or column in units):
                     variable, value, unit = long_cell(column, cells[column], units)
                     rows.append([chart.patient.patient_id, time_text, variable, value, unit])
     write_csv(path, ["patient_id", "time", "variable", "value", "unit"], rows)

@@ -159,6 +159,28 @@ def test_case_3_in_the_long_layout_grades_like_the_wide_file_at_every_instant():
     assert long["crp_mg_l"].max() == pytest.approx(21.5)
 
 
+def test_an_unrecognised_flowsheet_variable_leaves_case_3_graded_as_before():
+    # A real flowsheet carries variables the grader does not use (here heart rate, one
+    # row per vital-sign time): they are left out, and every other value stays with its
+    # own variable and instant.
+    wide = graded("case3.csv")
+    flowsheet = pd.read_csv(DATA / "case3_long.csv", dtype=str, keep_default_na=False)
+    temps = flowsheet[flowsheet["variable"] == "temp"]
+    heart_rate = temps.assign(variable="heart_rate", value="120", unit="/min")
+    mixed = pd.concat([heart_rate, flowsheet]).sort_index(kind="stable")
+    export = read_export(
+        mixed.to_csv(index=False).encode("utf-8"),
+        patients=DATA / "paper_cases_patients.csv",
+        name="case3_with_heart_rate.csv",
+    )
+    regraded = grade(export.frame)
+    columns = ["instant", "grade", "drivers"]
+    pd.testing.assert_frame_equal(
+        wide[columns].reset_index(drop=True), regraded[columns].reset_index(drop=True)
+    )
+    assert any("heart_rate" in name for name in export.report.unknown_columns)
+
+
 def test_case_3_ferritin_and_crp_peak_on_day_7_as_printed():
     case3 = graded("case3.csv")
     ferritin = case3.dropna(subset=["ferritin_ng_ml"])
