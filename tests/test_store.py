@@ -236,7 +236,8 @@ def test_a_failed_import_leaves_the_store_exactly_as_it_was(store) -> None:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(
                 "CREATE FUNCTION refuse_bad() RETURNS trigger AS $$ BEGIN "
-                "IF NEW.patient_id = 'P-bad' THEN RAISE EXCEPTION 'refused row'; END IF; "
+                "IF NEW.pid = (SELECT id FROM patients WHERE patient_id = 'P-bad') "
+                "THEN RAISE EXCEPTION 'refused row'; END IF; "
                 "RETURN NEW; END $$ LANGUAGE plpgsql"
             )
             connection.exec_driver_sql(
@@ -246,7 +247,8 @@ def test_a_failed_import_leaves_the_store_exactly_as_it_was(store) -> None:
         else:
             connection.exec_driver_sql(
                 "CREATE TRIGGER refuse_bad BEFORE INSERT ON observations "
-                "WHEN NEW.patient_id = 'P-bad' BEGIN SELECT RAISE(ABORT, 'refused row'); END"
+                "WHEN NEW.pid = (SELECT id FROM patients WHERE patient_id = 'P-bad') "
+                "BEGIN SELECT RAISE(ABORT, 'refused row'); END"
             )
     tuesday = ward(
         patient_id=["P1", "P1", "P3", "P-bad", "P-bad"],

@@ -142,55 +142,47 @@ def to_frame(
 ) -> pd.DataFrame:
     """The canonical frame from stored rows (inverse of :func:`to_long`).
 
-    ``patients``: patient_id, axis (in ward order); ``points``: patient_id, instant,
-    line (sorted by ward order then instant); ``values``: patient_id, instant,
-    variable, value_num, value_text; ``patient_values``: patient_id, variable,
-    value_num, value_text.
+    Every table refers to a patient by ``key`` (the store's integer patient key, or the
+    patient id itself): ``patients``: key, patient_id, axis; ``points``: key, instant
+    (int µs), line — already in ward order then by instant; ``values``: key, instant,
+    variable, value_num, value_text; ``patient_values``: key, variable, value_num,
+    value_text.
     """
     n = len(points)
-    patient_id = points["patient_id"].to_numpy(dtype=object)
+    key = points["key"].to_numpy()
     ticks = points["instant"].to_numpy(dtype="int64")
     instant = int_to_instants(ticks)
-    axis = pd.Series(patients["axis"].to_numpy(), index=patients["patient_id"].to_numpy())
-    on_time_axis = pd.Series(patient_id).map(axis).eq("time").to_numpy()
+    by_key = pd.Index(patients["key"].to_numpy())
+    owner = by_key.get_indexer(key)
+    on_time_axis = patients["axis"].to_numpy(dtype=object)[owner] == "time"
     columns: dict[str, object] = {
-        "patient_id": pd.array(patient_id, dtype="str"),
+        "patient_id": pd.array(patients["patient_id"].to_numpy(dtype=object)[owner], dtype="str"),
         "instant": instant,
         "time": np.where(on_time_axis, instant, np.datetime64("NaT", "us")),
         "line": points["line"].to_numpy(dtype="int64"),
     }
     if len(values):
-        row = pd.MultiIndex.from_arrays([patient_id, ticks]).get_indexer(
+        row = pd.MultiIndex.from_arrays([key, ticks]).get_indexer(
             pd.MultiIndex.from_arrays(
-                [
-                    values["patient_id"].to_numpy(dtype=object),
-                    values["instant"].to_numpy(dtype="int64"),
-                ]
+                [values["key"].to_numpy(), values["instant"].to_numpy(dtype="int64")]
             )
         )
-        variable = values["variable"].to_numpy(dtype=object)
         num = pd.to_numeric(values["value_num"], errors="coerce").to_numpy(dtype="float64")
         text = values["value_text"].to_numpy(dtype=object)
-        codes, names = pd.factorize(variable)
+        codes, names = pd.factorize(values["variable"].to_numpy(dtype=object))
         for code, name in enumerate(names):
             mine = codes == code
             columns[name] = _decode(name, row[mine], num[mine], text[mine], n)
     if len(patient_values):
-        owner = pd.Index(pd.unique(patient_id)).get_indexer(
-            patient_values["patient_id"].to_numpy(dtype=object)
-        )
-        broadcast = pd.Index(pd.unique(patient_id)).get_indexer(patient_id)
-        n_patients = len(pd.unique(patient_id))
+        level_owner = by_key.get_indexer(patient_values["key"].to_numpy())
         variable = patient_values["variable"].to_numpy(dtype=object)
         num = pd.to_numeric(patient_values["value_num"], errors="coerce").to_numpy(dtype="float64")
         text = patient_values["value_text"].to_numpy(dtype=object)
         for name in pd.unique(variable):
-            mine = (variable == name) & (owner >= 0)
-            per_patient = _decode(name, owner[mine], num[mine], text[mine], n_patients)
-            columns[name] = (
-                per_patient.take(broadcast) if n else per_patient.iloc[:0]
-            ).reset_index(drop=True)
-    frame = pd.DataFrame({k: v for k, v in columns.items()}, index=pd.RangeIndex(n))
+            mine = (variable == name) & (level_owner >= 0)
+            per_patient = _decode(name, level_owner[mine], num[mine], text[mine], len(by_key))
+            columns[name] = per_patient.take(owner).reset_index(drop=True)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
     return conform(frame)
 
 

@@ -29,6 +29,8 @@ APP_NAME = "crs-ward-dashboard"
 SQLITE_FILE = "ward.sqlite3"
 #: How long a writer waits for another one before giving up (two imports at once).
 BUSY_TIMEOUT_MS = 60_000
+#: SQLite page cache per connection (KiB).
+SQLITE_CACHE_KIB = 131_072
 #: Key of the PostgreSQL advisory lock that serialises imports and migrations.
 PG_LOCK_KEY = 0x43525357  # "CRSW"
 
@@ -98,6 +100,10 @@ def create_store_engine(url: URL) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Staging tables of a 100,000-row import live in memory, and a larger page
+            # cache keeps the merge from re-reading the observation index from disk.
+            cursor.execute("PRAGMA temp_store=MEMORY")
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()
 
         @sa.event.listens_for(engine, "begin")

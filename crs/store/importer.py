@@ -80,14 +80,14 @@ class _Staging:
 _STAGES = {
     "patients": _Staging("stage_patients", (("patient_id", "TEXT"), ("position", "BIGINT"))),
     "points": _Staging(
-        "stage_points", (("patient_id", "TEXT"), ("instant", "BIGINT"), ("line", "BIGINT"))
+        "stage_points", (("pid", "BIGINT"), ("instant", "BIGINT"), ("line", "BIGINT"))
     ),
     "values": _Staging(
         "stage_values",
         (
-            ("patient_id", "TEXT"),
+            ("pid", "BIGINT"),
             ("instant", "BIGINT"),
-            ("variable", "TEXT"),
+            ("var", "BIGINT"),
             ("value_num", "DOUBLE PRECISION"),
             ("value_text", "TEXT"),
         ),
@@ -95,8 +95,8 @@ _STAGES = {
     "patient_values": _Staging(
         "stage_patient_values",
         (
-            ("patient_id", "TEXT"),
-            ("variable", "TEXT"),
+            ("pid", "BIGINT"),
+            ("var", "BIGINT"),
             ("value_num", "DOUBLE PRECISION"),
             ("value_text", "TEXT"),
         ),
@@ -193,7 +193,8 @@ def _merge(
             )
             .returning(models.imports.c.id)
         ).scalar_one()
-        _stage(connection, rows)
+        _drop_stages(connection)
+        _stage(connection, "patients", rows.patients)
         _check_axis(connection, axis, file_name)
         archived = _archived_in_file(connection)
         params = {"iid": import_id, "axis": axis}
@@ -204,28 +205,23 @@ def _merge(
             "ORDER BY position ON CONFLICT (patient_id) DO NOTHING",
             params,
         )
+        pids = _patient_keys(connection)
+        variables = _variable_keys(connection, rows)
+        _stage(connection, "points", _keyed(rows.points, pids, None))
+        _stage(connection, "values", _keyed(rows.values, pids, variables))
+        _stage(connection, "patient_values", _keyed(rows.patient_values, pids, variables))
         points_added = _execute(
             connection,
-            "INSERT INTO points (patient_id, instant, line, import_id) "
-            "SELECT patient_id, instant, line, :iid FROM stage_points WHERE true "
-            "ON CONFLICT (patient_id, instant) DO NOTHING",
+            "INSERT INTO points (pid, instant, line, import_id) "
+            "SELECT pid, instant, line, :iid FROM stage_points WHERE true "
+            "ON CONFLICT (pid, instant) DO NOTHING",
             params,
         )
         added, changed = _merge_values(
-            connection,
-            "observations",
-            "stage_values",
-            ("patient_id", "instant", "variable"),
-            now,
-            import_id,
+            connection, "observations", "stage_values", ("pid", "instant", "var"), now, import_id
         )
         level_added, level_changed = _merge_values(
-            connection,
-            "patient_values",
-            "stage_patient_values",
-            ("patient_id", "variable"),
-            now,
-            import_id,
+            connection, "patient_values", "stage_patient_values", ("pid", "var"), now, import_id
         )
         staged = len(rows.values) + len(rows.patient_values)
         result = ImportResult(
@@ -286,41 +282,69 @@ def _check_frame(frame: pd.DataFrame, file_name: str) -> None:
         )
 
 
-def _stage(connection: sa.Connection, rows: LongRows) -> None:
-    """Bulk-load the export into temporary staging tables (this transaction only)."""
+def _stage(connection: sa.Connection, key: str, data: pd.DataFrame) -> None:
+    """Bulk-load rows into a temporary staging table (this transaction only)."""
     postgres = connection.dialect.name == "postgresql"
-    _drop_stages(connection)
-    for key, stage in _STAGES.items():
-        columns = ", ".join(f"{name} {kind}" for name, kind in stage.columns)
-        suffix = " ON COMMIT DROP" if postgres else ""
-        connection.exec_driver_sql(f"CREATE TEMP TABLE {stage.name} ({columns}){suffix}")
-        data: pd.DataFrame = getattr(rows, key)
-        names = [name for name, _ in stage.columns]
-        if data.empty:
-            continue
-        cursor = connection.connection.cursor()
-        try:
-            if postgres:
-                buffer = io.StringIO()
-                data[names].to_csv(buffer, header=False, index=False, quoting=csv.QUOTE_MINIMAL)
-                with cursor.copy(
-                    f"COPY {stage.name} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
-                ) as copy:
-                    copy.write(buffer.getvalue())
-            else:
-                marks = ", ".join("?" for _ in names)
-                cursor.executemany(
-                    f"INSERT INTO {stage.name} ({', '.join(names)}) VALUES ({marks})",
-                    list(zip(*(data[name].tolist() for name in names), strict=True)),
-                )
-        finally:
-            cursor.close()
-    if not postgres:
-        for index in (
-            "stage_values (patient_id, instant, variable)",
-            "stage_patient_values (patient_id, variable)",
-        ):
-            connection.exec_driver_sql(f"CREATE INDEX temp.ix_{index.split()[0]} ON {index}")
+    stage = _STAGES[key]
+    columns = ", ".join(f"{name} {kind}" for name, kind in stage.columns)
+    suffix = " ON COMMIT DROP" if postgres else ""
+    connection.exec_driver_sql(f"CREATE TEMP TABLE {stage.name} ({columns}){suffix}")
+    names = [name for name, _ in stage.columns]
+    if data.empty:
+        return
+    cursor = connection.connection.cursor()
+    try:
+        if postgres:
+            buffer = io.StringIO()
+            data[names].to_csv(buffer, header=False, index=False, quoting=csv.QUOTE_MINIMAL)
+            with cursor.copy(
+                f"COPY {stage.name} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(buffer.getvalue())
+        else:
+            marks = ", ".join("?" for _ in names)
+            cursor.executemany(
+                f"INSERT INTO {stage.name} ({', '.join(names)}) VALUES ({marks})",
+                zip(*(data[name].tolist() for name in names), strict=True),
+            )
+    finally:
+        cursor.close()
+
+
+def _patient_keys(connection: sa.Connection) -> dict[str, int]:
+    """patient_id → patients.id for the patients of this file."""
+    rows = connection.exec_driver_sql(
+        "SELECT p.patient_id, p.id FROM patients p JOIN stage_patients s "
+        "ON s.patient_id = p.patient_id"
+    ).all()
+    return {str(patient_id): int(pid) for patient_id, pid in rows}
+
+
+def _variable_keys(connection: sa.Connection, rows: LongRows) -> dict[str, int]:
+    """variable name → variables.id, numbering names not seen before."""
+    names = sorted(set(rows.values["variable"]) | set(rows.patient_values["variable"]))
+    if names:
+        connection.execute(
+            sa.text("INSERT INTO variables (name) VALUES (:name) ON CONFLICT (name) DO NOTHING"),
+            [{"name": name} for name in names],
+        )
+    return {
+        str(name): int(key)
+        for key, name in connection.execute(
+            sa.select(models.variables.c.id, models.variables.c.name)
+        )
+    }
+
+
+def _keyed(
+    data: pd.DataFrame, pids: dict[str, int], variables: dict[str, int] | None
+) -> pd.DataFrame:
+    """Replace patient ids (and variable names) by their integer keys."""
+    out = data.drop(columns=["patient_id", "variable"], errors="ignore")
+    out.insert(0, "pid", data["patient_id"].map(pids).astype("int64"))
+    if variables is not None:
+        out["var"] = data["variable"].map(variables).astype("int64")
+    return out
 
 
 def _drop_stages(connection: sa.Connection) -> None:
@@ -377,15 +401,16 @@ def _merge_values(
     """Record then apply every changed value, add the new ones: (added, changed)."""
     join = " AND ".join(f"o.{k} = s.{k}" for k in keys)
     differs = (
-        "o.value_num IS DISTINCT FROM s.value_num OR o.value_text IS DISTINCT FROM s.value_text"
+        "(o.value_num IS DISTINCT FROM s.value_num OR o.value_text IS DISTINCT FROM s.value_text)"
     )
     instant = "s.instant" if "instant" in keys else "NULL"
     changed = _execute(
         connection,
         "INSERT INTO changes (import_id, patient_id, instant, variable, old_num, old_text, "
         "new_num, new_text, changed_at) "
-        f"SELECT :iid, s.patient_id, {instant}, s.variable, o.value_num, o.value_text, "
+        f"SELECT :iid, p.patient_id, {instant}, v.name, o.value_num, o.value_text, "
         f"s.value_num, s.value_text, :now FROM {stage} s JOIN {table} o ON {join} "
+        "JOIN patients p ON p.id = s.pid JOIN variables v ON v.id = s.var "
         f"WHERE {differs}",
         {"iid": import_id, "now": now},
         now_param=True,

@@ -7,6 +7,9 @@ Design (clinical reason first):
   be updated alone, and each change is recorded alone (who sent it, what it was).
 - ``points`` keeps every (patient, instant) row even when all its values are missing:
   such a row is still graded (its grade is a lower bound with unknown domains).
+- Rows refer to patients and variables by small integer keys (``patients.id``,
+  ``variables.id``): the ward round reads hundreds of thousands of values, and integers
+  are read several times faster than repeated text.
 - Instants are integers, microseconds since 1970-01-01 (naive UTC; a day axis is
   1970-01-01 + day × 24 h, crs.timeaxis), so both databases store them identically
   and reading back needs no date parsing.
@@ -72,10 +75,18 @@ patients = sa.Table(
     sa.CheckConstraint("axis IN ('time', 'day')", name="axis"),
 )
 
+variables = sa.Table(
+    "variables",
+    metadata,
+    # Canonical column names (crs.columns.CANONICAL), numbered as first stored.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(VARIABLE_LENGTH), nullable=False, unique=True),
+)
+
 points = sa.Table(
     "points",
     metadata,
-    sa.Column("patient_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("pid", sa.Integer, primary_key=True),  # patients.id
     sa.Column("instant", Instant, primary_key=True),
     # File line and import of the first file that brought this row (for the report).
     sa.Column("line", sa.Integer, nullable=False),
@@ -85,9 +96,9 @@ points = sa.Table(
 observations = sa.Table(
     "observations",
     metadata,
-    sa.Column("patient_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("pid", sa.Integer, primary_key=True),  # patients.id
     sa.Column("instant", Instant, primary_key=True),
-    sa.Column("variable", sa.String(VARIABLE_LENGTH), primary_key=True),
+    sa.Column("var", sa.Integer, primary_key=True),  # variables.id
     sa.Column("value_num", sa.Float(precision=53)),
     sa.Column("value_text", sa.Text),
     sa.Column("import_id", sa.Integer, nullable=False),
@@ -98,8 +109,8 @@ observations = sa.Table(
 patient_values = sa.Table(
     "patient_values",
     metadata,
-    sa.Column("patient_id", sa.String(ID_LENGTH), primary_key=True),
-    sa.Column("variable", sa.String(VARIABLE_LENGTH), primary_key=True),
+    sa.Column("pid", sa.Integer, primary_key=True),  # patients.id
+    sa.Column("var", sa.Integer, primary_key=True),  # variables.id
     sa.Column("value_num", sa.Float(precision=53)),
     sa.Column("value_text", sa.Text),
     sa.Column("import_id", sa.Integer, nullable=False),

@@ -19,6 +19,8 @@ from crs.store import models
 from crs.store.codec import int_to_instants, to_frame
 from crs.store.reports import report_from_json
 
+#: dtype of fetched columns (None → NaN for value_num); the rest are integer keys.
+_FETCH_DTYPES = {"value_num": "float64", "value_text": object}
 #: Patient ids per IN (...) list: below SQLite's and PostgreSQL's parameter limits.
 _CHUNK = 5_000
 
@@ -29,9 +31,11 @@ def patients_frame(
     *,
     include_archived: bool = True,
 ) -> pd.DataFrame:
-    """Stored patients in ward order: patient_id, axis, archived, archived_at, first_import_id."""
+    """Stored patients in ward order: key, patient_id, axis, archived, archived_at,
+    first_import_id (``key`` is the store's integer patient key)."""
     table = models.patients
     query = sa.select(
+        table.c.id,
         table.c.patient_id,
         table.c.axis,
         table.c.archived,
@@ -42,8 +46,9 @@ def patients_frame(
         query = query.where(table.c.archived.is_(sa.false()))
     out = pd.DataFrame(
         connection.execute(query).all(),
-        columns=["patient_id", "axis", "archived", "archived_at", "first_import_id"],
+        columns=["key", "patient_id", "axis", "archived", "archived_at", "first_import_id"],
     )
+    out["key"] = out["key"].astype("int64")
     out["patient_id"] = out["patient_id"].astype("str")
     out["axis"] = out["axis"].astype("str")
     out["archived"] = out["archived"].astype("bool")
@@ -65,63 +70,87 @@ def read_frame(
     instant, with a fresh RangeIndex.
     """
     patients = patients_frame(connection, patient_ids, include_archived=include_archived)
-    ids = patients["patient_id"].tolist()
+    keys = patients["key"].tolist()
     everyone = patient_ids is None and include_archived
     points = _fetch(
         connection,
-        "SELECT patient_id, instant, line FROM points",
-        ids,
+        "SELECT pid, instant, line FROM points",
+        keys,
         everyone,
-        ["patient_id", "instant", "line"],
+        ["key", "instant", "line"],
     )
     values = _fetch(
         connection,
-        "SELECT patient_id, instant, variable, value_num, value_text FROM observations",
-        ids,
+        "SELECT pid, instant, var, value_num, value_text FROM observations",
+        keys,
         everyone,
-        ["patient_id", "instant", "variable", "value_num", "value_text"],
+        ["key", "instant", "var", "value_num", "value_text"],
     )
     patient_values = _fetch(
         connection,
-        "SELECT patient_id, variable, value_num, value_text FROM patient_values",
-        ids,
+        "SELECT pid, var, value_num, value_text FROM patient_values",
+        keys,
         everyone,
-        ["patient_id", "variable", "value_num", "value_text"],
+        ["key", "var", "value_num", "value_text"],
     )
-    position = pd.Index(ids).get_indexer(points["patient_id"].to_numpy(dtype=object))
+    names = _variable_names(connection)
+    values["variable"] = names.reindex(values["var"].to_numpy(dtype="int64")).to_numpy()
+    patient_values["variable"] = names.reindex(
+        patient_values["var"].to_numpy(dtype="int64")
+    ).to_numpy()
+    position = pd.Index(keys).get_indexer(points["key"].to_numpy(dtype="int64"))
     order = np.lexsort((points["instant"].to_numpy(dtype="int64"), position))
     points = points.iloc[order].reset_index(drop=True)
     return to_frame(patients, points, values, patient_values)
 
 
+def _variable_names(connection: sa.Connection) -> pd.Series:
+    rows = connection.execute(sa.select(models.variables.c.id, models.variables.c.name)).all()
+    return pd.Series([name for _, name in rows], index=[int(key) for key, _ in rows], dtype=object)
+
+
 def _fetch(
     connection: sa.Connection,
     sql: str,
-    ids: list[str],
+    keys: list[int],
     everyone: bool,
     columns: list[str],
 ) -> pd.DataFrame:
-    """Rows of one table for the patients ``ids`` (all rows when ``everyone``)."""
+    """Rows of one table for the patient keys ``keys`` (all rows when ``everyone``).
+
+    Uses the DBAPI cursor directly and builds the columns with one ``zip``: the ward
+    round reads hundreds of thousands of values, and per-row Python objects would cost
+    seconds.
+    """
+    empty = pd.DataFrame(
+        {c: pd.Series([], dtype="int64" if c != "value_text" else object) for c in columns}
+    )
     if everyone:
-        chunks: Iterable[list[str] | None] = [None]
-    elif not ids:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        chunks: Iterable[list[int] | None] = [None]
+    elif not keys:
+        return empty
     else:
-        chunks = (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK))
-    parts = []
-    for chunk in chunks:
-        if chunk is None:
-            result = connection.exec_driver_sql(sql)
-        else:
-            statement = sa.text(sql + " WHERE patient_id IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            )
-            result = connection.execute(statement, {"ids": chunk})
-        parts.append(pd.DataFrame(result.fetchall(), columns=columns))
-    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    if "instant" in frame.columns:
-        frame["instant"] = frame["instant"].astype("int64")
-    return frame
+        chunks = (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.cursor()
+    rows: list[tuple] = []
+    try:
+        for chunk in chunks:
+            if chunk is None:
+                cursor.execute(sql)
+            else:
+                marks = ", ".join(mark for _ in chunk)
+                cursor.execute(f"{sql} WHERE pid IN ({marks})", chunk)
+            rows.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    if not rows:
+        return empty
+    data = {
+        name: np.array(column, dtype=_FETCH_DTYPES.get(name, "int64"))
+        for name, column in zip(columns, zip(*rows, strict=True), strict=True)
+    }
+    return pd.DataFrame(data)
 
 
 def imports_frame(connection: sa.Connection) -> pd.DataFrame:

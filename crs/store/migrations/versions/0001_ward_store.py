@@ -1,4 +1,4 @@
-"""Ward store: imports, patients, points, observations, patient values, changes,
+"""Ward store: imports, patients, variables, points, observations, patient values, changes,
 attributions (spec grading.md §5) and the audit log.
 
 Revision ID: 0001
@@ -66,37 +66,44 @@ def upgrade() -> None:
         sa.UniqueConstraint("patient_id", name="uq_patients_patient_id"),
     )
     op.create_table(
+        "variables",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", VARIABLE, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_variables"),
+        sa.UniqueConstraint("name", name="uq_variables_name"),
+    )
+    op.create_table(
         "points",
-        sa.Column("patient_id", ID, nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
         sa.Column("instant", sa.BigInteger, nullable=False),
         sa.Column("line", sa.Integer, nullable=False),
         sa.Column("import_id", sa.Integer, nullable=False),
-        sa.PrimaryKeyConstraint("patient_id", "instant", name="pk_points"),
+        sa.PrimaryKeyConstraint("pid", "instant", name="pk_points"),
     )
     op.create_table(
         "observations",
-        sa.Column("patient_id", ID, nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
         sa.Column("instant", sa.BigInteger, nullable=False),
-        sa.Column("variable", VARIABLE, nullable=False),
+        sa.Column("var", sa.Integer, nullable=False),
         sa.Column("value_num", NUM),
         sa.Column("value_text", sa.Text),
         sa.Column("import_id", sa.Integer, nullable=False),
         sa.CheckConstraint(
             "value_num IS NOT NULL OR value_text IS NOT NULL", name="ck_observations_has_value"
         ),
-        sa.PrimaryKeyConstraint("patient_id", "instant", "variable", name="pk_observations"),
+        sa.PrimaryKeyConstraint("pid", "instant", "var", name="pk_observations"),
     )
     op.create_table(
         "patient_values",
-        sa.Column("patient_id", ID, nullable=False),
-        sa.Column("variable", VARIABLE, nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
+        sa.Column("var", sa.Integer, nullable=False),
         sa.Column("value_num", NUM),
         sa.Column("value_text", sa.Text),
         sa.Column("import_id", sa.Integer, nullable=False),
         sa.CheckConstraint(
             "value_num IS NOT NULL OR value_text IS NOT NULL", name="ck_patient_values_has_value"
         ),
-        sa.PrimaryKeyConstraint("patient_id", "variable", name="pk_patient_values"),
+        sa.PrimaryKeyConstraint("pid", "var", name="pk_patient_values"),
     )
     op.create_table(
         "changes",
@@ -155,6 +162,7 @@ def downgrade() -> None:
         "patient_values",
         "observations",
         "points",
+        "variables",
         "patients",
         "imports",
     ):
