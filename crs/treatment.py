@@ -209,7 +209,10 @@ def _numeric(rows: pd.DataFrame, name: str) -> pd.Series:
     """A numeric column as float, all missing when the frame lacks it."""
     if name not in rows.columns:
         return pd.Series(np.nan, index=rows.index, dtype="float64")
-    return pd.to_numeric(rows[name], errors="coerce").astype("float64")
+    column = rows[name]
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.astype("float64")
+    return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
 def _text(rows: pd.DataFrame, name: str) -> pd.Series:

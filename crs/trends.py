@@ -1,0 +1,178 @@
+"""Laboratory trends shown next to the grade, never graded (shared/spec/treatment.md §4).
+
+- The CRP peak, marked once ``crp_past_peak`` first holds after it. CRP, produced by the
+  liver largely in response to IL-6, is a practical surrogate of IL-6 activity and its
+  decline suggests the syndrome has peaked (Lee et al. 2014, text on CRP); it also rises
+  with infection and lags cytokines by 1-2 days (:data:`CRP_CAVEAT`).
+- IL-6, IFN-γ, CRP and ferritin as fold change over the patient's baseline: the paper
+  reports cytokines as fold over baseline (case 2; Figure 3).
+
+All functions take the graded frame of docs/architecture.md §2 and never mutate it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crs.treatment import recommend
+
+#: Markers that may be shown as fold change over baseline (treatment.md §4).
+FOLD_CHANGE_COLUMNS: tuple[str, ...] = ("il6_pg_ml", "ifng_pg_ml", "crp_mg_l", "ferritin_ng_ml")
+
+#: What the app says next to the CRP panel (Lee et al. 2014, text on CRP; treatment.md §4).
+CRP_CAVEAT = (
+    "CRP is a surrogate of IL-6 activity: it also rises with infection, and it lags the "
+    "cytokines by 1–2 days (Lee et al. 2014)."
+)
+#: What the app says next to ferritin (Lee et al. 2014: "ferritin has not demonstrated
+#: utility in predicting CRS severity").
+FERRITIN_CAVEAT = (
+    "Ferritin is often extremely high in CRS but has not predicted its severity (Lee et al. 2014)."
+)
+
+PEAK_COLUMNS: tuple[str, ...] = (
+    "patient_id",
+    "instant",
+    "time",
+    "day",
+    "crp_mg_l",
+    "confirmed_instant",
+)
+
+
+def _check(graded: pd.DataFrame, column: str | None = None) -> None:
+    needed = ["patient_id", "instant"] + ([column] if column else [])
+    missing = [name for name in needed if name not in graded.columns]
+    if missing:
+        raise ValueError(f"The graded frame lacks the column(s) {', '.join(missing)}.")
+    if column is not None and column not in FOLD_CHANGE_COLUMNS:
+        raise ValueError(
+            f"Fold change is shown for {', '.join(FOLD_CHANGE_COLUMNS)}, not for {column}."
+        )
+
+
+def _ordered(graded: pd.DataFrame) -> pd.DataFrame:
+    """Rows by patient (first appearance) then instant; the input index is kept."""
+    patient_code = pd.factorize(graded["patient_id"].astype("str"), use_na_sentinel=False)[0]
+    return graded.assign(
+        _patient_code=patient_code, instant=pd.to_datetime(graded["instant"])
+    ).sort_values(["_patient_code", "instant"], kind="stable")
+
+
+def _before_infusion(rows: pd.DataFrame) -> pd.Series:
+    """Rows at or before infusion: day ≤ 0, or time ≤ infusion_time (treatment.md §4)."""
+    at_or_before = pd.Series(False, index=rows.index)
+    if "day" in rows.columns:
+        at_or_before = at_or_before | (pd.to_numeric(rows["day"], errors="coerce") <= 0)
+    if "time" in rows.columns and "infusion_time" in rows.columns:
+        time = pd.to_datetime(rows["time"])
+        infusion = pd.to_datetime(rows["infusion_time"])
+        at_or_before = at_or_before | (time <= infusion)
+    return at_or_before
+
+
+def baseline(graded: pd.DataFrame, column: str) -> pd.Series:
+    """Each patient's baseline of ``column`` (treatment.md §4; Lee et al. 2014, case 2).
+
+    The last value at or before infusion (``day ≤ 0`` or ``time ≤ infusion_time``); a
+    patient with no value before infusion gets the first value recorded. Returns a
+    float Series indexed by ``patient_id`` (patients in order of first appearance), NaN
+    for a patient with no value at all.
+    """
+    _check(graded, column)
+    rows = _ordered(graded)
+    values = pd.to_numeric(rows[column], errors="coerce")
+    recorded = values.notna()
+    patients = rows["patient_id"].astype("str")
+    before = values[recorded & _before_infusion(rows)].groupby(patients, sort=False).last()
+    first = values[recorded].groupby(patients, sort=False).first()
+    everyone = pd.Index(patients.drop_duplicates(), name="patient_id")
+    result = before.reindex(everyone).fillna(first.reindex(everyone))
+    return result.astype("float64").rename(f"baseline_{column}")
+
+
+def fold_change(graded: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` divided by the patient's :func:`baseline`, on the rows where it was recorded.
+
+    Same index as ``graded``; NaN where the value was not recorded or the baseline is
+    missing or 0 (a fold over zero has no meaning) [decision].
+
+    Note the baseline may be a later value when nothing was recorded before infusion, so
+    the fold change of an earlier row can change as data arrive; it is shown, not graded.
+    """
+    _check(graded, column)
+    reference = baseline(graded, column)
+    per_row = graded["patient_id"].astype("str").map(reference)
+    per_row = per_row.where(per_row > 0)
+    values = pd.to_numeric(graded[column], errors="coerce")
+    return (values / per_row).astype("float64").rename(f"{column}_fold")
+
+
+def crp_peaks(graded: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's CRP peak, once ``crp_past_peak`` first holds after it (treatment.md §4).
+
+    The peak is the highest CRP recorded at or before the first row on which the alert
+    ``crp_past_peak`` holds (the earliest such value when two are equal); a patient whose
+    CRP has not yet fallen twice in a row has no peak yet, because until then it may
+    still be rising.
+
+    Returns one row per patient with a confirmed peak, in patient order, with the columns
+    ``patient_id``, ``instant``, ``time``, ``day`` and ``crp_mg_l`` of the peak's row and
+    ``confirmed_instant`` (the instant the fall was confirmed). Only the first peak of a
+    patient is marked [decision: the spec speaks of "the CRP peak"].
+    """
+    _check(graded)
+    if "crp_mg_l" not in graded.columns:
+        return _empty_peaks()
+    alerts = recommend(graded)["alerts"]
+    rows = _ordered(graded.assign(_past_peak=_has_alert(alerts, "crp_past_peak")))
+    patients = rows["patient_id"].astype("str")
+
+    confirmed = rows["instant"].where(rows["_past_peak"]).groupby(patients, sort=False).min()
+    confirmed_at = patients.map(confirmed)
+    crp = pd.to_numeric(rows["crp_mg_l"], errors="coerce")
+    candidates = rows[crp.notna() & (rows["instant"] <= confirmed_at)]
+    if candidates.empty:
+        return _empty_peaks()
+    # Stable sort: the highest value first, the earliest of equal values first.
+    peak = (
+        candidates.assign(_crp=crp[candidates.index])
+        .sort_values(["_patient_code", "_crp"], ascending=[True, False], kind="stable")
+        .groupby("_patient_code", sort=True)
+        .head(1)
+    )
+    result = pd.DataFrame(
+        {
+            "patient_id": peak["patient_id"].astype("str"),
+            "instant": peak["instant"],
+            "time": _column(peak, "time", pd.NaT),
+            "day": _column(peak, "day", np.nan),
+            "crp_mg_l": peak["_crp"].astype("float64"),
+            "confirmed_instant": confirmed_at[peak.index],
+        }
+    )
+    return result.reset_index(drop=True)
+
+
+def _has_alert(alerts: pd.Series, code: str) -> pd.Series:
+    return (";" + alerts + ";").str.contains(f";{code};", regex=False)
+
+
+def _column(rows: pd.DataFrame, name: str, missing: object) -> pd.Series:
+    if name in rows.columns:
+        return rows[name]
+    return pd.Series(missing, index=rows.index)
+
+
+def _empty_peaks() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_id": pd.Series(dtype="str"),
+            "instant": pd.Series(dtype="datetime64[us]"),
+            "time": pd.Series(dtype="datetime64[us]"),
+            "day": pd.Series(dtype="float64"),
+            "crp_mg_l": pd.Series(dtype="float64"),
+            "confirmed_instant": pd.Series(dtype="datetime64[us]"),
+        }
+    )
