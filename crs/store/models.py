@@ -10,6 +10,8 @@ Design (clinical reason first):
 - Rows refer to patients and variables by small integer keys (``patients.id``,
   ``variables.id``): the ward round reads hundreds of thousands of values, and integers
   are read several times faster than repeated text.
+- On SQLite the three big tables are ``WITHOUT ROWID``: the primary key is the table,
+  so a patient's rows are stored together and read in one range scan.
 - Instants are integers, microseconds since 1970-01-01 (naive UTC; a day axis is
   1970-01-01 + day × 24 h, crs.timeaxis), so both databases store them identically
   and reading back needs no date parsing.
@@ -91,6 +93,7 @@ points = sa.Table(
     # File line and import of the first file that brought this row (for the report).
     sa.Column("line", sa.Integer, nullable=False),
     sa.Column("import_id", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 observations = sa.Table(
@@ -104,6 +107,7 @@ observations = sa.Table(
     sa.Column("import_id", sa.Integer, nullable=False),
     # A missing cell is never stored: it would erase nothing and mean nothing.
     sa.CheckConstraint("value_num IS NOT NULL OR value_text IS NOT NULL", name="has_value"),
+    sqlite_with_rowid=False,
 )
 
 patient_values = sa.Table(
@@ -115,6 +119,7 @@ patient_values = sa.Table(
     sa.Column("value_text", sa.Text),
     sa.Column("import_id", sa.Integer, nullable=False),
     sa.CheckConstraint("value_num IS NOT NULL OR value_text IS NOT NULL", name="has_value"),
+    sqlite_with_rowid=False,
 )
 
 changes = sa.Table(

@@ -49,7 +49,7 @@ def upgrade() -> None:
         ),
         sa.Column("report_json", sa.Text, nullable=False),
         sa.Column("report_text", sa.Text, nullable=False),
-        sa.CheckConstraint("axis IN ('time', 'day')", name="ck_imports_axis"),
+        sa.CheckConstraint("axis IN ('time', 'day')", name="axis"),
         sa.PrimaryKeyConstraint("id", name="pk_imports"),
     )
     op.create_index("ix_imports_sha256", "imports", ["sha256"])
@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("archived_at", WHEN),
         sa.Column("first_import_id", sa.Integer),
-        sa.CheckConstraint("axis IN ('time', 'day')", name="ck_patients_axis"),
+        sa.CheckConstraint("axis IN ('time', 'day')", name="axis"),
         sa.PrimaryKeyConstraint("id", name="pk_patients"),
         sa.UniqueConstraint("patient_id", name="uq_patients_patient_id"),
     )
@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("line", sa.Integer, nullable=False),
         sa.Column("import_id", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("pid", "instant", name="pk_points"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "observations",
@@ -88,10 +89,9 @@ def upgrade() -> None:
         sa.Column("value_num", NUM),
         sa.Column("value_text", sa.Text),
         sa.Column("import_id", sa.Integer, nullable=False),
-        sa.CheckConstraint(
-            "value_num IS NOT NULL OR value_text IS NOT NULL", name="ck_observations_has_value"
-        ),
+        sa.CheckConstraint("value_num IS NOT NULL OR value_text IS NOT NULL", name="has_value"),
         sa.PrimaryKeyConstraint("pid", "instant", "var", name="pk_observations"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "patient_values",
@@ -100,10 +100,9 @@ def upgrade() -> None:
         sa.Column("value_num", NUM),
         sa.Column("value_text", sa.Text),
         sa.Column("import_id", sa.Integer, nullable=False),
-        sa.CheckConstraint(
-            "value_num IS NOT NULL OR value_text IS NOT NULL", name="ck_patient_values_has_value"
-        ),
+        sa.CheckConstraint("value_num IS NOT NULL OR value_text IS NOT NULL", name="has_value"),
         sa.PrimaryKeyConstraint("pid", "var", name="pk_patient_values"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "changes",
@@ -134,7 +133,7 @@ def upgrade() -> None:
         sa.Column("withdrawn_at", WHEN),
         sa.Column("withdrawn_by", ID),
         sa.Column("withdraw_reason", sa.Text),
-        sa.CheckConstraint("end_instant >= start_instant", name="ck_attributions_interval"),
+        sa.CheckConstraint("end_instant >= start_instant", name="interval"),
         sa.PrimaryKeyConstraint("id", name="pk_attributions"),
     )
     op.create_index("ix_attributions_patient_id", "attributions", ["patient_id"])
