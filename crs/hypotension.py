@@ -28,8 +28,10 @@ RELATIVE_DROP = 0.20
 def sbp_threshold(age_years: np.ndarray) -> np.ndarray:
     """SBP limit (hypotension when SBP is *below* it) for each age; unknown age → adult."""
     age = np.asarray(age_years, dtype="float64")
-    conditions = [age >= low for low, _, _ in PALS_BANDS]
-    choices = [base + per_year * np.floor(np.nan_to_num(age)) for _, base, per_year in PALS_BANDS]
+    whole_years = np.floor(np.nan_to_num(age))
+    with np.errstate(invalid="ignore"):
+        conditions = [age >= low for low, _, _ in PALS_BANDS]
+    choices = [base + per_year * whole_years for _, base, per_year in PALS_BANDS]
     return np.select(conditions, choices, default=ADULT_SBP_BELOW)
 
 

@@ -90,27 +90,27 @@ def _last_per_patient(timeline: Timeline, documented: np.ndarray) -> np.ndarray:
 
 
 def reference_limit(
-    frame: pd.DataFrame, timeline: Timeline, limit: str, source: np.ndarray
+    frame: pd.DataFrame, timeline: Timeline, limit: str, rows: np.ndarray
 ) -> np.ndarray:
-    """Limit for the carried value from row ``source``: that row's limit, else the
-    patient's (first given), else the spec default."""
+    """Limit for the values measured at ``rows``: that row's limit, else the patient's
+    (first given), else the spec default."""
     values = _column(frame, limit)
-    at_source = take(values, source)
-    patient = take(values, _first_per_patient(timeline, ~np.isnan(values)))
+    if np.isnan(values).all():
+        # The usual case: no laboratory limits in the file, the default applies.
+        return np.full(len(rows), DEFAULT_LIMITS[limit])
+    own = values[rows]
+    patient = take(values, _first_per_patient(timeline, ~np.isnan(values))[rows])
     return np.where(
-        ~np.isnan(at_source),
-        at_source,
-        np.where(~np.isnan(patient), patient, DEFAULT_LIMITS[limit]),
+        ~np.isnan(own), own, np.where(~np.isnan(patient), patient, DEFAULT_LIMITS[limit])
     )
 
 
-def creatinine_baseline(frame: pd.DataFrame, timeline: Timeline) -> np.ndarray:
-    """Spec §3.4: the last creatinine at or before infusion, else the patient's first.
+def creatinine_baseline_row(frame: pd.DataFrame, timeline: Timeline) -> np.ndarray:
+    """Spec §3.4: row of the patient's baseline creatinine, broadcast to its rows (-1: none).
 
-    NaN at rows earlier than the baseline measurement itself.
+    The last creatinine at or before infusion, else the patient's first.
     """
-    creatinine = _column(frame, "creatinine_mg_dl")
-    documented = ~np.isnan(creatinine)
+    documented = ~np.isnan(_column(frame, "creatinine_mg_dl"))
     day = _column(frame, "day")
     instant = frame["instant"].to_numpy(dtype="datetime64[us]")
     if "infusion_time" in frame.columns:
@@ -120,43 +120,65 @@ def creatinine_baseline(frame: pd.DataFrame, timeline: Timeline) -> np.ndarray:
         by_time = np.zeros(len(frame), dtype=bool)
     before = (day <= 0) | by_time
     pre = _last_per_patient(timeline, documented & before)
-    first = _first_per_patient(timeline, documented)
-    source = np.where(pre >= 0, pre, first)
-    # The grade never uses the future: rows before the baseline was measured (earlier
-    # pre-infusion rows) are not compared with it **[decision]**.
-    return take(creatinine, np.where(timeline.positions >= source, source, -1))
+    return np.where(pre >= 0, pre, _first_per_patient(timeline, documented))
+
+
+def _grade_measurements(
+    frame: pd.DataFrame, timeline: Timeline, organ: str, values: np.ndarray, rows: np.ndarray
+) -> dict[str, np.ndarray]:
+    """CTCAE grade of each measured value (at ``rows``), with its own reference limit."""
+    _, limit, toxicity = ORGANS[organ]
+    measured = values[rows]
+    extra: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if limit is None:
+            grade = ctcae_grade(measured, toxicity, "percent")
+        elif toxicity == "fibrinogen":
+            lln = reference_limit(frame, timeline, limit, rows)
+            grade = np.maximum(
+                ctcae_grade(measured / lln, toxicity, "x_lln"),
+                ctcae_grade(measured, toxicity, "mg_dl"),
+            )
+        else:
+            uln = reference_limit(frame, timeline, limit, rows)
+            grade = ctcae_grade(measured / uln, toxicity, "x_uln")
+        if organ == "creatinine":
+            baseline_row = creatinine_baseline_row(frame, timeline)[rows]
+            # A value is compared with the baseline only when measured at or after it:
+            # the grade never uses the future **[decision]**.
+            usable = (baseline_row >= 0) & (rows >= baseline_row)
+            baseline = take(values, np.where(usable, baseline_row, -1))
+            ratio = np.where(baseline > 0, measured / baseline, np.nan)
+            by_baseline = ctcae_grade(ratio, toxicity, "x_baseline")
+            extra = {"by_baseline": by_baseline > grade, "x_baseline": ratio}
+            grade = np.maximum(grade, by_baseline)
+    return {"grade": grade, **extra}
 
 
 def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndarray]:
-    """Per-organ CTCAE grades on carried values and the CRS ``organ_toxicity`` grade."""
+    """Per-organ CTCAE grades on carried values and the CRS ``organ_toxicity`` grade.
+
+    Each measurement is graded once, on its own row with its own reference limit, and
+    its grade is carried forward with the value (48 h, spec §2).
+    """
     window = WINDOWS["laboratory"]
+    n = timeline.n
     out: dict[str, np.ndarray] = {}
-    for organ, (column, limit, toxicity) in ORGANS.items():
-        value, source = carry_forward(_column(frame, column), timeline, window)
-        out[f"{organ}_value"] = value
-        if limit is None:
-            grade = ctcae_grade(value, toxicity, "percent")
-        elif toxicity == "fibrinogen":
-            lln = reference_limit(frame, timeline, limit, source)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                grade = np.maximum(
-                    ctcae_grade(value / lln, toxicity, "x_lln"),
-                    ctcae_grade(value, toxicity, "mg_dl"),
-                )
-        else:
-            uln = reference_limit(frame, timeline, limit, source)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                grade = ctcae_grade(value / uln, toxicity, "x_uln")
-            if organ == "creatinine":
-                baseline = creatinine_baseline(frame, timeline)
-                out["creatinine_baseline"] = baseline
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ratio = np.where(baseline > 0, value / baseline, np.nan)
-                by_baseline = ctcae_grade(ratio, toxicity, "x_baseline")
-                out["creatinine_by_baseline"] = by_baseline > grade
-                out["creatinine_x_baseline"] = ratio
-                grade = np.maximum(grade, by_baseline)
-        out[f"organ_{organ}"] = grade
+    for organ, (column, _, _) in ORGANS.items():
+        values = _column(frame, column)
+        documented = ~np.isnan(values)
+        rows = np.flatnonzero(documented)
+        source = timeline.last_documented(documented, window)
+        out[f"{organ}_value"] = take(values, source)
+        for key, measured in _grade_measurements(frame, timeline, organ, values, rows).items():
+            at_rows = (
+                np.zeros(n, dtype=measured.dtype) if measured.dtype != float else np.full(n, np.nan)
+            )
+            at_rows[rows] = measured
+            carried = at_rows[np.maximum(source, 0)] if n else at_rows
+            missing = np.nan if measured.dtype == float else 0
+            name = f"organ_{organ}" if key == "grade" else f"{organ}_{key}"
+            out[name] = np.where(source >= 0, carried, missing).astype(measured.dtype)
     for entered in ("neurotox_grade", "organ_tox_grade"):
         carried, _ = carry_forward(_column(frame, entered), timeline, WINDOWS[entered])
         out[entered.replace("_grade", "_used")] = carried

@@ -159,6 +159,55 @@ def _state(
     }
 
 
+def _events_state(
+    timeline: Timeline, codes: np.ndarray, documented: dict, positive: dict, dose: dict
+) -> dict:
+    """``_state`` at the rows of ``timeline``, with carried-rate expiries as extra events."""
+    event_codes, event_t = _expiry_events(timeline, codes, documented, positive)
+    if not len(event_t):
+        return _state(timeline, documented, positive, dose)
+    # Rows first at equal instants, so each row keeps its place among the events.
+    all_codes = np.concatenate((codes, event_codes))
+    all_t = np.concatenate((timeline.t, event_t))
+    is_event = np.concatenate((np.zeros(timeline.n, bool), np.ones(len(event_t), bool)))
+    order = np.lexsort((is_event, all_t, all_codes))
+    events = Timeline(all_codes[order], all_t[order].view("datetime64[us]"))
+    pad = np.zeros(len(event_t), dtype=bool)
+    nan = np.full(len(event_t), np.nan)
+    state = _state(
+        events,
+        {k: np.concatenate((v, pad))[order] for k, v in documented.items()},
+        {k: np.concatenate((v, pad))[order] for k, v in positive.items()},
+        {k: np.concatenate((v, nan))[order] for k, v in dose.items()},
+    )
+    rows = np.flatnonzero(~is_event[order])
+    return {
+        k: ({a: x[rows] for a, x in v.items()} if isinstance(v, dict) else v[rows])
+        for k, v in state.items()
+    }
+
+
+def _subset(values: dict, rows: np.ndarray) -> dict:
+    return {k: v[rows] for k, v in values.items()}
+
+
+def _scatter(state: dict, rows: np.ndarray, n: int) -> dict:
+    """Spread a subset's state back to all ``n`` rows; other rows run no vasopressor."""
+    full: dict = {}
+    for key, value in state.items():
+        if isinstance(value, dict):
+            full[key] = {a: _scatter_one(x, rows, n) for a, x in value.items()}
+        else:
+            full[key] = _scatter_one(value, rows, n)
+    return full
+
+
+def _scatter_one(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.nan) if values.dtype.kind == "f" else np.zeros(n, dtype=values.dtype)
+    out[rows] = values
+    return out
+
+
 def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray) -> dict:
     """Spec §3.2 at each row of ``frame`` (sorted by patient, instant, as ``timeline``).
 
@@ -167,29 +216,24 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
     ``vasopressors`` (running agents, ``;``) and ``grade`` (0, 2 or 3).
     """
     documented, positive, dose = _recorded_rates(frame)
-    event_codes, event_t = _expiry_events(timeline, codes, documented, positive)
-    if len(event_t):
-        # Rows first at equal instants, so each row keeps its place among the events.
-        all_codes = np.concatenate((codes, event_codes))
-        all_t = np.concatenate((timeline.t, event_t))
-        is_event = np.concatenate((np.zeros(timeline.n, bool), np.ones(len(event_t), bool)))
-        order = np.lexsort((is_event, all_t, all_codes))
-        events = Timeline(all_codes[order], all_t[order].view("datetime64[us]"))
-        pad = np.zeros(len(event_t), dtype=bool)
-        nan = np.full(len(event_t), np.nan)
-        state = _state(
-            events,
-            {k: np.concatenate((v, pad))[order] for k, v in documented.items()},
-            {k: np.concatenate((v, pad))[order] for k, v in positive.items()},
-            {k: np.concatenate((v, nan))[order] for k, v in dose.items()},
-        )
-        rows = np.flatnonzero(~is_event[order])
-        state = {
-            k: ({a: x[rows] for a, x in v.items()} if isinstance(v, dict) else v[rows])
-            for k, v in state.items()
-        }
+    n = timeline.n
+    # Only patients with a documented rate can have a vasopressor running; the others
+    # (most of a ward) skip the event arithmetic.
+    any_rate = np.logical_or.reduce(list(documented.values())) if n else np.zeros(0, bool)
+    last = np.maximum.accumulate(np.where(any_rate, timeline.positions, -1)) if n else any_rate
+    treated = np.flatnonzero(last[timeline.end] >= timeline.start) if n else timeline.positions
+    if len(treated) == n:
+        state = _events_state(timeline, codes, documented, positive, dose)
     else:
-        state = _state(timeline, documented, positive, dose)
+        sub = Timeline(codes[treated], timeline.t[treated].view("datetime64[us]"))
+        state = _events_state(
+            sub,
+            codes[treated],
+            _subset(documented, treated),
+            _subset(positive, treated),
+            _subset(dose, treated),
+        )
+        state = _scatter(state, treated, n)
     held_us = state.pop("held_us")
     state["high_dose_hours"] = held_us / _US_HOUR
     sustained = state["high_dose_now"] & (held_us >= SUSTAINED / pd.Timedelta(microseconds=1))
