@@ -19,11 +19,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from streamlit_ui import RequestLog
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "screenshots" / "browser"
@@ -121,17 +121,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-
-
-@dataclass
-class RequestLog:
-    """Every URL the pages asked for (HTTP requests and websockets), in order."""
-
-    urls: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-
-    def record(self, url: str) -> None:
-        self.urls.append(url)
 
 
 @pytest.fixture(scope="session")

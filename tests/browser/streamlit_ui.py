@@ -6,10 +6,12 @@ generated CSS class names, so the tests survive restyling of the pages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 APP = '[data-testid="stApp"]'
 # Streamlit marks the app root with the script state; "notRunning" means the rerun that
@@ -45,14 +47,23 @@ def open_page(page: Page, url: str) -> None:
     wait_idle(page)
 
 
-def upload(page: Page, path: Path, *, nth: int = 0) -> None:
-    """Choose a file in the n-th file uploader, as the "Browse files" button would."""
-    page.locator(FILE_INPUT).nth(nth).set_input_files(path)
+def open_selectbox(page: Page, label: str, attempts: int = 5) -> list[str]:
+    """Open a selectbox by its label and return its options' texts, in order.
 
-
-def main_text(page: Page) -> str:
-    """The visible text of the page (sidebar and main area)."""
-    return page.locator(APP).inner_text()
+    A rerun that lands just after the click re-mounts the widget and closes the list,
+    so the click is repeated (a person would click again too) until the list shows.
+    """
+    chooser = page.get_by_label(label, exact=True)
+    for _ in range(attempts):
+        wait_idle(page)
+        chooser.click()
+        try:
+            page.get_by_role("option").first.wait_for(timeout=4_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        return [text.strip() for text in page.get_by_role("option").all_inner_texts()]
+    raise AssertionError(f"the selectbox {label!r} did not open after {attempts} clicks")
 
 
 def shoot(page: Page, folder: Path, name: str) -> Path:
@@ -132,3 +143,14 @@ def leaves_machine(url: str) -> bool:
     if parts.scheme in LOCAL_SCHEMES:
         return False
     return parts.hostname not in LOCAL_HOSTS
+
+
+@dataclass
+class RequestLog:
+    """Every URL the pages asked for (HTTP requests and websockets), in order."""
+
+    urls: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def record(self, url: str) -> None:
+        self.urls.append(url)
