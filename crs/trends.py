@@ -110,38 +110,57 @@ def fold_change(graded: pd.DataFrame, column: str) -> pd.Series:
 
 
 def crp_peaks(graded: pd.DataFrame) -> pd.DataFrame:
-    """Each patient's CRP peak, once ``crp_past_peak`` first holds after it (treatment.md §4).
+    """CRP peaks, each marked once ``crp_past_peak`` first holds after it (treatment.md §4).
 
-    The peak is the highest CRP recorded at or before the first row on which the alert
-    ``crp_past_peak`` holds (the earliest such value when two are equal); a patient whose
-    CRP has not yet fallen twice in a row has no peak yet, because until then it may
-    still be rising.
+    Every time the alert ``crp_past_peak`` comes on for a patient (a new fall confirmed),
+    the peak it confirms is the highest CRP recorded since the previous such moment (or
+    since the first row), up to and including this one; the earliest of equal values.
+    It is marked only when it is a real peak: the first CRP of the patient, or higher
+    than the CRP recorded just before it [decision: a fall that resumes after a gap,
+    with no rise in between, confirms no new peak]. Before the fall is confirmed CRP may
+    still be rising, so no peak is marked; every row uses only data up to it.
 
-    Returns one row per patient with a confirmed peak, in patient order, with the columns
+    Returns one row per confirmed peak, by patient then time, with the columns
     ``patient_id``, ``instant``, ``time``, ``day`` and ``crp_mg_l`` of the peak's row and
-    ``confirmed_instant`` (the instant the fall was confirmed). Only the first peak of a
-    patient is marked [decision: the spec speaks of "the CRP peak"].
+    ``confirmed_instant`` (the row on which the fall was first confirmed).
     """
     _check(graded)
-    if "crp_mg_l" not in graded.columns:
+    if "crp_mg_l" not in graded.columns or graded.empty:
         return _empty_peaks()
     alerts = recommend(graded)["alerts"]
     rows = _ordered(graded.assign(_past_peak=_has_alert(alerts, "crp_past_peak")))
-    patients = rows["patient_id"].astype("str")
+    patient = rows["_patient_code"]
 
-    confirmed = rows["instant"].where(rows["_past_peak"]).groupby(patients, sort=False).min()
-    confirmed_at = patients.map(confirmed)
+    past_peak = rows["_past_peak"]
+    onset = past_peak & ~past_peak.groupby(patient).shift(1, fill_value=False).astype("bool")
+    # Rows after one onset, up to and including the next, belong to the next onset.
+    episode = onset.astype("int64").groupby(patient).cumsum() - onset.astype("int64")
+    onsets_so_far = onset.astype("int64").groupby(patient).transform("sum")
+    onset_instant = rows["instant"].where(onset).groupby([patient, episode]).transform("max")
+
     crp = pd.to_numeric(rows["crp_mg_l"], errors="coerce")
-    candidates = rows[crp.notna() & (rows["instant"] <= confirmed_at)]
+    measured = crp.notna()
+    previous_crp = crp[measured].groupby(patient[measured]).shift(1).reindex(rows.index)
+    candidates = rows.assign(
+        _crp=crp,
+        _previous_crp=previous_crp,
+        _episode=episode,
+        _confirmed=onset_instant,
+    )[measured & (episode < onsets_so_far)]
     if candidates.empty:
         return _empty_peaks()
     # Stable sort: the highest value first, the earliest of equal values first.
     peak = (
-        candidates.assign(_crp=crp[candidates.index])
-        .sort_values(["_patient_code", "_crp"], ascending=[True, False], kind="stable")
-        .groupby("_patient_code", sort=True)
+        candidates.sort_values(
+            ["_patient_code", "_episode", "_crp"], ascending=[True, True, False], kind="stable"
+        )
+        .groupby(["_patient_code", "_episode"], sort=True)
         .head(1)
     )
+    real = peak["_previous_crp"].isna() | (peak["_crp"] > peak["_previous_crp"])
+    peak = peak[real]
+    if peak.empty:
+        return _empty_peaks()
     result = pd.DataFrame(
         {
             "patient_id": peak["patient_id"].astype("str"),
@@ -149,7 +168,7 @@ def crp_peaks(graded: pd.DataFrame) -> pd.DataFrame:
             "time": _column(peak, "time", pd.NaT),
             "day": _column(peak, "day", np.nan),
             "crp_mg_l": peak["_crp"].astype("float64"),
-            "confirmed_instant": confirmed_at[peak.index],
+            "confirmed_instant": peak["_confirmed"],
         }
     )
     return result.reset_index(drop=True)

@@ -56,11 +56,33 @@ def test_crp_peak_may_be_the_first_value_when_crp_falls_from_admission() -> None
     assert peaks.loc[0, "instant"] == START
 
 
-def test_crp_peak_ignores_values_after_the_fall_was_first_confirmed() -> None:
-    # A second, higher wave after confirmation is not the peak that was marked.
+def test_a_second_crp_wave_gets_its_own_peak_once_its_fall_is_confirmed() -> None:
     frame = _crp_series([(0, 90.0), (24, 70.0), (48, 50.0), (72, 200.0), (84, 150.0), (96, 100.0)])
     peaks = crp_peaks(frame)
-    assert peaks["crp_mg_l"].tolist() == [90.0]
+    assert peaks["crp_mg_l"].tolist() == [90.0, 200.0]
+    assert peaks["instant"].tolist() == [START, START + pd.Timedelta(hours=72)]
+    assert peaks["confirmed_instant"].tolist() == [
+        START + pd.Timedelta(hours=48),
+        START + pd.Timedelta(hours=96),
+    ]
+
+
+def test_a_second_wave_is_not_marked_before_its_fall_is_confirmed() -> None:
+    frame = _crp_series([(0, 90.0), (24, 70.0), (48, 50.0), (72, 200.0), (84, 150.0)])
+    assert crp_peaks(frame)["crp_mg_l"].tolist() == [90.0]
+
+
+def test_a_fall_resuming_after_a_gap_without_a_rise_confirms_no_new_peak() -> None:
+    # 90 > 70 > 50 confirms the peak at 90; three days later CRP is still falling
+    # (45 > 40 > 35): the alert comes on again but there is no new peak to mark.
+    frame = _crp_series([(0, 90.0), (24, 70.0), (48, 50.0), (120, 45.0), (132, 40.0), (144, 35.0)])
+    assert crp_peaks(frame)["crp_mg_l"].tolist() == [90.0]
+
+
+def test_crp_peak_only_uses_values_up_to_its_confirmation() -> None:
+    early = _crp_series([(0, 20.0), (24, 90.0), (48, 70.0), (72, 50.0)])
+    later = _crp_series([(0, 20.0), (24, 90.0), (48, 70.0), (72, 50.0), (80, 30.0), (90, 10.0)])
+    pd.testing.assert_frame_equal(crp_peaks(early), crp_peaks(later))
 
 
 def test_crp_peak_of_equal_highest_values_is_the_earliest() -> None:
