@@ -1,0 +1,181 @@
+"""The bundled sample data reach the Figure 2 branches the paper describes.
+
+Real files through the real pipeline: crs.reader.read_export → crs.grading.grade →
+crs.treatment.annotate. Expectations come from the paper's text (Lee et al. 2014, case 3
+and Figure 2) and from data/README.md's description of each synthetic patient, never from
+running the code. "Day N" is the calendar day after the infusion date (data/README.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crs.doses import patient_dose_panel
+from crs.grading import grade
+from crs.reader import read_export
+from crs.treatment import RECOMMENDATION_CODES, annotate
+from crs.trends import crp_peaks
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _with_calendar_day(graded: pd.DataFrame) -> pd.DataFrame:
+    day = (graded["time"].dt.normalize() - graded["infusion_time"].dt.normalize()).dt.days
+    return graded.assign(calendar_day=day)
+
+
+@pytest.fixture(scope="module")
+def case3() -> pd.DataFrame:
+    export = read_export(DATA / "case3.csv")
+    return _with_calendar_day(annotate(grade(export.frame)))
+
+
+@pytest.fixture(scope="module")
+def ward() -> pd.DataFrame:
+    export = read_export(DATA / "sample_ward.csv", patients=DATA / "sample_ward_patients.csv")
+    return _with_calendar_day(annotate(grade(export.frame)))
+
+
+def _patient(ward: pd.DataFrame, patient_id: str) -> pd.DataFrame:
+    rows = ward[ward["patient_id"] == patient_id]
+    assert not rows.empty, f"{patient_id} is not in the sample ward"
+    return rows
+
+
+def _has(alerts: pd.Series, code: str) -> pd.Series:
+    return (";" + alerts + ";").str.contains(f";{code};", regex=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Case 3 (paper): grade 3 on day 5, tocilizumab, slow recovery
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["case3.csv", "sample_ward.csv"])
+def test_case_3_gets_immunosuppression_on_day_5(source: str, case3, ward) -> None:
+    rows = case3 if source == "case3.csv" else _patient(ward, "CASE3")
+    day5_severe = rows[(rows["calendar_day"] == 5) & (rows["grade"] >= 3)]
+    assert not day5_severe.empty, "case 3 reaches grade 3 on day 5 (dopamine + norepinephrine)"
+    assert day5_severe["recommendation"].eq("immunosuppression").all()
+    assert (rows.loc[rows["calendar_day"] < 5, "recommendation"] != "immunosuppression").all()
+
+
+def test_case_3_is_flagged_untreated_from_grade_3_until_tocilizumab(case3) -> None:
+    dose_at = case3.loc[case3["tocilizumab_mg"] > 0, "instant"]
+    assert len(dose_at) == 1, "case 3 receives one dose of tocilizumab"
+    severe_before_dose = case3[(case3["grade"] >= 3) & (case3["instant"] < dose_at.iloc[0])]
+    assert not severe_before_dose.empty
+    assert _has(severe_before_dose["alerts"], "untreated_severe").all()
+    after = case3[case3["instant"] >= dose_at.iloc[0]]
+    assert not _has(after["alerts"], "untreated_severe").any()
+
+
+def test_case_3_gets_the_no_improvement_alert_only_24_to_72_hours_after_tocilizumab(
+    case3,
+) -> None:
+    # The paper: pressors were weaned but still needed, fever returned on day 7, and no
+    # second immunosuppressant was given — the situation the text says to reconsider.
+    dose_at = case3.loc[case3["tocilizumab_mg"] > 0, "instant"].iloc[0]
+    since = case3["instant"] - dose_at
+    alerted = _has(case3["alerts"], "no_improvement_after_tocilizumab")
+    window = (since >= pd.Timedelta(hours=24)) & (since <= pd.Timedelta(hours=72))
+    assert alerted[window & (case3["grade"] >= 3)].all()
+    assert alerted.any()
+    assert not alerted[~window].any()
+
+
+def test_case_3_crp_peak_is_the_papers_21_5_on_day_7(case3) -> None:
+    peaks = _with_calendar_day(
+        crp_peaks(case3).assign(infusion_time=case3["infusion_time"].iloc[0])
+    )
+    on_day_7 = peaks[peaks["calendar_day"] == 7]
+    assert on_day_7["crp_mg_l"].tolist() == [21.5]
+    # Marked once CRP has fallen twice after it, not before.
+    assert (on_day_7["confirmed_instant"] > on_day_7["instant"]).all()
+
+
+def test_case_3_dose_panel_gives_the_8_mg_per_kg_tocilizumab_dose_the_paper_used(case3) -> None:
+    panel = patient_dose_panel(case3, "CASE3")
+    tocilizumab = panel[panel["drug"] == "tocilizumab"].iloc[0]
+    assert tocilizumab["population"] == "child"
+    assert tocilizumab["dose_mg"] == case3["tocilizumab_mg"].max() == 240.0
+
+
+# ---------------------------------------------------------------------------------------
+# The other Figure 2 branches on the sample ward
+# ---------------------------------------------------------------------------------------
+
+
+def test_grade_3_with_neurotoxicity_and_no_vasopressor_gets_corticosteroids_preferred(
+    ward,
+) -> None:
+    # P005: oxygen ≥ 40 % (grade 3) and encephalopathy on day 5, normal blood pressure.
+    rows = _patient(ward, "P005")
+    branch_rows = rows[
+        (rows["grade"] == 3) & (rows["neurotox_used"] >= 1) & (rows["g_vasopressor"] == 0)
+    ]
+    assert not branch_rows.empty
+    assert branch_rows["recommendation"].eq("corticosteroids_preferred").all()
+    assert (branch_rows["calendar_day"] == 5).any()
+    assert branch_rows["branch"].str.contains("blood–brain barrier").all()
+
+
+def test_grade_4_with_neurotoxicity_on_a_ventilator_gets_immunosuppression(ward) -> None:
+    # P007: intubated on day 5 with a grade-4 neurotoxicity — ventilation is life-threatening.
+    rows = _patient(ward, "P007")
+    ventilated = rows[(rows["grade"] == 4) & (rows["g_ventilation"] == 4)]
+    assert not ventilated.empty
+    assert (ventilated["neurotox_used"] >= 1).any()
+    assert ventilated["recommendation"].eq("immunosuppression").all()
+
+
+def test_grade_2_at_age_71_without_recorded_risk_counts_as_older_age(ward) -> None:
+    rows = _patient(ward, "P002")
+    grade_2 = rows[rows["grade"] == 2]
+    assert not grade_2.empty
+    assert grade_2["recommendation"].eq("consider_immunosuppression").all()
+    assert grade_2["high_risk_basis"].eq("age ≥ 65").all()
+    assert grade_2["branch"].str.contains("comorbidities were not recorded").all()
+
+
+def test_grade_2_with_recorded_high_risk_considers_immunosuppression(ward) -> None:
+    rows = _patient(ward, "P008")
+    grade_2 = rows[rows["grade"] == 2]
+    assert not grade_2.empty
+    assert grade_2["recommendation"].eq("consider_immunosuppression").all()
+    assert grade_2["high_risk_basis"].eq("recorded").all()
+
+
+def test_grade_2_in_a_toddler_not_at_high_risk_gets_supportive_care(ward) -> None:
+    rows = _patient(ward, "P003")
+    grade_2 = rows[rows["grade"] == 2]
+    assert not grade_2.empty
+    assert grade_2["recommendation"].eq("supportive_care").all()
+
+
+def test_death_has_no_treatment_step(ward) -> None:
+    rows = _patient(ward, "P008")
+    assert rows.loc[rows["grade"] == 5, "recommendation"].tolist() == ["none"]
+
+
+def test_figure_3_patient_crp_peak_is_marked_on_day_8_where_it_lags(ward) -> None:
+    peaks = crp_peaks(_patient(ward, "FIG3"))
+    infusion = _patient(ward, "FIG3")["infusion_time"].iloc[0].normalize()
+    days = (peaks["time"].dt.normalize() - infusion).dt.days
+    assert days.tolist() == [8]
+
+
+def test_patients_who_never_pass_grade_1_never_get_immunosuppression(ward) -> None:
+    for patient_id in ("CASE1", "P001", "P009"):
+        rows = _patient(ward, patient_id)
+        assert rows["grade"].max() <= 1
+        assert rows["recommendation"].isin(["none", "supportive_care"]).all()
+        assert not _has(rows["alerts"], "untreated_severe").any()
+
+
+def test_every_row_of_the_ward_gets_exactly_one_known_recommendation(ward) -> None:
+    assert ward["recommendation"].isin(RECOMMENDATION_CODES).all()
+    assert ward["branch"].str.len().gt(0).all()
