@@ -233,7 +233,7 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])
     criterion_grade = {c: g.astype(np.int64) for c, g in criterion_grade.items()}
 
-    overall = np.maximum.reduce(list(criterion_grade.values())) if n else np.zeros(0, np.int64)
+    overall = functools.reduce(np.maximum, criterion_grade.values(), np.zeros(n, np.int64))
     driving = {c: (g == overall) & (overall > 0) for c, g in criterion_grade.items()}
     unknown_bits = {
         "temperature": np.isnan(temp),
@@ -309,5 +309,6 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     # column into one consolidated block, which costs more than the grading itself.
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for name, values in columns.items():
-        out[name] = values
+        # A Series is referenced, not copied (copy-on-write); a bare array would be copied.
+        out[name] = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
     return out

@@ -9,6 +9,7 @@ data in ``crs/tables/ctcae_v4.csv``; reference limits come from the file when gi
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -183,12 +184,13 @@ def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndar
         carried, _ = carry_forward(_column(frame, entered), timeline, WINDOWS[entered])
         out[entered.replace("_grade", "_used")] = carried
     # Non-transaminase organs count from CTCAE grade 2 (Table 2); entered grades as given.
-    other = np.maximum.reduce(
+    other = functools.reduce(
+        np.maximum,
         [out[f"organ_{o}"] for o in ORGANS if ORGANS[o][2] != "transaminase"]
         + [
             np.floor(np.nan_to_num(out[k])).astype(np.int64)
             for k in ("neurotox_used", "organ_tox_used")
-        ]
+        ],
     )
     transaminase = np.maximum(out["organ_ast"], out["organ_alt"])
     crs_grade = np.maximum(

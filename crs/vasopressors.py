@@ -217,9 +217,11 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
     """
     documented, positive, dose = _recorded_rates(frame)
     n = timeline.n
-    # Only patients with a documented rate can have a vasopressor running; the others
-    # (most of a ward) skip the event arithmetic.
-    any_rate = np.logical_or.reduce(list(documented.values())) if n else np.zeros(0, bool)
+    # Only patients with a documented rate above 0 can have a vasopressor running; the
+    # others (most of a ward) skip the event arithmetic.
+    any_rate = np.zeros(n, dtype=bool)
+    for agent in AGENTS:
+        any_rate |= documented[agent.name] & positive[agent.name]
     last = np.maximum.accumulate(np.where(any_rate, timeline.positions, -1)) if n else any_rate
     treated = np.flatnonzero(last[timeline.end] >= timeline.start) if n else timeline.positions
     if len(treated) == n:
