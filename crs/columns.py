@@ -216,11 +216,12 @@ def empty_column(canonical: str, length: int) -> pd.Series:
     """An all-missing column of ``canonical``'s dtype (``line`` has no missing value: 0)."""
     dtype = DTYPES[canonical]
     if canonical == "line":
-        return pd.Series(np.zeros(length, dtype="int64"))
+        return pd.Series(np.zeros(length, dtype="int64"), copy=False)
     if dtype == np.dtype("datetime64[us]"):
-        return pd.Series(np.full(length, np.datetime64("NaT"), dtype="datetime64[us]"))
+        nat = np.full(length, np.datetime64("NaT"), dtype="datetime64[us]")
+        return pd.Series(nat, copy=False)
     if dtype == np.dtype("float64"):
-        return pd.Series(np.full(length, np.nan))
+        return pd.Series(np.full(length, np.nan), copy=False)
     # An all-null Arrow string array costs nothing, unlike a million Python NAs.
     nulls = pa.chunked_array([pa.nulls(length, pa.large_string())])
     return pd.Series(pd.arrays.ArrowStringArray(nulls, dtype=dtype))

@@ -14,6 +14,7 @@ lines, so a clinician can find any reported cell in the export.
 
 from __future__ import annotations
 
+import csv
 import io
 import warnings
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ import pandas as pd
 
 from crs.errors import UnusableExportError
 from crs.names import normalise_name
+from crs.quality import problems_frame
 
 SEPARATORS: tuple[str, ...] = (",", ";", "\t")
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -36,11 +38,12 @@ class RawTable:
     frame: pd.DataFrame  # columns as written (duplicates made unique by pandas)
     lines: np.ndarray  # int64: the file line of each row (header = line 1)
     notes: tuple[str, ...]  # file-level sentences for the report (encoding, fallbacks)
+    problems: pd.DataFrame | None = None  # cells the table could not hold (too-long rows)
 
 
 def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTable:
     """Read ``data`` as a table; ``force_text`` holds normalised names read as text."""
-    if len(data.strip()) == 0:
+    if len(data) == 0 or data.isspace():
         raise UnusableExportError(f"{label} is empty: there is no table to read.")
     if data[:2] == b"PK":
         return _read_xlsx(data, label)
@@ -51,7 +54,7 @@ def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTa
     names = [n for n in _split_header(header, separator)]
     forced = set(force_text)
     dtype = {name: "str" for name in names if normalise_name(name) in forced}
-    frame = _parse_csv(text_bytes, separator, dtype, label)
+    frame, extras = _parse_csv(text_bytes, separator, dtype, len(names), label)
     if len(frame.columns) == 0:
         raise UnusableExportError(f"{label} has no columns: there is no table to read.")
     if len(frame) == 0:
@@ -63,7 +66,8 @@ def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTa
         notes.append(line_note)
     if separator != ",":
         notes.append(f"{label}: columns separated by {_SEPARATOR_NAMES[separator]}s")
-    return RawTable(frame.reset_index(drop=True), lines, tuple(notes))
+    problems = _too_long_rows(text_bytes, separator, len(names), extras, label) if extras else None
+    return RawTable(frame.reset_index(drop=True), lines, tuple(notes), problems)
 
 
 def _as_utf8(data: bytes, label: str) -> tuple[bytes, list[str]]:
@@ -78,6 +82,8 @@ def _as_utf8(data: bytes, label: str) -> tuple[bytes, list[str]]:
         return text.encode("utf-8"), [f"{label}: read as UTF-16 (Excel Unicode text)"]
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
+    if data.isascii():
+        return data, []
     try:
         data.decode("utf-8")
         return data, []
@@ -115,18 +121,36 @@ def _sniff(header: str) -> str:
 
 
 def _split_header(header: str, separator: str) -> list[str]:
-    import csv
-
     row = next(csv.reader([header], delimiter=separator), [])
     return [cell.strip() for cell in row]
 
 
-def _parse_csv(data: bytes, separator: str, dtype: dict[str, str], label: str) -> pd.DataFrame:
+def _parse_csv(
+    data: bytes, separator: str, dtype: dict[str, str], width: int, label: str
+) -> tuple[pd.DataFrame, list[list[str]]]:
+    """The table, and the cells beyond the header's width of each too-long row."""
     try:
-        return pd.read_csv(io.BytesIO(data), sep=separator, engine="pyarrow", dtype=dtype or None)
-    except Exception:  # pyarrow refuses ragged rows; the C parser is lenient
+        frame = pd.read_csv(io.BytesIO(data), sep=separator, engine="pyarrow", dtype=dtype or None)
+        return frame, []
+    except Exception:  # pyarrow refuses ragged rows and cells larger than its block
         pass
     try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pd.read_csv(io.BytesIO(data), sep=separator, engine="c", dtype="str")
+        return frame, []
+    except Exception:  # the C parser refuses rows longer than the header
+        pass
+    extras: list[list[str]] = []
+
+    def keep_header_width(fields: list[str]) -> list[str]:
+        # Called once per too-long row, in file order: keep the cells that have a
+        # column, remember the others so the report can show them.
+        extras.append(fields[width:])
+        return fields[:width]
+
+    try:
+        csv.field_size_limit(2**31 - 1)  # a pasted clinical note can be megabytes long
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = pd.read_csv(
@@ -134,7 +158,7 @@ def _parse_csv(data: bytes, separator: str, dtype: dict[str, str], label: str) -
                 sep=separator,
                 engine="python",
                 dtype="str",
-                on_bad_lines=lambda fields: fields,
+                on_bad_lines=keep_header_width,
                 skip_blank_lines=True,
             )
     except Exception as exc:  # anything the CSV parser rejects is unusable
@@ -142,7 +166,7 @@ def _parse_csv(data: bytes, separator: str, dtype: dict[str, str], label: str) -
             f"{label} could not be read as a table ({_first_sentence(exc)}): export it as CSV "
             "(comma, semicolon or tab separated) or .xlsx."
         ) from exc
-    return frame
+    return frame, extras
 
 
 def _first_sentence(exc: Exception) -> str:
@@ -150,28 +174,63 @@ def _first_sentence(exc: Exception) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _line_numbers(data: bytes, rows: int) -> tuple[np.ndarray, str | None]:
-    """File line of each data row: quoted newlines and blank lines are counted."""
-    simple = np.arange(2, rows + 2, dtype="int64")
-    has_cr = b"\r" in data
-    if b'"' not in data and b"\n\n" not in data and not has_cr and not data.startswith(b"\n"):
-        return simple, None
+def _records(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, stop, line) of every non-blank record; quoted line breaks stay in a cell."""
     arr = np.frombuffer(data, dtype=np.uint8)
-    newline = 13 if has_cr and b"\n" not in data else 10
+    has_lf = b"\n" in data
+    newline = 10 if has_lf else 13
     ends = np.flatnonzero(arr == newline)
     quotes = np.flatnonzero(arr == 34)
-    # A newline inside quotes (odd number of quotes before it) is inside a cell.
+    # A line break inside quotes (odd number of quotes before it) is inside a cell.
     boundary = ends[np.searchsorted(quotes, ends) % 2 == 0]
     starts = np.concatenate(([0], boundary + 1))
     stops = np.concatenate((boundary, [len(arr)]))
     length = stops - starts
     # A record made only of a line end ("\r" of CRLF) or nothing is a blank line.
-    blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13))
+    last = arr[np.clip(stops - 1, 0, max(len(arr) - 1, 0))] if len(arr) else np.zeros(0)
+    blank = (length == 0) | ((length == 1) & (last == 13))
     line_of_start = np.searchsorted(ends, starts) + 1
-    records = line_of_start[~blank]
-    if len(records) - 1 == rows:
-        return records[1:].astype("int64"), None
+    keep = ~blank
+    return starts[keep], stops[keep], line_of_start[keep]
+
+
+def _line_numbers(data: bytes, rows: int) -> tuple[np.ndarray, str | None]:
+    """File line of each data row: quoted newlines and blank lines are counted."""
+    simple = np.arange(2, rows + 2, dtype="int64")
+    if b'"' not in data and b"\r" not in data:
+        # Every physical line is a record: no blank line when the counts agree.
+        arr = np.frombuffer(data, dtype=np.uint8)
+        physical = int(np.count_nonzero(arr == 10)) + (0 if data.endswith(b"\n") else 1)
+        if physical == rows + 1:
+            return simple, None
+    _, _, lines = _records(data)
+    if len(lines) - 1 == rows:
+        return lines[1:].astype("int64"), None
     return simple, "line numbers could not be matched to the file exactly; rows are numbered from 2"
+
+
+def _too_long_rows(
+    data: bytes, separator: str, width: int, extras: list[list[str]], label: str
+) -> pd.DataFrame:
+    """Report the cells of rows longer than the header (nothing dropped silently)."""
+    starts, _, lines = _records(data)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34)
+    seps = np.flatnonzero(arr == ord(separator))
+    seps = seps[np.searchsorted(quotes, seps) % 2 == 0]
+    record = np.searchsorted(starts, seps, side="right") - 1
+    fields = np.bincount(record, minlength=len(starts)) + 1
+    long_lines = lines[1:][fields[1:] > width]
+    line = long_lines if len(long_lines) == len(extras) else np.full(len(extras), None)
+    raw = pd.Series([separator.join(cells) for cells in extras], dtype="str")
+    counts = pd.Series([len(cells) for cells in extras]).astype("str")
+    return problems_frame(
+        pd.Series(line, dtype="Int64"),
+        "",
+        raw,
+        counts + f" cell(s) beyond the header's {width} columns; left out of grading",
+        "note",
+    )
 
 
 def _read_xlsx(data: bytes, label: str) -> RawTable:

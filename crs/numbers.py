@@ -28,7 +28,7 @@ FALSE_WORDS: frozenset[str] = frozenset({"0", "0.0", "false", "no", "n"})
 _CELL = (
     r"^(?P<cmp><=|>=|=<|=>|≤|≥|<|>)?\s*"
     r"(?P<num>[+-]?(?:\d[\d,.]*|[.,]\d+)(?:[eE][+-]?\d+)?)"
-    r"\s*(?P<unit>[a-zA-Z°%µμ/][a-zA-Z°%µμ/0-9\s.^²³]*)?$"
+    r"\s*(?P<unit>[a-zA-Z°%µμ/][a-zA-Z°%µμ/\s.]*)?$"
 )
 _THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
@@ -120,8 +120,12 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
     if raw.dtype == bool:
         return ParsedColumn(pd.Series(raw.to_numpy(dtype="float64"), index=index), no_issues())
     if not is_text(raw):
-        values = pd.to_numeric(raw, errors="coerce").astype("float64")
-        bad = ~np.isfinite(values.to_numpy()) & values.notna().to_numpy()
+        if raw.dtype.kind in "iuf":
+            values = raw.astype("float64")
+        else:
+            values = pd.to_numeric(raw, errors="coerce").astype("float64")
+        array = values.to_numpy()
+        bad = np.isinf(array)
         if bad.any():
             rows = np.flatnonzero(bad)
             issues = _issues(rows, raw.iloc[rows], "not a finite number", "unparseable")

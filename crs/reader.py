@@ -39,6 +39,7 @@ from crs.numbers import (
     ParsedColumn,
     clean_text,
     decimal_evidence,
+    is_text,
     parse_booleans,
     parse_numbers,
 )
@@ -209,6 +210,8 @@ def _read(
     table = read_table(data, label, _FORCE_TEXT)
     work = _Work(label=label, lines=table.lines)
     work.conversions.extend(table.notes)
+    if table.problems is not None:
+        work.problems.append(table.problems)
     frame = table.frame
     n = len(frame)
 
@@ -392,18 +395,21 @@ def _identity(
     by_name = {s.canonical: s for s in sources if s.rows is None}
     has_time = "time" in by_name
     has_day = "day" in by_name
+    missing = []
     if "patient_id" not in by_name and not patient_id:
-        raise UnusableExportError(
-            f"{label} has no patient column: name one column patient_id (accepted: "
-            f"{_accepted('patient_id')}), or name the patient of a one-patient file "
-            "(--patient-id on the command line)."
+        missing.append(
+            f"no patient column (name one column patient_id; accepted: "
+            f"{_accepted('patient_id')}; or name the patient of a one-patient file, "
+            "--patient-id on the command line)"
         )
     if not has_time and not has_day:
-        raise UnusableExportError(
-            f"{label} has no time column: it needs a time column (accepted: "
-            f"{_accepted('time')}; ISO 8601 date-times) or a day column (accepted: "
-            f"{_accepted('day')}; days since infusion)."
+        missing.append(
+            f"no time column (a time column, accepted: {_accepted('time')}, with ISO 8601 "
+            f"date-times; or a day column, accepted: {_accepted('day')}, with days since "
+            "infusion)"
         )
+    if missing:
+        raise UnusableExportError(f"{label} has " + " and ".join(missing) + ".")
     if "patient_id" in by_name:
         pid = clean_text(by_name["patient_id"].raw)
     else:
@@ -506,11 +512,14 @@ def _parse_sources(
     ]
     value_sources = [s for s in value_sources if s.canonical not in ("time",)]
     numeric = [s for s in value_sources if SPECS[s.canonical].kind == "numeric"]
-    points = commas = 0
-    for s in numeric:
-        p, c = decimal_evidence(s.raw if s.rows is None else s.raw.iloc[s.rows])
-        points += p
-        commas += c
+    # Decimal-comma evidence can only be in text columns; look for points only if found.
+    samples = [s.raw if s.rows is None else s.raw.iloc[s.rows] for s in numeric]
+    commas = sum(decimal_evidence(raw)[1] for raw in samples if is_text(raw))
+    points = 0
+    for raw in samples if commas else ():
+        points += decimal_evidence(raw)[0]
+        if points:
+            break
     decimal_comma = commas > 0 and points == 0
     if decimal_comma:
         work.conversions.append("decimal commas throughout the file (38,5 read as 38.5)")
@@ -558,7 +567,11 @@ def _convert(parsed: ParsedColumn, s: _Source, work: _Work) -> pd.Series:
     """Unit conversion of one source (spec §1): suffix, flowsheet unit, °F, fraction."""
     values = parsed.values
     conversion = s.conversion
-    present = values.dropna()
+    if s.unitless_temperature or s.canonical == "fio2":
+        array = values.to_numpy()
+        present = pd.Series(array[~np.isnan(array)])
+    else:
+        present = pd.Series([], dtype="float64")
     if conversion is None and s.unitless_temperature and len(present):
         median = float(present.median())
         if median > FAHRENHEIT_MEDIAN_ABOVE:
@@ -897,12 +910,15 @@ def _sort_and_conform(cols: Cols) -> pd.DataFrame:
         )
     )
     order = None if in_order else np.lexsort((line, instant, patient_rank))
-    columns = {}
+    columns = []
     for name in CANONICAL:
         if name in cols:
             column = cols[name] if order is None else cols[name].iloc[order]
             column = column.reset_index(drop=True)
-            columns[name] = column if column.dtype == DTYPES[name] else column.astype(DTYPES[name])
+            if column.dtype != DTYPES[name]:
+                column = column.astype(DTYPES[name])
         else:
-            columns[name] = empty_column(name, n)
-    return pd.DataFrame(columns)
+            column = empty_column(name, n)
+        columns.append(column.rename(name))
+    # Column-wise concat keeps one block per column: no 400 MB consolidation copy.
+    return pd.concat(columns, axis=1)
