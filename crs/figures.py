@@ -33,6 +33,7 @@ from plotly.subplots import make_subplots
 
 from crs.neuro import episodes, neurotoxicity
 from crs.reference import ALERT_LABELS
+from crs.trends import CRP_CAVEAT, fold_change
 
 #: Colours of the grade bands and badges, 0–5 (Table 2): green to black as severity rises.
 GRADE_COLOURS: dict[int, str] = {
@@ -52,6 +53,9 @@ FIO2_HIGH_PCT = 40.0
 MAP_THRESHOLD_MMHG = 65.0
 #: grading.md §3.1: "relative hypotension" is SBP more than 20 % below baseline.
 RELATIVE_HYPOTENSION_FRACTION = 0.8
+
+#: Neurotoxicity episodes closer than this are drawn as one band (dashboard decision).
+NEURO_BRIDGE_HOURS = 24.0
 
 #: Above this many points a trace is drawn with WebGL (Scattergl) to stay responsive.
 WEBGL_ABOVE_POINTS = 3000
@@ -148,23 +152,24 @@ def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
     return (frame[column] == 1).fillna(False).astype("bool")
 
 
-def fold_change(values: pd.Series, day: pd.Series) -> pd.Series:
-    """Fold change over the patient's baseline (treatment.md §4): the last value at or
-    before infusion (day ≤ 0), else the first value. NaN where the value is missing."""
-    measured = values.dropna()
-    if measured.empty:
-        return pd.Series(np.nan, index=values.index)
-    before = measured[day.reindex(measured.index) <= 0]
-    baseline = before.iloc[-1] if len(before) else measured.iloc[0]
-    if baseline <= 0:
-        return pd.Series(np.nan, index=values.index)
-    return values / baseline
+def _runs(
+    flag: pd.Series, x: pd.Series, bridge: object | None = None
+) -> list[tuple[object, object]]:
+    """(start, end) x of each run of ``flag``; a run ends at the next unflagged row.
 
-
-def _runs(flag: pd.Series, x: pd.Series) -> list[tuple[object, object]]:
-    """(start, end) x of each run of ``flag``; a run ends at the next unflagged row."""
+    With ``bridge`` (an x distance), runs separated by a shorter gap are drawn as one.
+    """
     frame = episodes(x.reset_index(drop=True), flag.reset_index(drop=True))
-    return list(zip(frame["start"], frame["end"], strict=True))
+    runs = list(zip(frame["start"], frame["end"], strict=True))
+    if bridge is None or len(runs) < 2:
+        return runs
+    merged = [runs[0]]
+    for start, end in runs[1:]:  # a handful of episodes, not rows
+        if start - merged[-1][1] < bridge:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _event_rows(flag: pd.Series) -> pd.Series:
@@ -199,7 +204,6 @@ def timeline_figure(
     rows = graded_patient.reset_index(drop=True)
     axis = x_axis(rows)
     x = axis.values.reset_index(drop=True)
-    day = _numeric(rows, "day")
 
     has_cytokines = any(_numeric(rows, column).notna().any() for column, *_ in CYTOKINES)
     panels = [p for p in PANELS if p.key != "cytokines" or has_cytokines]
@@ -208,7 +212,7 @@ def timeline_figure(
         rows=len(panels),
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.055,
+        vertical_spacing=0.06,
         row_heights=[w / sum(weights) for w in weights],
         subplot_titles=[p.title for p in panels],
     )
@@ -391,7 +395,12 @@ def timeline_figure(
         )
 
     # Neurotoxicity band from onset to resolution (Figure 3; Table 1 neurologic signs).
-    for start, end in _runs(neurotoxicity(rows), x):
+    # Neurologic signs charted a few hours apart belong to one episode (Figure 3 draws one
+    # band): gaps shorter than NEURO_BRIDGE_HOURS are bridged.
+    bridge = (
+        NEURO_BRIDGE_HOURS / 24 if axis.kind == "day" else pd.Timedelta(hours=NEURO_BRIDGE_HOURS)
+    )
+    for start, end in _runs(neurotoxicity(rows), x, bridge):
         fig.add_shape(
             type="rect",
             xref="x",
@@ -568,7 +577,7 @@ def timeline_figure(
             name="CRP",
             mode="lines+markers",
             line={"color": "#f57f17"},
-            customdata=fold_change(crp, day)[measured],
+            customdata=fold_change(rows, "crp_mg_l")[measured],
             hovertemplate="CRP %{y:g} mg/L (×%{customdata:.1f} baseline)<extra></extra>",
         ),
         "crp",
@@ -584,9 +593,9 @@ def timeline_figure(
                     name="CRP peak (past)",
                     marker={"symbol": "star", "size": 14, "color": "#bf360c"},
                     hovertemplate=(
-                        "CRP peak %{y:g} mg/L: CRP has fallen twice since.<br>"
-                        "CRP also rises with infection and lags cytokines by 1–2 days."
-                        "<extra></extra>"
+                        "CRP peak %{y:g} mg/L, confirmed by two falls after it.<br>"
+                        + CRP_CAVEAT
+                        + "<extra></extra>"
                     ),
                 ),
                 "crp",
@@ -606,7 +615,7 @@ def timeline_figure(
                     name=label,
                     mode="lines+markers",
                     line={"color": colour},
-                    customdata=fold_change(values, day)[measured],
+                    customdata=fold_change(rows, column)[measured],
                     hovertemplate=(
                         f"{label} %{{y:g}} {unit} (×%{{customdata:.1f}} baseline)<extra></extra>"
                     ),
@@ -636,10 +645,11 @@ def timeline_figure(
         title={"text": title if title is not None else f"Patient {rows['patient_id'].iloc[0]}"}
         if len(rows)
         else None,
-        height=190 * n_panels + 160,
+        height=140 * n_panels + 150,
         margin={"l": 60, "r": 20, "t": 80, "b": 50},
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0},
+        # Legend on the right, top-aligned: it never covers a panel, whatever the width.
+        legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "font": {"size": 11}},
         template="plotly_white",
         meta={"panels": yaxis_of, "x_kind": axis.kind},
     )

@@ -8,6 +8,8 @@ in plain words. No Streamlit here: the page renders these strings as Markdown.
 
 from __future__ import annotations
 
+from crs import trends
+
 #: Shown at the top of every page (decision support, not orders; grading.md §5).
 DISCLAIMER = (
     "Decision support, not orders. A grade summarises the findings recorded in the "
@@ -198,15 +200,9 @@ ALERT_LABELS: dict[str, str] = {
 #: ``crp_past_peak`` is information (the syndrome is likely past its peak).
 WARNING_ALERTS: frozenset[str] = frozenset({"untreated_severe", "no_improvement_after_tocilizumab"})
 
-#: Treatment.md §4 and the paper's text on CRP and ferritin.
-CRP_CAVEAT = (
-    "CRP also rises with infection and cannot tell infection from CRS; it lags cytokines "
-    "by 1–2 days, so a falling CRP marks the peak after the fact (Lee et al. 2014)."
-)
-FERRITIN_NOTE = (
-    "Ferritin is often extremely high in CRS, but it has not predicted CRS severity "
-    "(Lee et al. 2014)."
-)
+#: Treatment.md §4 and the paper's text on CRP and ferritin (worded once, in crs.trends).
+CRP_CAVEAT = trends.CRP_CAVEAT
+FERRITIN_NOTE = trends.FERRITIN_CAVEAT
 
 
 def label_codes(codes: str, labels: dict[str, str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from crs import trends
 from crs.figures import FIGURE_CONFIG, timeline_figure
 from crs.reference import (
     ALERT_LABELS,
@@ -14,7 +15,13 @@ from crs.reference import (
     label_codes,
 )
 from ui.guard import page_guard
-from ui.panels import fold_change_table, recommendation_panel, time_point_labels
+from ui.panels import (
+    dose_panel,
+    fold_change_table,
+    grade_changes,
+    recommendation_panel,
+    time_point_labels,
+)
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.style import style_grades
@@ -56,11 +63,15 @@ if ward is not None:
         cols[4].metric("Age", f"{age:g} y" if pd.notna(age) else "not recorded")
         cols[5].metric("Weight", f"{weight:g} kg" if pd.notna(weight) else "not recorded")
 
-        with st.container(border=True):
+        advice, dosing = st.columns([3, 2])
+        with advice.container(border=True):
             recommendation_panel(latest, "Latest time point")
+        with dosing.container(border=True):
+            dose_panel(rows)
 
     with page_guard("the timeline"):
-        fig = timeline_figure(rows, title=f"Patient {patient_id}")
+        peaks = trends.crp_peaks(rows)
+        fig = timeline_figure(rows, crp_peaks=peaks["instant"], title=f"Patient {patient_id}")
         st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline")
         st.caption(
             "Download the chart as PNG with the camera button above it; print this page "
@@ -87,7 +98,8 @@ if ward is not None:
         if trends.empty:
             st.write("No IL-6, IFN-γ, CRP or ferritin recorded for this patient.")
         else:
-            st.dataframe(trends, hide_index=True, key="fold_change")
+            # A static table: at most four rows, and it prints (an interactive grid does not).
+            st.table(trends.set_index("Marker"))
         st.caption(
             "Baseline: the last value at or before infusion, else the first value. "
             + CRP_CAVEAT
@@ -109,16 +121,21 @@ if ward is not None:
         if table["time"].isna().all():
             table = table.drop(columns="time")
         table = table.rename(columns=ROW_COLUMNS)
-        st.dataframe(
-            style_grades(table, ["Grade"]),
-            hide_index=True,
-            key="patient_rows",
-            column_config={
-                "Day": st.column_config.NumberColumn(format="%.2f"),
-                "Time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                "Explanation": st.column_config.TextColumn(width="large"),
-            },
-        )
+        with st.container(key="screen_rows"):
+            st.dataframe(
+                style_grades(table, ["Grade"]),
+                hide_index=True,
+                key="patient_rows",
+                column_config={
+                    "Day": st.column_config.NumberColumn(format="%.2f"),
+                    "Time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                    "Explanation": st.column_config.TextColumn(width="large"),
+                },
+            )
+        # Printed instead of the interactive grid (see ui.style.PRINT_CSS).
+        with st.container(key="print_rows"):
+            st.markdown("**Time points where the grade, its drivers or the alerts changed**")
+            st.table(grade_changes(rows))
 
     with page_guard("the data-quality problems"):
         st.subheader("Data-quality problems of this patient")

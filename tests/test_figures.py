@@ -221,3 +221,19 @@ def test_timeline_does_not_modify_its_input():
     before = frame.copy()
     timeline_figure(frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_neurologic_signs_charted_hours_apart_are_one_band():
+    # Confusion at day 1 and day 1.5 (resolved in between for 6 h), again at day 4.
+    frame = graded_frame(
+        [
+            {"patient_id": "N", "day": 1.0, "symptoms": "confusion"},
+            {"patient_id": "N", "day": 1.25},
+            {"patient_id": "N", "day": 1.5, "symptoms": "tremor"},
+            {"patient_id": "N", "day": 1.75},
+            {"patient_id": "N", "day": 4.0, "neurotox_used": 1.0},
+            {"patient_id": "N", "day": 5.0},
+        ]
+    )
+    bands = [s for s in timeline_figure(frame).layout.shapes if s.name == "neurotoxicity"]
+    assert [(b.x0, b.x1) for b in bands] == [(1.0, 1.75), (4.0, 5.0)]

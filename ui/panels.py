@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from crs.reference import ALERT_LABELS, label_codes
+from crs import doses, trends
+from crs.reference import ALERT_LABELS, WARNING_ALERTS, label_codes
 from crs.treatment import recommendation_table
 
 _WORDING = recommendation_table().set_index("code")
@@ -63,9 +64,13 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
             "Comorbidities were not recorded in the export: only age ≥ 65 counts as high "
             "risk here. Judge extensive comorbidities clinically."
         )
-    alerts = label_codes(_text(row, "alerts"), ALERT_LABELS)
-    if alerts:
-        st.warning(f"Alerts: {alerts}")
+    codes = [code for code in _text(row, "alerts").split(";") if code]
+    action = [ALERT_LABELS.get(c, c) for c in codes if c in WARNING_ALERTS]
+    information = [ALERT_LABELS.get(c, c) for c in codes if c not in WARNING_ALERTS]
+    if action:
+        st.warning("Alert: " + "; ".join(action))
+    if information:
+        st.info("; ".join(information))
     unknown = _text(row, "unknown").replace(";", ", ")
     if unknown:
         st.caption(f"Not documented recently enough: {unknown} — the grade is a lower bound.")
@@ -80,12 +85,14 @@ FOLD_CHANGE_LABS: dict[str, str] = {
 }
 
 
-def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Baseline, peak and latest value of each laboratory marker with fold change over
-    baseline (treatment.md §4); one row per marker that was measured."""
-    from crs.figures import fold_change
+def _number(value: float) -> str:
+    """A laboratory value as written on a report: no trailing zeros, thousands separated."""
+    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
 
-    day = pd.to_numeric(rows["day"], errors="coerce").reset_index(drop=True)
+
+def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Baseline, peak and latest value of IL-6, IFN-γ, CRP and ferritin with the fold
+    change over baseline (crs.trends, treatment.md §4); one row per marker measured."""
     labels = time_point_labels(rows)
     out = []
     for column, label in FOLD_CHANGE_LABS.items():
@@ -95,18 +102,77 @@ def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
         measured = values.dropna()
         if measured.empty:
             continue
-        fold = fold_change(values, day)
+        fold = trends.fold_change(rows, column).reset_index(drop=True)
+        reference = trends.baseline(rows, column).iloc[0]
         peak = int(measured.idxmax())
         last = int(measured.index[-1])
         out.append(
             {
                 "Marker": label,
-                "Baseline": float(values[peak] / fold[peak]) if fold[peak] > 0 else None,
-                "Peak": float(values[peak]),
+                "Baseline": _number(reference) if pd.notna(reference) else "—",
+                "Peak": _number(values[peak]),
                 "Peak at": labels[peak].split(" — ")[0],
-                "Peak × baseline": round(float(fold[peak]), 1),
-                "Latest": float(values[last]),
-                "Latest × baseline": round(float(fold[last]), 1),
+                "Peak × baseline": f"× {fold[peak]:.1f}" if pd.notna(fold[peak]) else "—",
+                "Latest": _number(values[last]),
+                "Latest × baseline": f"× {fold[last]:.1f}" if pd.notna(fold[last]) else "—",
             }
         )
     return pd.DataFrame(out)
+
+
+def dose_panel(rows: pd.DataFrame) -> None:
+    """Weight-based doses from the paper's text (crs.doses, treatment.md §3), naming where
+    the weight and age come from, the 2015 erratum, and that local protocol prevails."""
+    first = rows.iloc[0]
+    weight, age = first.get("weight_kg"), first.get("age_years")
+    known = [
+        f"weight {weight:g} kg" if pd.notna(weight) else "weight not recorded",
+        f"age {age:g} years" if pd.notna(age) else "age not recorded",
+    ]
+    st.markdown(
+        "**Doses in the paper's text** — computed from the "
+        + " and ".join(known)
+        + " in the uploaded data (patient-level columns weight_kg and age_years)."
+    )
+    panel = doses.patient_dose_panel(rows, str(first["patient_id"]))
+    table = panel[["drug", "population", "dose_per_kg", "dose", "schedule", "indication"]]
+    table = table.rename(
+        columns={
+            "drug": "Drug",
+            "population": "For",
+            "dose_per_kg": "Per kg",
+            "dose": "For this patient",
+            "schedule": "Schedule",
+            "indication": "When",
+        }
+    )
+    st.table(table.set_index("Drug"))
+    st.caption(f"Source: {doses.SOURCE} {doses.ERRATUM} {doses.LOCAL_PROTOCOL_PREVAILS}")
+
+
+def grade_changes(rows: pd.DataFrame) -> pd.DataFrame:
+    """The time points where the grade, its drivers or the alerts changed, and the latest
+    one: the patient's course in a few lines (used for the printed page)."""
+    keys = (
+        rows[["grade", "drivers", "alerts"]].astype("str")
+        if "alerts" in rows
+        else rows[["grade", "drivers"]].astype("str")
+    )
+    changed = (keys != keys.shift(1)).any(axis=1)
+    changed.iloc[-1:] = True
+    picked = rows[changed.to_numpy()]
+    return pd.DataFrame(
+        {
+            "Time point": [label.split(" — ")[0] for label in time_point_labels(picked)],
+            "Grade": picked["grade"].astype("int64").to_numpy(),
+            "Drivers": picked["drivers"].str.replace(";", ", ").to_numpy(),
+            "Explanation": picked["explanation"].to_numpy(),
+            "Alerts": [label_codes(c, ALERT_LABELS) for c in _codes(picked)],
+        }
+    )
+
+
+def _codes(rows: pd.DataFrame) -> list[str]:
+    if "alerts" not in rows.columns:
+        return [""] * len(rows)
+    return rows["alerts"].fillna("").astype("str").tolist()

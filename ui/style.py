@@ -11,6 +11,7 @@ from crs.figures import GRADE_COLOURS
 #: the only HTML the app passes with unsafe_allow_html.
 PRINT_CSS = """
 <style>
+.st-key-print_rows { display: none; }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
@@ -20,9 +21,17 @@ PRINT_CSS = """
   .block-container, [data-testid="stMainBlockContainer"] {
     padding: 0 !important; max-width: 100% !important;
   }
-  .stPlotlyChart, [data-testid="stDataFrame"], [data-testid="stTable"] {
-    break-inside: avoid; page-break-inside: avoid;
+  /* The timeline on a page of its own, scaled to fit A4 landscape. */
+  .st-key-timeline { break-before: page; zoom: 0.85; }
+  .stPlotlyChart { break-inside: avoid; page-break-inside: avoid; }
+  /* Interactive grids print only their visible cells: print the static table instead. */
+  .st-key-screen_rows { display: none !important; }
+  .st-key-print_rows { display: block !important; }
+  [data-testid="stTable"], [data-testid="stTable"] * {
+    overflow: visible !important; max-height: none !important;
   }
+  [data-testid="stTable"] table { display: table !important; }
+  [data-testid="stTable"] tr { break-inside: avoid; }
   body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 </style>
