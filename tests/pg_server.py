@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +66,17 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """Start a throw-away PostgreSQL server for the test session; stop and remove it after."""
+@contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """Start a throw-away PostgreSQL server; stop it and remove its files on exit.
+
+    Raises FileNotFoundError when the server binaries are not installed.
+    """
     binaries = _binaries()
     if binaries is None:
-        pytest.skip("PostgreSQL server binaries are not installed (run `make postgres`)")
+        raise FileNotFoundError(
+            "PostgreSQL server binaries are not installed (run `make postgres`)"
+        )
     root = Path(tempfile.mkdtemp(prefix="crs-pg-"))
     data, sockets, log = root / "data", root / "sockets", root / "server.log"
     sockets.mkdir()
@@ -79,38 +85,48 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.chown(sockets, "postgres", "postgres")
     port = _free_port()
     user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
-    subprocess.run(
-        _as_server_user(
-            [str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        _as_server_user(
-            [
-                str(binaries / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(log),
-                "-o",
-                options,
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
     try:
-        yield PostgresServer("127.0.0.1", port, user)
-    finally:
         subprocess.run(
             _as_server_user(
-                [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+                [str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync"]
             ),
+            check=True,
             capture_output=True,
         )
+        options = f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off -c full_page_writes=off"
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(binaries / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        yield PostgresServer("127.0.0.1", port, user)
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                _as_server_user(
+                    [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+                ),
+                capture_output=True,
+            )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole test session (skipped when not installed)."""
+    if _binaries() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (run `make postgres`)")
+    with running_server() as server:
+        yield server
