@@ -176,7 +176,9 @@ DASHBOARD_DECISIONS: tuple[tuple[str, str], ...] = (
         "or more, an ICE score below 10, or a neurologic sign of the paper's Table 1 "
         "written in the symptoms (headache, mental status changes, confusion, delirium, "
         "word finding difficulty, aphasia, hallucinations, tremor, dysmetria, altered gait, "
-        "seizures), to the first time point without any of these.",
+        "seizures), to the first time point without any of these. Episodes less than 24 "
+        "hours apart are drawn as one band, because symptoms count only on the time point "
+        "where they are written.",
     ),
 )
 

@@ -177,3 +177,90 @@ def test_reference_page_shows_the_tables_and_decisions():
     text = _texts(at.markdown)
     assert "Table 2" in text and "Table 3" in text and "Figure 2" in text
     assert "clinical judgment" in text
+
+
+# --- treatment panels (treatment.md §1–§4) ---------------------------------------------
+
+GRADE_2_COURSE = b"""patient_id,time,temp_c,sbp_mmhg,crp_mg_l,tocilizumab_mg,age_years,weight_kg
+X,2024-03-01T08:00,38.4,120,10,,70,80
+X,2024-03-01T12:00,39.0,85,100,,70,80
+X,2024-03-02T12:00,38.6,86,200,,70,80
+X,2024-03-03T12:00,37.0,110,120,,70,80
+X,2024-03-04T12:00,37.0,112,60,,70,80
+"""
+
+
+def _uploaded_ward(content: bytes) -> Ward:
+    from ui.session import Upload, load_ward
+
+    return load_ward([Upload("course.csv", content)])
+
+
+def _patient_page(ward: Ward, patient: str) -> AppTest:
+    at = _with_ward(PAGES[1], ward)
+    at.query_params["patient"] = patient
+    return at.run()
+
+
+def _decoded(values) -> list:
+    """Plotly's JSON sends arrays typed ({dtype, bdata} in base64): decode them."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def _chart(at: AppTest):
+    import plotly.io
+
+    [chart] = at.get("plotly_chart")
+    return plotly.io.from_json(chart.proto.spec)
+
+
+def test_dose_panel_names_weight_source_erratum_and_local_protocol():
+    at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
+    _no_exception(at)
+    text = _texts(at.markdown) + _texts(at.caption)
+    assert "weight 80 kg" in text and "weight_kg" in text
+    assert "2015 erratum" in text
+    assert "local protocol" in text.lower()
+    doses = next(t.value for t in at.table if "For this patient" in t.value.columns)
+    # Tocilizumab 4 mg/kg in adults (treatment.md §3): 320 mg for 80 kg.
+    assert "320 mg" in doses.loc["tocilizumab", "For this patient"]
+
+
+def test_grade_2_panel_says_why_the_patient_is_high_risk_and_comorbidities_not_recorded():
+    at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
+    # The chosen time point defaults to the first at the worst grade: row 1 (grade 2).
+    assert at.selectbox[1].value == 1
+    text = _texts(at.markdown) + _texts(at.caption)
+    assert "High risk at grade 2: **yes** (age ≥ 65)" in text
+    assert "Comorbidities were not recorded" in text
+
+
+def test_crp_peak_is_marked_on_the_timeline_once_past_peak_holds():
+    at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
+    [peak] = [t for t in _chart(at).data if t.name == "CRP peak (past)"]
+    assert _decoded(peak.y) == [200.0]
+    assert "infection" in peak.hovertemplate
+
+
+def test_fold_change_table_and_ferritin_note_are_shown():
+    at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
+    folds = next(t.value for t in at.table if "Peak × baseline" in t.value.columns)
+    # Baseline = first CRP (no value before infusion): 10 mg/L; peak 200 → × 20.
+    assert folds.loc["CRP (mg/L)", "Peak × baseline"] == "× 20.0"
+    assert "has not predicted" in _texts(at.caption)
+
+
+def test_alert_filter_on_the_ward_round_keeps_only_patients_with_alerts(sample_ward):
+    at = _with_ward(PAGES[0], sample_ward).run()
+    at.checkbox[0].check().run()
+    _no_exception(at)
+    [table] = [d for d in at.dataframe if "Patient" in d.value.columns]
+    expected = (sample_ward.census()["alerts"] != "").sum()
+    assert len(table.value) == expected
+    assert (table.value["Alerts"] != "").all()

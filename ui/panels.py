@@ -59,7 +59,9 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     if grade == 2 and basis:
         high = bool(row.get("high_risk_used"))
         st.markdown(f"High risk at grade 2: **{'yes' if high else 'no'}** ({basis}).")
-    if "not recorded" in basis:
+    if basis and basis != "recorded":
+        # treatment.md §1 [decision]: without a recorded high-risk flag only age counts,
+        # so the clinician must know that comorbidities were not part of the decision.
         st.caption(
             "Comorbidities were not recorded in the export: only age ≥ 65 counts as high "
             "risk here. Judge extensive comorbidities clinically."
