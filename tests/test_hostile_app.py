@@ -302,3 +302,32 @@ def test_an_upload_over_the_configured_size_gets_a_clear_message() -> None:
     assert not at.exception
     messages = " ".join(e.value for e in at.error)
     assert "1 MB" in messages, messages
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        f"import streamlit as st\nst.markdown({SCRIPT_ID!r}, unsafe_allow_html=True)",
+        f"import streamlit as st\nst.html({IMG_ID!r})",
+        f"import streamlit as st\nst.info('Patient ' + {PIXEL_ID!r})",
+        f"import streamlit as st\nst.caption({PIXEL_ID!r})",
+    ],
+    ids=["markdown_html", "st_html", "alert_image", "caption_image"],
+)
+def test_the_markup_check_catches_a_page_that_renders_hostile_text(script: str) -> None:
+    # the rendering check itself must be able to fail
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(script).run()
+    with pytest.raises(AssertionError):
+        assert_no_markup_injection(at)
+
+
+def test_the_markup_check_accepts_hostile_text_shown_as_text() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    script = (
+        "import streamlit as st\n"
+        f"st.text({PIXEL_ID!r})\nst.code({SCRIPT_ID!r})\nst.markdown({SCRIPT_ID!r})\n"
+    )
+    assert_no_markup_injection(AppTest.from_string(script).run())
