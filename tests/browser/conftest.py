@@ -159,9 +159,13 @@ def page(browser: Browser, request_log: RequestLog) -> Iterator[Page]:
 
     def keep_error(message: ConsoleMessage) -> None:
         if message.type == "error":
-            request_log.console_errors.append(message.text)
+            where = message.location.get("url", "") if message.location else ""
+            request_log.console_errors.append(
+                f"{message.text} ({where})" if where else message.text
+            )
 
     page.on("console", keep_error)
+    page.on("pageerror", lambda error: request_log.console_errors.append(f"uncaught: {error}"))
     yield page
     context.close()
 

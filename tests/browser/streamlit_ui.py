@@ -58,7 +58,7 @@ def open_selectbox(page: Page, label: str, attempts: int = 5) -> list[str]:
         wait_idle(page)
         chooser.click()
         try:
-            page.get_by_role("option").first.wait_for(timeout=4_000)
+            page.get_by_role("option").first.wait_for(timeout=2_500)
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
             continue
@@ -147,7 +147,8 @@ def leaves_machine(url: str) -> bool:
 
 @dataclass
 class RequestLog:
-    """Every URL the pages asked for (HTTP requests and websockets), in order."""
+    """Every URL the pages asked for (HTTP requests and websockets), in order, and every
+    error the pages' scripts reported in the browser console."""
 
     urls: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)

@@ -251,3 +251,15 @@ def test_every_request_the_pages_made_went_to_this_machine(
     assert any(url.startswith(app_url) for url in urls)
     offenders = sorted({url for url in urls if leaves_machine(url)})
     assert not offenders, "requests that left the machine:\n" + "\n".join(offenders)
+
+
+def test_no_page_reported_a_script_error_in_the_browser(request_log: RequestLog) -> None:
+    # A front-end error (a chart that fails to draw, a widget that breaks) shows nothing
+    # on the server: only the browser console knows. Read after every page above ran.
+    assert request_log.urls, "no page was opened before this test"
+    # Opened by a direct link (/Patient?…), Streamlit's front end first looks for its
+    # server under the page's path (/Patient/_stcore/health), gets 404 and falls back to
+    # the root: that probe is how Streamlit finds its base URL, not an error of the app.
+    base_url_probe = re.compile(r"404 .*\(https?://[^/]+/[^/]+/_stcore/(health|host-config)\)$")
+    errors = [e for e in request_log.console_errors if not base_url_probe.search(e)]
+    assert not errors, "\n".join(errors)
