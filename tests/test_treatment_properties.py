@@ -67,7 +67,7 @@ def wards(draw: st.DrawFn) -> pd.DataFrame:
     return ward(*frames)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(frame=wards(), cut_hours=st.floats(min_value=0.0, max_value=24.0 * 50))
 def test_appending_later_rows_never_changes_earlier_rows(
     frame: pd.DataFrame, cut_hours: float
@@ -79,7 +79,7 @@ def test_appending_later_rows_never_changes_earlier_rows(
     pd.testing.assert_frame_equal(on_earlier_only, on_everything)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(frame=wards(), seed=st.integers(min_value=0, max_value=2**31 - 1))
 def test_row_order_and_other_patients_never_change_a_patients_rows(
     frame: pd.DataFrame, seed: int
@@ -91,7 +91,7 @@ def test_row_order_and_other_patients_never_change_a_patients_rows(
         pd.testing.assert_frame_equal(recommend(one_patient), whole.loc[one_patient.index])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(frame=wards())
 def test_every_row_gets_one_figure_2_code_for_its_grade_and_known_sorted_alerts(
     frame: pd.DataFrame,
