@@ -63,11 +63,8 @@ if ward is not None:
         cols[4].metric("Age", f"{age:g} y" if pd.notna(age) else "not recorded")
         cols[5].metric("Weight", f"{weight:g} kg" if pd.notna(weight) else "not recorded")
 
-        advice, dosing = st.columns([3, 2])
-        with advice.container(border=True):
+        with st.container(border=True):
             recommendation_panel(latest, "Latest time point")
-        with dosing.container(border=True):
-            dose_panel(rows)
 
     with page_guard("the timeline"):
         peaks = trends.crp_peaks(rows)
@@ -91,6 +88,9 @@ if ward is not None:
         )
         with st.container(border=True):
             recommendation_panel(rows.iloc[picked], "Chosen time point")
+
+    with page_guard("the dose panel"), st.container(border=True):
+        dose_panel(rows)
 
     with page_guard("the laboratory trends"):
         st.subheader("Laboratory trends: fold change over baseline")

@@ -22,7 +22,7 @@ PRINT_CSS = """
     padding: 0 !important; max-width: 100% !important;
   }
   /* The timeline on a page of its own, scaled to fit A4 landscape. */
-  .st-key-timeline { break-before: page; zoom: 0.85; }
+  .st-key-timeline { break-before: page; zoom: 0.75; }
   .stPlotlyChart { break-inside: avoid; page-break-inside: avoid; }
   /* Interactive grids print only their visible cells: print the static table instead. */
   .st-key-screen_rows { display: none !important; }
