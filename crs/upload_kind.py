@@ -15,24 +15,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
 
 from crs.columns import ALIASES, PATIENT_LEVEL
+from crs.names import normalise_name
 
 #: How much of a file is looked at to recognise it (a patients table is small).
 SAMPLE_BYTES = 512 * 1024
 SAMPLE_ROWS = 5000
-
-_SEPARATOR_RUN = re.compile(r"[\s\-./\\()\[\]{}]+")
-
-
-def normalise_name(name: str) -> str:
-    """grading.md §1: lower-case, runs of spaces, dashes, dots, slashes and brackets → '_'."""
-    return _SEPARATOR_RUN.sub("_", str(name).strip().lower()).strip("_")
 
 
 @dataclass(frozen=True)
