@@ -146,5 +146,5 @@ def carry_forward(
     documented = ~pd.isna(array)
     source = timeline.last_documented(documented, window)
     if array.dtype.kind in "fiu":
-        return take(array.astype("float64"), source), source
+        return take(array.astype("float64", copy=False), source), source
     return take(array, source, missing=None), source

@@ -35,26 +35,33 @@ ORGAN_LABELS: dict[str, tuple[str, str]] = {
 DOMAIN_LABELS: dict[str, str] = {"blood_pressure": "blood pressure"}
 
 
-def factorize_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def factorize_rows(
+    columns: list[np.ndarray], widths: list[int | None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Group rows by the tuple of their values in ``columns``.
 
     Returns each row's group code (numbered in order of first appearance) and the
-    position of each group's first row. Column codes are packed into one integer and
-    re-numbered only when the packed number would overflow.
+    position of each group's first row. A column with a known ``width`` already holds
+    integer codes in ``-1 … width - 2`` and is packed as is; others are factorized.
+    Column codes are packed into one integer, re-numbered only before an overflow.
     """
     n = len(columns[0])
+    widths = widths or [None] * len(columns)
     codes = np.zeros(n, dtype=np.int64)
     span = 1
-    for column in columns:
-        values, uniques = pd.factorize(np.asarray(column), use_na_sentinel=False)
-        width = max(len(uniques), 1)
+    for column, known in zip(columns, widths, strict=True):
+        if known is None:
+            values, uniques = pd.factorize(np.asarray(column), use_na_sentinel=False)
+            width = max(len(uniques), 1)
+        else:
+            values, width = np.asarray(column, dtype=np.int64) + 1, known
         if span * width >= 2**62:
             codes, firsts = pd.factorize(codes)
             span = max(len(firsts), 1)
         codes = codes * width + values
         span *= width
     codes, _ = pd.factorize(codes)
-    codes = codes.astype(np.int64)
+    codes = codes.astype(np.int64, copy=False)
     if not n:
         return codes, codes
     seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
@@ -302,7 +309,10 @@ def explain(evidence: dict, driving: dict[str, np.ndarray]) -> pd.Series:
     unknown_code, unknown_table = evidence["unknown"]
     attributed_code, attributed_table = evidence["attributed"]
     key_columns += [unknown_code, attributed_code]
-    codes, first = factorize_rows(key_columns)
+    # Every key column is a small integer code of known range: packed, not factorized.
+    widths = [7, *(len(t) + 1 for t in tables), len(unknown_table) + 1]
+    widths.append(len(attributed_table) + 1)
+    codes, first = factorize_rows(key_columns, widths)
 
     # Build each distinct sentence once.
     pieces = [table[column[first]] for table, column in zip(tables, key_columns[1:-2], strict=True)]

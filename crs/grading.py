@@ -101,7 +101,7 @@ def _joined(bits: dict[str, np.ndarray], names: list[str]) -> tuple[np.ndarray, 
     n = len(next(iter(bits.values())))
     code = np.zeros(n, dtype=np.int64)
     for bit, name in enumerate(names):
-        code |= bits[name].astype(np.int64) << bit
+        code |= bits[name].astype(np.int64, copy=False) << bit
     return code, _combinations(tuple(names))
 
 
@@ -126,13 +126,13 @@ def _text_column(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> pd.Serie
     return pd.Series(pd.array(np.asarray(table, dtype=object), dtype="str").take(codes))
 
 
-def _attributed(
-    attributions: pd.DataFrame | None, patient_id: np.ndarray, instant: np.ndarray
-) -> dict[str, np.ndarray]:
+def _attributed(attributions: pd.DataFrame | None, rows: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per criterion, the rows an attribution covers (spec §5: [start, end], inclusive)."""
-    covered = {c: np.zeros(len(patient_id), dtype=bool) for c in ATTRIBUTABLE}
-    if attributions is None or attributions.empty or not len(patient_id):
+    covered = {c: np.zeros(len(rows), dtype=bool) for c in ATTRIBUTABLE}
+    if attributions is None or attributions.empty or not len(rows):
         return covered
+    patient_id = rows["patient_id"].astype("str").to_numpy()
+    instant = rows["instant"].to_numpy()
     rows = pd.DataFrame({"patient_id": patient_id, "position": np.arange(len(patient_id))})
     rows["instant"] = instant
     wanted = attributions[["patient_id", "criterion", "start", "end"]].astype(
@@ -225,13 +225,11 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "death": np.where(_float(rows, "deceased") == 1.0, FIXED_GRADE["death"], 0),
     }
     # §5: a finding attributed to another cause is graded as if not met.
-    covered = _attributed(
-        attributions, rows["patient_id"].astype("str").to_numpy(), rows["instant"].to_numpy()
-    )
+    covered = _attributed(attributions, rows)
     removed = {c: covered[c] & (criterion_grade[c] > 0) for c in ATTRIBUTABLE}
     for criterion in ATTRIBUTABLE:
         criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])
-    criterion_grade = {c: g.astype(np.int64) for c, g in criterion_grade.items()}
+    criterion_grade = {c: g.astype(np.int64, copy=False) for c, g in criterion_grade.items()}
 
     overall = functools.reduce(np.maximum, criterion_grade.values(), np.zeros(n, np.int64))
     driving = {c: (g == overall) & (overall > 0) for c, g in criterion_grade.items()}
@@ -250,7 +248,7 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         name: rows[name] for name in ("patient_id", "instant", "time", "day", "line")
     }
     columns |= {
-        "grade": overall.astype(np.int64),
+        "grade": overall.astype(np.int64, copy=False),
         "drivers": _text_column(drivers),
         "unknown": _text_column(unknown),
         "ne_eq_ug_min": pressors["ne_eq_ug_min"],
@@ -271,12 +269,14 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "o2_device_used": _text_column(oxy["o2_device_used"]),
         "ventilated_used": oxy["ventilated_used"],
         "vasopressors": _text_column(pressors["vasopressors"]),
-        "n_vasopressors": pressors["n_vasopressors"].astype(np.int64),
+        "n_vasopressors": pressors["n_vasopressors"].astype(np.int64, copy=False),
         "dose_unknown": pressors["dose_unknown"],
         "high_dose_now": pressors["high_dose_now"],
         "high_dose_hours": pressors["high_dose_hours"],
     }
-    columns |= {f"organ_{o}": organs[f"organ_{o}"].astype(np.int64) for o in ORGAN_NAMES}
+    columns |= {
+        f"organ_{o}": organs[f"organ_{o}"].astype(np.int64, copy=False) for o in ORGAN_NAMES
+    }
     columns |= {
         "neurotox_used": organs["neurotox_used"],
         "organ_tox_used": organs["organ_tox_used"],

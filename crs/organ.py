@@ -188,7 +188,7 @@ def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndar
         np.maximum,
         [out[f"organ_{o}"] for o in ORGANS if ORGANS[o][2] != "transaminase"]
         + [
-            np.floor(np.nan_to_num(out[k])).astype(np.int64)
+            np.floor(np.nan_to_num(out[k])).astype(np.int64, copy=False)
             for k in ("neurotox_used", "organ_tox_used")
         ],
     )
@@ -203,5 +203,5 @@ def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndar
     )
     out["other_organ_max"] = other
     out["transaminase_max"] = transaminase
-    out["grade"] = crs_grade.astype(np.int64)
+    out["grade"] = crs_grade.astype(np.int64, copy=False)
     return out

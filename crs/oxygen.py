@@ -89,7 +89,7 @@ def device_codes(devices: pd.Series | np.ndarray) -> np.ndarray:
 def device_names(codes: np.ndarray) -> np.ndarray:
     """Codes of ``device_codes`` → device names (object array, "" where none)."""
     table = np.array([*DEVICES, ""], dtype=object)
-    return table[np.where(np.isnan(codes), len(DEVICES), codes).astype(np.int64)]
+    return table[np.where(np.isnan(codes), len(DEVICES), codes).astype(np.int64, copy=False)]
 
 
 def normalise_device(devices: pd.Series | np.ndarray) -> np.ndarray:
@@ -129,7 +129,7 @@ def oxygen(
         _is(device, *LOW_FLOW_DEVICES),
         room_air,
     ]
-    basis = np.select(conditions, range(5), len(BASES) - 1).astype(np.int64)
+    basis = np.select(conditions, range(5), len(BASES) - 1).astype(np.int64, copy=False)
     estimated = np.minimum(ROOM_AIR_FIO2 + FIO2_PER_LITRE * flow, 100.0)
     fio2_used = np.select(conditions[:2], [fio2, estimated], np.nan)
     with np.errstate(invalid="ignore"):
@@ -149,13 +149,13 @@ def oxygen(
     # read and no FiO2: the grade is then a lower bound.
     nothing = np.isnan(fio2) & np.isnan(flow) & no_device & np.isnan(ventilated)
     unreadable = _is(device, UNRECOGNISED) & ~has_fio2 & ~support
-    device_code = np.where(no_device, len(DEVICES), device).astype(np.int64)
+    device_code = np.where(no_device, len(DEVICES), device).astype(np.int64, copy=False)
     return {
         "fio2_used": fio2_used,
         "oxygen_basis": (basis, np.array(BASES, dtype=object)),
         "o2_device_used": (device_code, np.array([*DEVICES, ""], dtype=object)),
         "ventilated_used": ventilated_used,
-        "grade_oxygen": grade.astype(np.int64),
-        "grade_ventilation": np.where(support, 4, 0).astype(np.int64),
+        "grade_oxygen": grade.astype(np.int64, copy=False),
+        "grade_ventilation": np.where(support, 4, 0).astype(np.int64, copy=False),
         "unknown": nothing | unreadable,
     }

@@ -112,7 +112,9 @@ def _state(
     used: dict[str, np.ndarray] = {}
     for agent in AGENTS:
         source = timeline.last_documented(documented[agent.name], window)
-        on = (source >= 0) & (take(positive[agent.name].astype("float64"), source) == 1.0)
+        on = (source >= 0) & (
+            take(positive[agent.name].astype("float64", copy=False), source) == 1.0
+        )
         running[agent.name] = on
         used[agent.name] = np.where(on, take(dose[agent.name], source), np.nan)
     n_running = np.zeros(n, dtype=np.int64)
@@ -250,7 +252,7 @@ def running_names(running: dict[str, np.ndarray]) -> np.ndarray:
     """``;``-joined names of running agents, via a lookup of the 32 possible combinations."""
     code = np.zeros(len(next(iter(running.values()))), dtype=np.int64)
     for bit, agent in enumerate(AGENTS):
-        code |= running[agent.name].astype(np.int64) << bit
+        code |= running[agent.name].astype(np.int64, copy=False) << bit
     return _RUNNING_NAMES[code]
 
 
