@@ -36,6 +36,7 @@ def grade_uploads(
     if not exports:
         st.error("Every file is marked as a patients table; a time-series export is needed too.")
         return None
+    problem: str | None = None
     with st.status("Reading and grading …", expanded=False) as status:
         bar = st.progress(0.0)
         try:
@@ -46,10 +47,14 @@ def grade_uploads(
                 progress=lambda fraction, text: bar.progress(fraction, text=text),
             )
         except UnusableExportError as error:
+            problem = str(error)
             status.update(label="The upload could not be used", state="error")
-            st.error(str(error))
-            return None
-        status.update(label="Read and graded", state="complete")
+        else:
+            status.update(label="Read and graded", state="complete")
+    if problem is not None:
+        # Outside the (collapsed) status box, so the message is seen at once.
+        st.error(problem)
+        return None
     set_ward(ward)
     return ward
 
