@@ -48,7 +48,7 @@ def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTa
     if data[:2] == b"PK":
         return _read_xlsx(data, label)
     text_bytes, notes = _as_utf8(data, label)
-    _reject_non_tables(text_bytes, label)
+    text_bytes = _reject_non_tables(text_bytes, label, notes)
     header = _first_line(text_bytes)
     separator = _sniff(header)
     names = [n for n in _split_header(header, separator)]
@@ -92,18 +92,31 @@ def _as_utf8(data: bytes, label: str) -> tuple[bytes, list[str]]:
         return data.decode("latin-1").encode("utf-8"), [f"{label}: read as Latin-1 (not UTF-8)"]
 
 
-def _reject_non_tables(data: bytes, label: str) -> None:
+#: More NUL characters than this share of the bytes (or any in the header) means binary.
+BINARY_NUL_SHARE = 0.01
+
+
+def _reject_non_tables(data: bytes, label: str, notes: list[str]) -> bytes:
+    """Refuse binary data and web pages; a stray NUL inside a cell is dropped and noted."""
     if b"\x00" in data:
-        raise UnusableExportError(
-            f"{label} is not a text table (it contains binary data): export the record as "
-            "CSV (comma, semicolon or tab separated) or .xlsx."
-        )
+        nuls = data.count(b"\x00")
+        header_end = data.find(b"\n")
+        in_header = b"\x00" in data[: header_end if header_end >= 0 else len(data)]
+        if in_header or nuls > BINARY_NUL_SHARE * len(data):
+            raise UnusableExportError(
+                f"{label} is not a text table (it contains binary data): export the record "
+                "as CSV (comma, semicolon or tab separated) or .xlsx."
+            )
+        # A few NULs in cells (a copy-paste accident) must not take the file down.
+        data = data.replace(b"\x00", b"")
+        notes.append(f"{label}: {nuls} NUL character(s) removed from cells")
     head = data[:2048].lstrip().lower()
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table")):
         raise UnusableExportError(
             f"{label} is a web page (HTML/XML), not a table: save the export as CSV or .xlsx "
             "from the record system instead of saving the page."
         )
+    return data
 
 
 def _first_line(data: bytes) -> str:
@@ -137,7 +150,9 @@ def _parse_csv(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            frame = pd.read_csv(io.BytesIO(data), sep=separator, engine="c", dtype="str")
+            frame = pd.read_csv(
+                io.BytesIO(data), sep=separator, engine="c", dtype="str", index_col=False
+            )
         return frame, []
     except Exception:  # the C parser refuses rows longer than the header
         pass
@@ -160,6 +175,7 @@ def _parse_csv(
                 dtype="str",
                 on_bad_lines=keep_header_width,
                 skip_blank_lines=True,
+                index_col=False,  # a row one cell longer must not turn column 1 into an index
             )
     except Exception as exc:  # anything the CSV parser rejects is unusable
         raise UnusableExportError(

@@ -173,16 +173,26 @@ def read_export(
     )
     try:
         return _read(data, label, patients_data, patients_label, patient_id)
-    except UnusableExportError:
+    except UnusableExportError as exc:
+        message = str(exc)
+        if "\n" in message or "\r" in message:
+            # The one clear sentence stays one line, whatever the file's names hold.
+            raise UnusableExportError(_one_line(message)) from exc
         raise
     except (MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:
         # Never a traceback for a user (spec §1.1): the file is reported as unusable.
         raise UnusableExportError(
-            f"{label} could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
-            "please check that it is a CSV or .xlsx export of the record."
+            _one_line(
+                f"{label} could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                "please check that it is a CSV or .xlsx export of the record."
+            )
         ) from exc
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.replace("\r", "\n").split("\n"))
 
 
 def _bytes(source: str | os.PathLike | bytes) -> bytes:
@@ -436,7 +446,7 @@ def _identity(
             )
         else:
             example = by_name["time"].raw.dropna()
-            shown = f" (e.g. '{example.iloc[0]}')" if len(example) else ""
+            shown = f" (e.g. {_quoted(example.iloc[0])})" if len(example) else ""
             raise UnusableExportError(
                 f"{label}: no time in column '{by_name['time'].label}' could be read{shown}; "
                 "accepted: ISO 8601 date-times such as 2024-03-05T14:30 or 2024-03-05 14:30, "
@@ -454,6 +464,12 @@ def _identity(
         "time_source": by_name.get("time") if axis == "time" else by_name.get("day"),
         "patient_source": by_name.get("patient_id"),
     }
+
+
+def _quoted(value: object) -> str:
+    """A cell quoted for a one-line message (line breaks shown, long text cut)."""
+    text = str(value).replace("\r", "\\r").replace("\n", "\\n")
+    return "'" + (text if len(text) <= 40 else text[:40] + "…") + "'"
 
 
 def _not_graded(
