@@ -98,7 +98,7 @@ def test_unusable_file_shows_its_message_and_no_exception():
     message = at.error[0].value
     assert "patient" in message.lower()
     # Not hidden inside the collapsed progress box.
-    assert all(len(box.error) == 0 for box in at.get("expandable"))
+    assert all(len(box.error) == 0 for box in at.get("status"))
     assert WARD_KEY not in at.session_state or at.session_state[WARD_KEY] is None
 
 
