@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -322,7 +323,10 @@ def _patient_keys(connection: sa.Connection) -> dict[str, int]:
 
 def _variable_keys(connection: sa.Connection, rows: LongRows) -> dict[str, int]:
     """variable name → variables.id, numbering names not seen before."""
-    names = sorted(set(rows.values["variable"]) | set(rows.patient_values["variable"]))
+    names = sorted(
+        {str(n) for n in pd.unique(rows.values["variable"])}
+        | {str(n) for n in pd.unique(rows.patient_values["variable"])}
+    )
     if names:
         connection.execute(
             sa.text("INSERT INTO variables (name) VALUES (:name) ON CONFLICT (name) DO NOTHING"),
@@ -341,10 +345,16 @@ def _keyed(
 ) -> pd.DataFrame:
     """Replace patient ids (and variable names) by their integer keys."""
     out = data.drop(columns=["patient_id", "variable"], errors="ignore")
-    out.insert(0, "pid", data["patient_id"].map(pids).astype("int64"))
+    out.insert(0, "pid", _lookup(data["patient_id"], pids))
     if variables is not None:
-        out["var"] = data["variable"].map(variables).astype("int64")
+        out["var"] = _lookup(data["variable"], variables)
     return out
+
+
+def _lookup(names: pd.Series, keys: dict[str, int]) -> np.ndarray:
+    """Integer keys of a long column of names (one dictionary lookup per distinct name)."""
+    codes, uniques = pd.factorize(names)
+    return np.array([keys[str(u)] for u in uniques], dtype="int64")[codes]
 
 
 def _drop_stages(connection: sa.Connection) -> None:
