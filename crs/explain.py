@@ -105,10 +105,10 @@ def _fever(ev: dict) -> tuple[Callable, Callable]:
 
 
 def _symptoms(ev: dict) -> tuple[Callable, Callable]:
-    return (
-        lambda r: [ev["symptoms"][r]],
-        lambda r: "symptoms recorded: " + ev["symptoms"][r].astype(object),
-    )
+    def recorded(r: np.ndarray) -> np.ndarray:
+        return ev["symptoms"].iloc[r].to_numpy(dtype=object, na_value="")
+
+    return (lambda r: [recorded(r)]), (lambda r: "symptoms recorded: " + recorded(r))
 
 
 def _hypotension(ev: dict) -> tuple[Callable, Callable]:

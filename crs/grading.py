@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from crs.carry import WINDOWS, Timeline, carry_forward
+from crs.columns import CANONICAL, DTYPES, empty_column
 from crs.explain import explain
 from crs.hypotension import hypotension, mean_arterial_pressure
 from crs.organ import ORGANS, organ_toxicity
@@ -78,8 +79,6 @@ ORGAN_NAMES: tuple[str, ...] = tuple(ORGANS)
 
 def _complete(frame: pd.DataFrame) -> pd.DataFrame:
     """Add any canonical column a caller left out, all missing (architecture §1.1)."""
-    from crs.columns import CANONICAL, DTYPES, empty_column
-
     missing = [c for c in CANONICAL if c not in frame.columns]
     if not missing:
         return frame
@@ -289,7 +288,7 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "attributed": attributed,
         "g_organ_toxicity": criterion_grade["organ_toxicity"],
         "temp_c_used": temp,
-        "symptoms": rows["symptoms"].to_numpy(dtype=object, na_value=None),
+        "symptoms": rows["symptoms"],
         "sbp_used": sbp,
         "map_used": map_used,
         "map_computed": map_computed,
