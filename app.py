@@ -28,6 +28,19 @@ def grade_uploads(
     one clear message (st.error) for an unusable file and returns None; the session's
     previous ward is then left as it was.
     """
+    limit_mb = int(st.get_option("server.maxUploadSize"))
+    too_big = [f for f in files if len(f.data) > limit_mb * 1024 * 1024]
+    if too_big:
+        # The browser refuses bigger files; this also covers any other way bytes arrive.
+        st.error(
+            "; ".join(
+                f"{f.name} is {len(f.data) / 1024 / 1024:.1f} MB, more than the {limit_mb} MB "
+                "this dashboard accepts (server.maxUploadSize)"
+                for f in too_big
+            )
+            + ". Split the export, or ask the team to raise the limit."
+        )
+        return None
     exports = [f for f in files if roles.get(f.name) != ROLE_PATIENTS]
     patients = [f for f in files if roles.get(f.name) == ROLE_PATIENTS]
     if len(patients) > 1:
