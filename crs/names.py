@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 #: Spaces, dashes, dots, slashes and brackets (spec §1); underscores join the run so that
 #: ``temp _c`` and ``temp__c`` read alike.
 _SEPARATORS = re.compile(r"[\s\-./\\()\[\]{}_]+")
-_SEPARATORS_PATTERN = r"[\s\-./\\()\[\]{}_]+"
 
 
 def normalise_name(name: object) -> str:
@@ -24,8 +24,12 @@ def normalise_name(name: object) -> str:
 
 
 def normalise_names(values: pd.Series) -> pd.Series:
-    """:func:`normalise_name` over a column of cells, vectorised (flowsheet variables, units)."""
-    text = values.astype("str").str.strip().str.lower()
-    text = text.str.replace("µ", "u", regex=False).str.replace("μ", "u", regex=False)
-    text = text.str.replace(_SEPARATORS_PATTERN, "_", regex=True).str.strip("_")
-    return text.where(values.notna())
+    """:func:`normalise_name` over a column of cells (flowsheet variables, units).
+
+    A flowsheet repeats a few dozen names over millions of rows: each distinct name is
+    normalised once and the result spread back by its code.
+    """
+    codes, uniques = pd.factorize(values)
+    names = np.array([normalise_name(u) for u in uniques] + [None], dtype=object)
+    out = pd.Series(names[codes], index=values.index, dtype="str")
+    return out.where(values.notna())

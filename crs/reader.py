@@ -359,8 +359,8 @@ def _flowsheet_sources(
                 )
                 continue
             target, conversion = resolved
-        raw = pd.Series(pd.NA, index=frame.index, dtype="str")
-        raw.iloc[positions] = value.iloc[positions].to_numpy()
+        # Only this variable's cells, indexed by their position in the file's table.
+        raw = value.iloc[positions]
         sources.append(
             _Source(
                 canonical=target,
@@ -430,7 +430,7 @@ def _identity(
     if has_day:
         parsed = parse_numbers(by_name["day"].raw)
         day = parsed.values.reset_index(drop=True)
-        work.report_issues(parsed.issues, by_name["day"].label)
+        day_issues = parsed.issues
     axis: Axis = "day"
     if has_time:
         times = parse_times(by_name["time"].raw.reset_index(drop=True), by_name["time"].label)
@@ -452,6 +452,11 @@ def _identity(
                 "accepted: ISO 8601 date-times such as 2024-03-05T14:30 or 2024-03-05 14:30, "
                 "or 05/03/2024 14:30; or give a day column (days since infusion)."
             )
+    if has_day:
+        if axis == "day":
+            # On a day axis an unreadable day is reported once, as a row not graded.
+            day_issues = day_issues[day_issues["kind"] != "unparseable"]
+        work.report_issues(day_issues, by_name["day"].label)
     instant = time if axis == "time" else day_to_instant(day)
     if axis == "day":
         time = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
@@ -529,7 +534,7 @@ def _parse_sources(
     value_sources = [s for s in value_sources if s.canonical not in ("time",)]
     numeric = [s for s in value_sources if SPECS[s.canonical].kind == "numeric"]
     # Decimal-comma evidence can only be in text columns; look for points only if found.
-    samples = [s.raw if s.rows is None else s.raw.iloc[s.rows] for s in numeric]
+    samples = [s.raw for s in numeric]
     commas = sum(decimal_evidence(raw)[1] for raw in samples if is_text(raw))
     points = 0
     for raw in samples if commas else ():
@@ -543,40 +548,71 @@ def _parse_sources(
     values: dict[str, pd.Series] = {}
     raws: dict[str, pd.Series] = {}
     for s in value_sources:
-        spec = SPECS[s.canonical]
-        raw = s.raw.reset_index(drop=True)
-        if spec.kind == "numeric":
-            parsed = parse_numbers(raw, decimal_comma=decimal_comma)
-            work.report_issues(parsed.issues, s.label)
-            column = _convert(parsed, s, work)
-            column = _check_range(column, raw, s, work)
-        elif spec.kind == "bool":
-            parsed = parse_booleans(raw)
-            work.report_issues(parsed.issues, s.label)
-            column = parsed.values
-        elif spec.kind == "time":
-            times = parse_times(raw, s.label)
-            column = times.values
-            if times.note:
-                work.conversions.append(times.note)
-            bad = (column.isna() & raw.notna()).to_numpy()
-            work.report_cells(
-                np.flatnonzero(bad),
-                s.label,
-                raw[bad],
-                "not a date-time; set to missing",
-                "unparseable",
-            )
-        else:
-            column = clean_text(raw)
-        column = column.reset_index(drop=True)
+        column = _parse_source(s, decimal_comma, work)
+        if s.rows is not None:
+            column = _scatter(column, s.rows, s.canonical, n)
         if s.canonical in values:
             values[s.canonical] = values[s.canonical].combine_first(column)
-            raws[s.canonical] = raws[s.canonical].combine_first(raw)
+            raws[s.canonical] = raws[s.canonical].combine_first(s.raw)
         else:
             values[s.canonical] = column
-            raws[s.canonical] = raw
+            raws[s.canonical] = s.raw
     return values, raws
+
+
+def _scatter(column: pd.Series, rows: np.ndarray, canonical: str, n: int) -> pd.Series:
+    """A flowsheet variable's values spread to their rows of the whole table."""
+    if DTYPES[canonical] == np.dtype("float64"):
+        full = np.full(n, np.nan)
+        full[rows] = column.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(full, copy=False)
+    if DTYPES[canonical] == np.dtype("datetime64[us]"):
+        full = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+        full[rows] = column.to_numpy(dtype="datetime64[us]")
+        return pd.Series(full, copy=False)
+    full = np.full(n, None, dtype=object)
+    full[rows] = column.to_numpy(dtype=object, na_value=None)
+    return pd.Series(full, dtype=DTYPES[canonical])
+
+
+def _parse_source(s: _Source, decimal_comma: bool, work: _Work) -> pd.Series:
+    """One source's cells read, converted and range-checked (positions of ``s.raw``)."""
+    spec = SPECS[s.canonical]
+    raw = s.raw.reset_index(drop=True)
+    if s.rows is not None:
+        # Report lines of this flowsheet variable's own rows; problems go to the same lists.
+        work = _Work(
+            label=work.label,
+            lines=work.lines[s.rows],
+            problems=work.problems,
+            conversions=work.conversions,
+            unknown=work.unknown,
+        )
+    if spec.kind == "numeric":
+        parsed = parse_numbers(raw, decimal_comma=decimal_comma)
+        work.report_issues(parsed.issues, s.label)
+        column = _convert(parsed, s, work)
+        column = _check_range(column, raw, s, work)
+    elif spec.kind == "bool":
+        parsed = parse_booleans(raw)
+        work.report_issues(parsed.issues, s.label)
+        column = parsed.values
+    elif spec.kind == "time":
+        times = parse_times(raw, s.label)
+        column = times.values
+        if times.note:
+            work.conversions.append(times.note)
+        bad = (column.isna() & raw.notna()).to_numpy()
+        work.report_cells(
+            np.flatnonzero(bad),
+            s.label,
+            raw[bad],
+            "not a date-time; set to missing",
+            "unparseable",
+        )
+    else:
+        column = clean_text(raw)
+    return column.reset_index(drop=True)
 
 
 def _convert(parsed: ParsedColumn, s: _Source, work: _Work) -> pd.Series:
@@ -675,7 +711,12 @@ def _patient_level(
             first_line = cols["line"].to_numpy()[source_row[rows]]
             reason = (
                 "differs from the patient's earliest value ("
-                + _raw_at(raws, column, values, cols[_ROW].to_numpy()[source_row[rows]])
+                + _raw_at(
+                    raws,
+                    column,
+                    values.iloc[source_row[rows]],
+                    cols[_ROW].to_numpy()[source_row[rows]],
+                )
                 + " on line "
                 + pd.Series(first_line).astype("str")
                 + "), which is used"
@@ -684,7 +725,7 @@ def _patient_level(
                 problems_frame(
                     cols["line"].iloc[rows],
                     labels.get(column, column),
-                    _raw_at(raws, column, values, cols[_ROW].to_numpy()[rows]),
+                    _raw_at(raws, column, values.iloc[rows], cols[_ROW].to_numpy()[rows]),
                     reason,
                     "patient_level",
                 )
@@ -697,10 +738,16 @@ def _patient_level(
 def _raw_at(
     raws: dict[str, pd.Series], column: str, values: pd.Series, file_rows: np.ndarray
 ) -> pd.Series:
-    """The file's own cells of ``column`` at the file's table positions ``file_rows``."""
+    """The file's own cells of ``column`` at the file's table positions ``file_rows``.
+
+    ``values`` are the values read at those rows, shown when the column has no raw cells
+    (a column derived by the reader, e.g. µg/min from a weight-based rate).
+    """
     if column not in raws:
-        return _shown(values.iloc[file_rows].reset_index(drop=True))
-    return _shown(raws[column].iloc[file_rows].reset_index(drop=True))
+        return _shown(values.reset_index(drop=True))
+    # Raw cells are indexed by their position in the file's table (a flowsheet variable
+    # holds only its own rows).
+    return _shown(raws[column].reindex(file_rows).reset_index(drop=True))
 
 
 def _shown(values: pd.Series) -> pd.Series:
@@ -837,68 +884,72 @@ def _merge_same_instant(
 ) -> tuple[Cols, int]:
     """One row per (patient, instant); the later row wins a conflict (spec §1.1).
 
-    Only the rows that share an instant are grouped, so a file without duplicates costs
-    one ``duplicated`` pass.
+    Only the rows that share an instant are grouped (a file without duplicates costs one
+    ``duplicated`` pass), on integer group ids, with numpy per column.
     """
-    keys = ["patient_id", "instant"]
-    key_frame = pd.DataFrame({k: cols[k] for k in keys})
-    duplicate = key_frame.duplicated(keep=False).to_numpy()
+    keys = pd.DataFrame({"patient_id": cols["patient_id"], "instant": cols["instant"]})
+    duplicate = keys.duplicated(keep=False).to_numpy()
     if not duplicate.any():
         return cols, 0
-    group = pd.DataFrame({name: column[duplicate] for name, column in cols.items()})
-    group = group.sort_values("line", kind="stable")
-    grouped = group.groupby(keys, sort=False)
+    at = np.flatnonzero(duplicate)  # rows are still in file order
+    group = {name: column.iloc[at].reset_index(drop=True) for name, column in cols.items()}
+    gid = keys.iloc[at].groupby(["patient_id", "instant"], sort=False).ngroup().to_numpy()
+    m = len(at)
+    n_groups = int(gid.max()) + 1
+    _, first_at = np.unique(gid, return_index=True)  # the first row of each group in file
+    line = group["line"].to_numpy()
+    file_row = group[_ROW].to_numpy()
+    first_line = line[first_at][gid]
     labels: dict[str, str] = {}
     for s in sources:
         labels.setdefault(s.canonical, s.label)
-    fixed = {"patient_id", "instant", "line", "time", "day", _ROW, *PATIENT_LEVEL}
-    value_columns = [c for c in group.columns if c not in fixed]
-    first_line = grouped["line"].transform("min")
-    keyed = [group["patient_id"], group["instant"]]
-    for column in value_columns:
+    fixed = {"patient_id", "instant", "line", "time", _ROW, *PATIENT_LEVEL}
+    merged: dict[str, pd.Series] = {
+        name: group[name].iloc[first_at].reset_index(drop=True) for name in fixed if name in group
+    }
+    positions = np.arange(m)
+    for column in (c for c in group if c not in fixed):
         values = group[column]
-        documented = values.notna()
-        if documented.sum() < 2:
-            continue
-        winner = grouped[column].transform("last")
-        lost = (documented & winner.notna() & (values != winner)).to_numpy()
+        documented = values.notna().to_numpy()
+        last = np.full(n_groups, -1, dtype="int64")
+        np.maximum.at(last, gid, np.where(documented, positions, -1))
+        taken = values.iloc[np.maximum(last, 0)].reset_index(drop=True)
+        merged[column] = taken.where(pd.Series(last >= 0)) if (last < 0).any() else taken
+        if np.bincount(gid[documented], minlength=n_groups).max(initial=0) < 2:
+            continue  # at most one value per instant: nothing can conflict
+        winner_at = last[gid]
+        winner = values.iloc[np.maximum(winner_at, 0)].reset_index(drop=True)
+        lost = documented & (winner_at >= 0) & (values != winner).fillna(False).to_numpy()
         if not lost.any():
             continue
-        winner_line = group["line"].where(documented).groupby(keyed, sort=False).transform("max")
-        winner_row = group[_ROW].where(documented).groupby(keyed, sort=False).transform("last")
-        losers = group[lost]
+        loser_at = np.flatnonzero(lost)
+        win_at = winner_at[loser_at]
         work.problems.append(
             problems_frame(
-                losers["line"],
+                pd.Series(line[loser_at]),
                 labels.get(column, column),
-                _raw_at(raws, column, cols[column], losers[_ROW].to_numpy()),
+                _raw_at(raws, column, values.iloc[loser_at], file_row[loser_at]),
                 "conflicts with '"
-                + _raw_at(
-                    raws, column, cols[column], winner_row[lost].astype("int64").to_numpy()
-                ).to_numpy()
+                + _raw_at(raws, column, values.iloc[win_at], file_row[win_at]).to_numpy()
                 + "' on line "
-                + winner_line[lost].astype("int64").astype("str").to_numpy()
+                + pd.Series(line[win_at]).astype("str").to_numpy()
                 + " (same patient and instant); the later row wins",
                 "conflict",
             )
         )
-    folded = (group["line"] != first_line).to_numpy()
+    folded = line != first_line
     if not long_layout and folded.any():
-        rows = group[folded]
         work.problems.append(
             problems_frame(
-                rows["line"],
+                pd.Series(line[folded]),
                 "",
                 None,
                 "same patient and instant as line "
-                + first_line[folded].astype("int64").astype("str")
+                + pd.Series(first_line[folded]).astype("str")
                 + "; merged into that row",
                 "merged",
             )
         )
-    merged = grouped.last()  # last non-missing value of each column, in file order
-    merged["line"] = grouped["line"].min()
-    merged = merged.reset_index()
     single = ~duplicate
     out = {
         name: pd.concat([column[single], merged[name]], ignore_index=True)
