@@ -85,30 +85,31 @@ def is_text(raw: pd.Series) -> bool:
     return raw.dtype == "str" or raw.dtype == object
 
 
-def decimal_evidence(raw: pd.Series) -> tuple[int, int]:
-    """(cells written with a decimal point, cells written with a decimal comma).
+def comma_evidence(raw: pd.Series) -> int:
+    """Cells written with a decimal comma: a comma not followed by exactly three digits
+    (``39,1``); ``1,500`` is no evidence either way. Only text columns can hold one."""
+    if not is_text(raw):
+        return 0
+    text = raw.dropna()
+    # Most cells have no comma: the regular expressions run on the few that do.
+    with_comma = text[text.str.contains(",", regex=False)]
+    commas = with_comma.str.contains(_COMMA_DECIMAL_EVIDENCE, regex=True)
+    commas &= ~with_comma.str.strip().str.contains(r"\d,\d{3}$", regex=True)
+    return int(commas.sum())
 
-    A decimal comma here is a comma not followed by exactly three digits (``39,1``); a
-    value such as ``1,500`` is no evidence either way. A column already read as numbers
-    counts as decimal-point evidence when it holds a fractional value.
-    """
+
+def point_evidence(raw: pd.Series) -> int:
+    """Cells written with a decimal point (a column read as numbers counts once when it
+    holds a fractional value)."""
     if not is_text(raw):
         if raw.dtype.kind == "f":
             values = raw.to_numpy(dtype="float64", na_value=np.nan)
             finite = values[np.isfinite(values)]
-            return int(np.any(finite != np.floor(finite))), 0
-        return 0, 0
+            return int(np.any(finite != np.floor(finite)))
+        return 0
     text = raw.dropna()
-    if len(text) == 0:
-        return 0, 0
-    # Only cells with a comma or a point can be evidence; most cells of a column have
-    # neither, so the regular expressions run on few cells.
-    with_comma = text[text.str.contains(",", regex=False)]
     with_point = text[text.str.contains(".", regex=False)]
-    points = int(with_point.str.contains(_POINT_DECIMAL, regex=True).sum())
-    commas = with_comma.str.contains(_COMMA_DECIMAL_EVIDENCE, regex=True)
-    commas &= ~with_comma.str.strip().str.contains(r"\d,\d{3}$", regex=True)
-    return points, int(commas.sum())
+    return int(with_point.str.contains(_POINT_DECIMAL, regex=True).sum())
 
 
 def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColumn:

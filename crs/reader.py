@@ -38,10 +38,10 @@ from crs.names import normalise_name, normalise_names
 from crs.numbers import (
     ParsedColumn,
     clean_text,
-    decimal_evidence,
-    is_text,
+    comma_evidence,
     parse_booleans,
     parse_numbers,
+    point_evidence,
 )
 from crs.quality import QualityReport, empty_problems, problems_frame
 from crs.timeaxis import day_to_instant
@@ -534,11 +534,10 @@ def _parse_sources(
     value_sources = [s for s in value_sources if s.canonical not in ("time",)]
     numeric = [s for s in value_sources if SPECS[s.canonical].kind == "numeric"]
     # Decimal-comma evidence can only be in text columns; look for points only if found.
-    samples = [s.raw for s in numeric]
-    commas = sum(decimal_evidence(raw)[1] for raw in samples if is_text(raw))
+    commas = sum(comma_evidence(s.raw) for s in numeric)
     points = 0
-    for raw in samples if commas else ():
-        points += decimal_evidence(raw)[0]
+    for s in numeric if commas else ():
+        points += point_evidence(s.raw)
         if points:
             break
     decimal_comma = commas > 0 and points == 0
