@@ -108,7 +108,7 @@ def _symptoms(ev: dict) -> tuple[Callable, Callable]:
     def recorded(r: np.ndarray) -> np.ndarray:
         return ev["symptoms"].iloc[r].to_numpy(dtype=object, na_value="")
 
-    return (lambda r: [recorded(r)]), (lambda r: "symptoms recorded: " + recorded(r))
+    return (lambda r: [recorded(r)]), (lambda r: 'symptoms recorded: "' + recorded(r) + '"')
 
 
 def _hypotension(ev: dict) -> tuple[Callable, Callable]:
@@ -329,7 +329,9 @@ def explain(evidence: dict, driving: dict[str, np.ndarray]) -> pd.Series:
     )[unknown_code[first]]
     lower = np.where(
         domains != "",
-        "; " + domains + " not documented in its window, so the grade is a lower bound",
+        "; not documented within the carry-forward window: "
+        + domains
+        + ", so the grade is a lower bound",
         "",
     ).astype(object)
     removed = np.array([a.replace(";", ", ") for a in attributed_table], dtype=object)

@@ -102,8 +102,8 @@ def test_grade_0_explanation_says_no_finding_and_when_it_is_a_lower_bound() -> N
     assert graded["explanation"].iloc[0] == "Grade 0: no CRS finding recorded."
     graded = grade(canonical(patient([{"hours": 0, "temp_c": 37.0}])))
     assert graded["explanation"].iloc[0] == (
-        "Grade 0: no CRS finding recorded; blood pressure, oxygen not documented in its window,"
-        " so the grade is a lower bound."
+        "Grade 0: no CRS finding recorded; not documented within the carry-forward window:"
+        " blood pressure, oxygen, so the grade is a lower bound."
     )
 
 
@@ -117,6 +117,15 @@ def test_explanation_of_oxygen_by_flow_shows_the_estimate() -> None:
     rows = [{"hours": 0, "o2_flow_l_min": 3, "o2_device": "NC"}]
     text = grade(canonical(patient(rows)))["explanation"].iloc[0]
     assert "FiO2 ≈ 33% from 3 L/min (21 + 4 × flow; < 40%, oxygen)" in text
+
+
+def test_explanation_quotes_the_recorded_symptoms() -> None:
+    rows = [{"hours": 0, "symptoms": "rigors; headache", "sbp_mmhg": 120, "fio2": 21}]
+    text = grade(canonical(patient(rows)))["explanation"].iloc[0]
+    assert text == (
+        'Grade 1: symptoms recorded: "rigors; headache"; not documented within the'
+        " carry-forward window: temperature, so the grade is a lower bound."
+    )
 
 
 def test_explanation_of_death_and_ventilation() -> None:
