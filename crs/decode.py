@@ -61,6 +61,10 @@ def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTa
         raise UnusableExportError(
             f"{label} has a header line but no data rows: there is nothing to grade."
         )
+    # pyarrow returns dates and clock times as Python objects: make them text, so every
+    # later step sees either numbers, date-times or text.
+    for name in [c for c in frame.columns if frame[c].dtype == np.dtype("O")]:
+        frame[name] = frame[name].astype("str").where(frame[name].notna())
     lines, line_note = _line_numbers(text_bytes, len(frame))
     if line_note:
         notes.append(line_note)

@@ -123,6 +123,10 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
     index = raw.index
     if raw.dtype == bool:
         return ParsedColumn(pd.Series(raw.to_numpy(dtype="float64"), index=index), no_issues())
+    if not is_text(raw) and raw.dtype.kind not in "iuf":
+        # A column the CSV parser took for dates or times is not a number: read its text,
+        # so every cell is reported rather than turned into nanoseconds.
+        raw = _as_text(raw)
     if not is_text(raw):
         if raw.dtype.kind in "iuf":
             values = raw.astype("float64")
@@ -229,6 +233,8 @@ def parse_booleans(raw: pd.Series) -> ParsedColumn:
     index = raw.index
     if raw.dtype == bool:
         return ParsedColumn(pd.Series(raw.to_numpy(dtype="float64"), index=index), no_issues())
+    if not is_text(raw) and raw.dtype.kind not in "iuf":
+        raw = _as_text(raw)
     if not is_text(raw):
         values = pd.to_numeric(raw, errors="coerce").astype("float64")
         bad = values.notna() & ~values.isin([0.0, 1.0])
@@ -249,6 +255,10 @@ def parse_booleans(raw: pd.Series) -> ParsedColumn:
         "unparseable",
     )
     return ParsedColumn(values.mask(bad), issues)
+
+
+def _as_text(raw: pd.Series) -> pd.Series:
+    return raw.astype("str").where(raw.notna())
 
 
 def clean_text(raw: pd.Series) -> pd.Series:

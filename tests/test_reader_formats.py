@@ -136,3 +136,10 @@ def test_unknown_columns_are_listed_and_not_graded() -> None:
     assert export.report.unknown_columns == ["heart_rate"]
     assert export.frame["temp_c"].iloc[0] == 38.0
     assert "heart_rate" not in export.frame.columns
+
+
+def test_a_date_typed_into_a_number_column_is_reported_not_read_as_a_number() -> None:
+    data = b"patient_id,time,crp,ventilated\nP1,2024-01-01,2024-01-01,2024-01-01\n"
+    export = read_export(data)
+    assert export.frame[["crp_mg_l", "ventilated"]].isna().all(axis=None)
+    assert list(export.report.problems["kind"]) == ["unparseable", "unparseable"]
