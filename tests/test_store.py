@@ -497,3 +497,27 @@ def test_the_ward_round_reads_patients_in_import_order_with_rows_in_time_order(s
     assert back.index.equals(pd.RangeIndex(4))
     assert store.frame(["M", "Z"])["patient_id"].tolist() == ["Z", "M"]
     assert store.frame([]).empty
+
+
+def test_a_nul_character_in_a_text_cell_does_not_take_the_file_down(store) -> None:
+    frame = ward(
+        patient_id=["P1", "P1"],
+        time=["2024-05-01T08:00", "2024-05-01T12:00"],
+        symptoms=["rig\x00ors", "myalgia"],
+        temp_c=[38.2, 38.4],
+    )
+    store.import_frame(frame)
+    assert store.frame()["symptoms"].tolist() == ["rig\ufffdors", "myalgia"]
+    assert store.frame()["temp_c"].tolist() == [38.2, 38.4]
+
+
+def test_a_patient_without_a_cache_row_is_read_from_the_long_tables(store) -> None:
+    # A store migrated from revision 0001 has no cache rows until the next import.
+    store.import_frame(fever_ward())
+    expected = store.frame()
+    with store.engine.begin() as connection:
+        connection.execute(models.patient_cache.delete().where(models.patient_cache.c.pid == 1))
+    pd.testing.assert_frame_equal(store.frame(), expected)
+    with store.engine.begin() as connection:
+        connection.execute(models.patient_cache.delete())
+    pd.testing.assert_frame_equal(store.frame(), expected)

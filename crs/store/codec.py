@@ -122,7 +122,10 @@ def _encode(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # inf is no measurement: it is not stored (the reader never produces it).
         present = np.isfinite(values)
         return values.astype(object), none, present
-    text = series.astype("str")
+    # A NUL character is no clinical text, and PostgreSQL cannot store it: one garbled
+    # cell must not take the whole file down, so it becomes U+FFFD (the replacement
+    # character) on both databases.
+    text = series.astype("str").str.replace("\x00", "\ufffd", regex=False)
     stripped = text.str.strip()
     present = (stripped.notna() & (stripped != "")).to_numpy()
     return none, text.to_numpy(dtype=object, na_value=None), present

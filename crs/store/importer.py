@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.store import models
+from crs.store import cache, models
 from crs.store.codec import LongRows, to_long
 from crs.store.engine import lock_for_writing
 from crs.store.errors import StoreError, StoreFailure
@@ -224,6 +224,7 @@ def _merge(
         level_added, level_changed = _merge_values(
             connection, "patient_values", "stage_patient_values", ("pid", "var"), now, import_id
         )
+        cache.refresh(connection, sorted(pids.values()))
         staged = len(rows.values) + len(rows.patient_values)
         result = ImportResult(
             import_id=import_id,

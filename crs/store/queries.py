@@ -9,20 +9,18 @@ deferred (read-only) transaction so an import in progress never blocks the ward 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.store import models
+from crs.store import cache, models
 from crs.store.codec import int_to_instants, to_frame
 from crs.store.reports import report_from_json
 
 #: dtype of fetched columns (None → NaN for value_num); the rest are integer keys.
 _FETCH_DTYPES = {"value_num": "float64", "value_text": object}
-#: Values SQLite's printf('%!.17g') writes exactly (see read_frame).
-_PACKABLE = "(value_num = 0 OR (abs(value_num) >= 1e-15 AND abs(value_num) < 1e15))"
 #: Patient ids per IN (...) list: below SQLite's and PostgreSQL's parameter limits.
 _CHUNK = 5_000
 
@@ -69,58 +67,23 @@ def read_frame(
     """The canonical frame (architecture §1.1) of the selected patients, ready for grade().
 
     Rows are in ward order (patients in the order they were first imported) then by
-    instant, with a fresh RangeIndex.
+    instant, with a fresh RangeIndex. Rows and numeric values come from the patient
+    cache (crs.store.cache: one binary row per patient), text and patient-level values
+    from the long tables; a patient without a cache row is read from the long tables.
     """
     patients = patients_frame(connection, patient_ids, include_archived=include_archived)
     keys = patients["key"].tolist()
-    everyone = patient_ids is None and include_archived
-    # Numbers and text are read apart. Numbers arrive as whole arrays, which makes 500
-    # patients' histories readable in well under a second. On SQLite they are packed per
-    # patient by group_concat: keys are integers, and values as printf('%!.17g'), which
-    # reads back bit for bit for magnitudes 1e-15 to 1e15 (every clinical value; tested);
-    # the rare value outside that band is read row by row, exactly.
-    if connection.dialect.name == "sqlite":
-        points = _fetch_packed(connection, "points", ("instant", "line"), "", keys, everyone)
-        numbers = _fetch_packed(
-            connection,
-            "observations",
-            ("instant", "var", "printf('%!.17g', value_num)"),
-            f"value_num IS NOT NULL AND {_PACKABLE}",
-            keys,
-            everyone,
-        )
-        points.columns = ["key", "instant", "line"]
-        numbers.columns = ["key", "instant", "var", "value_num"]
-        extreme = _fetch(
-            connection,
-            "SELECT pid, instant, var, value_num FROM observations "
-            f"WHERE value_num IS NOT NULL AND NOT {_PACKABLE}",
-            keys,
-            everyone,
-            ["key", "instant", "var", "value_num"],
-        )
-        if len(extreme):
-            numbers = pd.concat([numbers, extreme], ignore_index=True)
-    else:
-        points = _fetch(
-            connection,
-            "SELECT pid, instant, line FROM points",
-            keys,
-            everyone,
-            ["key", "instant", "line"],
-        )
-        numbers = _fetch(
-            connection,
-            "SELECT pid, instant, var, value_num FROM observations WHERE value_num IS NOT NULL",
-            keys,
-            everyone,
-            ["key", "instant", "var", "value_num"],
-        )
+    cached = _rows(connection, "SELECT pid, points, numbers FROM patient_cache", keys)
+    points, numbers = cache.unpack(cached)
+    seen = {int(row[0]) for row in cached}
+    missing = [k for k in keys if k not in seen]
+    if missing:
+        points = pd.concat([points, fetch_points(connection, missing)], ignore_index=True)
+        numbers = pd.concat([numbers, fetch_numbers(connection, missing)], ignore_index=True)
     texts = _fetch(
         connection,
         "SELECT pid, instant, var, value_text FROM observations WHERE value_num IS NULL",
         keys,
-        everyone,
         ["key", "instant", "var", "value_text"],
     )
     values = pd.concat(
@@ -130,7 +93,6 @@ def read_frame(
         connection,
         "SELECT pid, var, value_num, value_text FROM patient_values",
         keys,
-        everyone,
         ["key", "var", "value_num", "value_text"],
     )
     names = _variable_names(connection)
@@ -144,95 +106,59 @@ def read_frame(
     return to_frame(patients, points, values, patient_values)
 
 
+def fetch_points(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
+    """Stored rows (key, instant, line) of the patient keys, from the long tables."""
+    return _fetch(
+        connection, "SELECT pid, instant, line FROM points", keys, ["key", "instant", "line"]
+    )
+
+
+def fetch_numbers(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
+    """Numeric values (key, instant, var, value_num) of the patient keys, exactly."""
+    return _fetch(
+        connection,
+        "SELECT pid, instant, var, value_num FROM observations WHERE value_num IS NOT NULL",
+        keys,
+        ["key", "instant", "var", "value_num"],
+    )
+
+
 def _variable_names(connection: sa.Connection) -> pd.Series:
     rows = connection.execute(sa.select(models.variables.c.id, models.variables.c.name)).all()
     return pd.Series([name for _, name in rows], index=[int(key) for key, _ in rows], dtype=object)
 
 
-def _fetch_packed(
-    connection: sa.Connection,
-    table: str,
-    expressions: tuple[str, ...],
-    condition: str,
-    keys: list[int],
-    everyone: bool,
-) -> pd.DataFrame:
-    """SQLite: numeric columns of ``table`` for the patient keys, one packed row per patient.
-
-    ``group_concat`` joins each patient's values in one string per column, in the table's
-    key order (the same row order for every aggregate of one group), so the values cross
-    from SQLite to numpy as a few long strings instead of a Python tuple per value.
-    Columns: pid, then one per expression.
-    """
-    where = [condition] if condition else []
-    if not everyone:
-        where.append("pid IN ({marks})")
-    sql = (
-        f"SELECT pid, count(*), {', '.join(f'group_concat({e})' for e in expressions)} FROM {table}"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " GROUP BY pid"
-    chunks = [None] if everyone else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
-    cursor = connection.connection.cursor()
-    rows: list[tuple] = []
-    try:
-        for chunk in chunks:
-            if chunk is None:
-                cursor.execute(sql)
-            else:
-                cursor.execute(sql.format(marks=", ".join("?" for _ in chunk)), chunk)
-            rows.extend(cursor.fetchall())
-    finally:
-        cursor.close()
-    counts = np.array([row[1] for row in rows], dtype="int64")
-    out = {"pid": np.repeat(np.array([row[0] for row in rows], dtype="int64"), counts)}
-    for i, expression in enumerate(expressions):
-        text = ",".join(row[2 + i] for row in rows)
-        values = np.array(text.split(",") if text else [], dtype="float64")
-        out[expression] = values if "value_num" in expression else values.astype("int64")
-    return pd.DataFrame(out)
-
-
-def _fetch(
-    connection: sa.Connection,
-    sql: str,
-    keys: list[int],
-    everyone: bool,
-    columns: list[str],
-) -> pd.DataFrame:
-    """Rows of one query for the patient keys ``keys`` (all rows when ``everyone``).
-
-    Uses the DBAPI cursor directly: the ward round reads hundreds of thousands of
-    values, and per-row Python work would cost seconds. A result without text becomes
-    one numeric array in a single C call.
-    """
-    if everyone:
-        chunks: Iterable[list[int] | None] = [None]
-    elif not keys:
-        chunks = []
-    else:
-        chunks = (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
+def _rows(connection: sa.Connection, sql: str, keys: list[int]) -> list[tuple]:
+    """Rows of one query for the patient keys, through the DBAPI cursor (in chunks)."""
     where = " AND " if " WHERE " in sql else " WHERE "
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     cursor = connection.connection.cursor()
     rows: list[tuple] = []
     try:
-        for chunk in chunks:
-            if chunk is None:
-                cursor.execute(sql)
-            else:
-                marks = ", ".join(mark for _ in chunk)
-                cursor.execute(f"{sql}{where}pid IN ({marks})", chunk)
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i : i + _CHUNK]
+            cursor.execute(f"{sql}{where}pid IN ({', '.join(mark for _ in chunk)})", chunk)
             rows.extend(cursor.fetchall())
     finally:
         cursor.close()
-    textual = "value_text" in columns
+    return rows
+
+
+def _fetch(
+    connection: sa.Connection, sql: str, keys: list[int], columns: list[str]
+) -> pd.DataFrame:
+    """Rows of one query for the patient keys as a frame.
+
+    Uses the DBAPI cursor directly: per-row Python work would cost seconds on a ward. A
+    result without text becomes one numeric array in a single C call (µs instants are
+    exact in float64 below 2**53, i.e. until the year 2255).
+    """
+    rows = _rows(connection, sql, keys)
     if not rows:
         return pd.DataFrame(
             {c: pd.Series([], dtype=_FETCH_DTYPES.get(c, "int64")) for c in columns}
         )
-    if not textual:
+    if "value_text" not in columns:
         block = np.array(rows, dtype="float64" if "value_num" in columns else "int64")
         return pd.DataFrame(
             {
@@ -240,11 +166,12 @@ def _fetch(
                 for i, name in enumerate(columns)
             }
         )
-    data = {
-        name: np.array(column, dtype=_FETCH_DTYPES.get(name, "int64"))
-        for name, column in zip(columns, zip(*rows, strict=True), strict=True)
-    }
-    return pd.DataFrame(data)
+    return pd.DataFrame(
+        {
+            name: np.array(column, dtype=_FETCH_DTYPES.get(name, "int64"))
+            for name, column in zip(columns, zip(*rows, strict=True), strict=True)
+        }
+    )
 
 
 def imports_frame(connection: sa.Connection) -> pd.DataFrame:
