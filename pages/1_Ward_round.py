@@ -13,6 +13,7 @@ from ui.guard import page_guard
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.style import style_grades
+from ui.text import md_escape
 
 PATIENT_PAGE = "pages/2_Patient.py"
 
@@ -62,7 +63,8 @@ def open_patient(patient_id: str) -> None:
     except StreamlitAPIException:
         # This page was started on its own (not through app.py): link instead.
         st.markdown(
-            f"[Open the timeline of {patient_id}](Patient?{urlencode({'patient': patient_id})})"
+            f"[Open the timeline of {md_escape(patient_id)}]"
+            f"(Patient?{urlencode({'patient': patient_id})})"
         )
 
 

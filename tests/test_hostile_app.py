@@ -36,16 +36,18 @@ def _quote(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"'
 
 
+PIXEL_COLUMN = "![column](http://tracker.invalid/c.png)"
 HOSTILE_WARD = (
-    "patient_id,time,temp_c,sbp,symptoms,other_immunosuppressant,tocilizumab\n"
+    "patient_id,time,temp_c,sbp,symptoms,other_immunosuppressant,tocilizumab,"
+    f"{_quote(PIXEL_COLUMN)}\n"
     f"{_quote(SCRIPT_ID)},2024-05-01T08:00:00,38.6,85,"
     f"{_quote('<script>alert(2)</script> rigors')},,\n"
     f"{_quote(SCRIPT_ID)},2024-05-01T14:00:00,=1+2,80,,{_quote('<img src=y onerror=alert(3)>')},400\n"
     f"{_quote(IMG_ID)},2024-05-01T08:00:00,39.2,120,nausea,,\n"
-    f"{_quote(PIXEL_ID)},2024-05-01T08:00:00,37.0,@x,{_quote(PIXEL_ID)},,\n"
+    f"{_quote(PIXEL_ID)},2024-05-01T08:00:00,37.0,@x,{_quote('nausea ' + PIXEL_ID)},,\n"
     f"{_quote(FORMULA_ID)},2024-05-01T08:00:00,38.1,95,,{_quote('=cmd|calc!A0')},\n"
 )
-HOSTILE_FILE_NAME = "<img src=x onerror=alert(9)>.csv"
+HOSTILE_FILE_NAME = "<img src=x onerror=alert(9)> ![file](http://tracker.invalid/f.png).csv"
 
 
 # ----------------------------------------------------------------- source scan
@@ -331,3 +333,32 @@ def test_the_markup_check_accepts_hostile_text_shown_as_text() -> None:
         f"st.text({PIXEL_ID!r})\nst.code({SCRIPT_ID!r})\nst.markdown({SCRIPT_ID!r})\n"
     )
     assert_no_markup_injection(AppTest.from_string(script).run())
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("case1.csv", "case1.csv"),
+        ("![p](http://a.invalid/p.png)", "\\!\\[p\\]\\(http\\://a.invalid/p.png\\)"),
+        ("<script>alert(1)</script>", "\\<script\\>alert\\(1\\)\\</script\\>"),
+        ("- not a list", "\\- not a list"),
+        ("12. not a list", "12\\. not a list"),
+        ("rigors\nnausea", "rigors nausea"),
+        ("a_b *c*", "a\\_b \\*c\\*"),
+    ],
+)
+def test_md_escape_turns_markup_in_data_into_literal_text(text: str, shown: str) -> None:
+    from ui.text import md_escape
+
+    assert md_escape(text) == shown
+
+
+def test_an_xlsx_workbook_can_be_uploaded_on_the_home_page_and_is_graded() -> None:
+    # The reader and the command line take .xlsx (first sheet); the uploader must too.
+    from tests.test_hostile_files import _workbook_bytes
+
+    at = _home_with_upload("ward.xlsx", _workbook_bytes())
+    assert "xlsx" in at.file_uploader[0].allowed_type or ".xlsx" in at.file_uploader[0].allowed_type
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("Loaded 2 patients" in s.value for s in at.success)

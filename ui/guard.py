@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from crs.errors import UnusableExportError
+from ui.text import md_escape
 
 LOG = logging.getLogger("crs.app")
 
@@ -31,7 +32,7 @@ def page_guard(what: str = "this page") -> Iterator[None]:
     try:
         yield
     except UnusableExportError as error:
-        st.error(str(error))
+        st.error(md_escape(error))  # the message may quote a cell of the file
     except Exception:
         LOG.exception("Unexpected error while showing %s", what)
         st.error(UNEXPECTED)

@@ -8,6 +8,7 @@ import streamlit as st
 from crs import doses, trends
 from crs.reference import ALERT_LABELS, WARNING_ALERTS, label_codes
 from crs.treatment import recommendation_table
+from ui.text import md_escape
 
 _WORDING = recommendation_table().set_index("code")
 
@@ -44,7 +45,8 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     alerts, and what was not documented — for one time point."""
     grade = int(row["grade"])
     st.markdown(f"**{heading} — {when(row)}**")
-    explanation = _text(row, "explanation") or f"Grade {grade}."
+    # The explanation quotes recorded free text (symptoms): shown as text, never markup.
+    explanation = md_escape(_text(row, "explanation")) or f"Grade {grade}."
     drivers = _text(row, "drivers").replace(";", ", ")
     st.markdown(f"**Grade {grade}** · drivers: {drivers or 'none'}  \n{explanation}")
     code = _text(row, "recommendation")
