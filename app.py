@@ -133,7 +133,6 @@ def import_uploads(
     if problem is not None:
         done = f" Already added: {', '.join(names)}." if names else " Nothing was added."
         st.error(md_escape(problem + done))
-    if not names:
         return None
     if table is not None:
         names.append(f"{table.name} (patients table)")
@@ -247,12 +246,12 @@ with page_guard("Home"):
         st.error(md_escape(store_message(error)))
     st.caption(WARD_MODEL)
     st.markdown(
-        "Upload one or more CSV exports of the electronic record (one row per patient and "
+        "Upload one or more CSV (or Excel .xlsx) exports of the electronic record (one row per patient and "
         "time point), optionally with a patients table (one row per patient: age, weight, "
         "infusion time, baseline blood pressure, therapy). Files stay on this machine."
     )
     uploaded = st.file_uploader(
-        "CSV exports", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="uploads"
+        "CSV exports", type=["csv", "tsv", "txt", "xlsx"], accept_multiple_files=True, key="uploads"
     )
     files = [Upload(f.name, f.getvalue()) for f in uploaded or []]
     roles: dict[str, str] = {}
@@ -284,7 +283,9 @@ with page_guard("Home"):
         ).strip()
         if st.button("Read and grade", type="primary", help="Adds the files to the ward store"):
             st.session_state.pop(LAST_IMPORT_KEY, None)
-            import_uploads(files, roles, patient_id, author or None)
+            if import_uploads(files, roles, patient_id, author or None) is not None:
+                # Run the page again on the store's ward (the banner, the counts).
+                st.rerun()
 
     shown = st.session_state.get(LAST_IMPORT_KEY)
     if isinstance(shown, ImportShown):
@@ -304,7 +305,8 @@ with page_guard("Home"):
     st.write("Or try the dashboard on made-up patients (not saved in the ward store):")
     if st.button("Open the sample ward"):
         st.session_state.pop(LAST_IMPORT_KEY, None)
-        ward = open_sample_ward() or ward
+        if open_sample_ward() is not None:
+            st.rerun()  # every part of the page, banner first, now shows the sample ward
 
 if ward is not None and ward.kind != "store":
     with page_guard("the loaded ward"):

@@ -51,6 +51,12 @@ class Ward:
     reports: list[QualityReport]
     axis: str
     sources: list[str]
+    #: Where the rows come from: "store" (the ward store, docs/architecture.md §7),
+    #: "sample" (the bundled made-up ward, read-only, never stored) or "session"
+    #: (graded in this browser session only, not stored).
+    kind: str = "session"
+    #: Archived (discharged) patients among ``graded`` (store wards only).
+    archived: frozenset[str] = frozenset()
     _census: pd.DataFrame | None = field(default=None, repr=False)
     _rows_of: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _lines_of: dict[str, str] = field(default_factory=dict, repr=False)
@@ -76,14 +82,7 @@ class Ward:
 
     def problems(self) -> pd.DataFrame:
         """Every data-quality problem of every file, with the file name first."""
-        frames = []
-        for report in self.reports:
-            frame = report.to_frame().copy()
-            frame.insert(0, "file", report.source)
-            frames.append(frame)
-        if not frames:
-            return pd.DataFrame(columns=["file", "line", "column", "raw", "reason", "kind"])
-        return pd.concat(frames, ignore_index=True)
+        return problems_of(self.reports)
 
     def patient_problems(self, patient_id: str) -> pd.DataFrame:
         """Problems on the file lines of this patient's graded rows (merged rows included
@@ -97,6 +96,18 @@ class Ward:
         if source is not None:
             mask &= problems["file"] == source
         return problems[mask].reset_index(drop=True)
+
+
+def problems_of(reports: list[QualityReport]) -> pd.DataFrame:
+    """The problems tables of several reports (grading.md §1.1), with the file name first."""
+    frames = []
+    for report in reports:
+        frame = report.to_frame().copy()
+        frame.insert(0, "file", report.source)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["file", "line", "column", "raw", "reason", "kind"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def current_ward() -> Ward | None:
@@ -176,4 +187,7 @@ def load_sample(progress: object | None = None) -> Ward:
         if SAMPLE_PATIENTS.exists()
         else None
     )
-    return load_ward(exports, patients, progress=progress)
+    ward = load_ward(exports, patients, progress=progress)
+    # Made-up patients: shown read-only in this session, never written to the ward store.
+    ward.kind = "sample"
+    return ward

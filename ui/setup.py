@@ -2,9 +2,10 @@
 
 A page opened by a direct link runs without app.py, so each page sets its own page
 config, shows the disclaimer (decision support, not orders; the grade summarises
-recorded findings — grading.md §5) and finds the session's ward. With
-``streamlit run app.py -- --sample`` (how ``make run`` starts the app) a session without
-data opens on the bundled sample ward.
+recorded findings — grading.md §5) and finds the ward to show: the sample ward when this
+session opened it (read-only, labelled on every page), else the patients of the ward
+store (ui.store). With ``streamlit run app.py -- --sample`` (how ``make run`` starts
+the app) a new session opens on the bundled sample ward.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from streamlit.errors import StreamlitAPIException
 
 from crs.errors import UnusableExportError
 from crs.reference import DISCLAIMER
+from crs.store.errors import StoreFailure
 from ui.guard import LOG, UNEXPECTED
 from ui.session import Ward, current_ward, load_sample, set_ward
+from ui.store import show_archived, show_flash, store_message, store_ward
 from ui.style import PRINT_CSS
 
 APP_TITLE = "CRS ward dashboard"
@@ -64,16 +67,39 @@ def setup_page(title: str, *, needs_data: bool = True) -> Ward | None:
     st.markdown(PRINT_CSS, unsafe_allow_html=True)
     st.title(title)
     st.caption(DISCLAIMER)
+    show_flash()
     try:
         ward = current_ward()
         if ward is None and sample_requested() and not st.session_state.get("crs_sample_tried"):
             st.session_state["crs_sample_tried"] = True
             ward = open_sample_ward()
+        if ward is None:
+            ward = store_ward(include_archived=show_archived())
+    except (UnusableExportError, StoreFailure) as error:
+        st.error(store_message(error))
+        ward = None
     except Exception:
-        LOG.exception("Unexpected error while loading the session's ward")
+        LOG.exception("Unexpected error while loading the ward")
         st.error(UNEXPECTED)
         ward = None
+    if ward is not None and ward.kind != "store":
+        session_banner(ward)
     if ward is None and needs_data:
-        st.info("No ward is loaded in this browser session yet.")
+        st.info("No ward is loaded: the ward store has no patients yet.")
         link_home()
     return ward
+
+
+def session_banner(ward: Ward) -> None:
+    """Say, on every page, that the rows shown are not the ward store's (and how back)."""
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    if ward.kind == "sample":
+        left.info(
+            "**Sample ward** — made-up patients, shown read-only in this browser session. "
+            "Nothing about them is saved in the ward store."
+        )
+    else:
+        left.info("Shown from this browser session only; not saved in the ward store.")
+    if right.button("Show the ward store", key="back_to_store"):
+        set_ward(None)
+        st.rerun()
