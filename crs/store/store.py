@@ -7,11 +7,12 @@ import) or writes in exactly one transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -23,6 +24,24 @@ from crs.store.errors import StoreFailure
 from crs.store.importer import ImportResult, merge_frame
 
 Source = str | os.PathLike | bytes
+_T = TypeVar("_T")
+
+
+def _database_errors(method: Callable[..., _T]) -> Callable[..., _T]:
+    """A database failure (unreachable, locked too long) becomes one StoreFailure sentence."""
+
+    @functools.wraps(method)
+    def run(self: Store, *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()
+            raise StoreFailure(
+                f"The ward store ({self.describe()}) failed; nothing was changed: "
+                f"{reason[0] if reason else 'database error'}"
+            ) from exc
+
+    return run
 
 
 class Store:
@@ -48,6 +67,7 @@ class Store:
         return self.engine.connect().execution_options(crs_read_only=True)
 
     # -- import ---------------------------------------------------------------------
+    @_database_errors
     def import_file(
         self,
         source: Source,
@@ -88,6 +108,7 @@ class Store:
             author=author,
         )
 
+    @_database_errors
     def import_export(
         self,
         export: Any,
@@ -109,6 +130,7 @@ class Store:
             author=author,
         )
 
+    @_database_errors
     def import_frame(
         self,
         frame: pd.DataFrame,
@@ -133,27 +155,32 @@ class Store:
             author=author,
         )
 
+    @_database_errors
     def imports(self) -> pd.DataFrame:
         """Every import with its counts, oldest first."""
         with self._read() as connection:
             return queries.imports_frame(connection)
 
+    @_database_errors
     def import_report(self, import_id: int) -> Any:
         """The data-quality report stored with an import (QualityReport), None if unknown."""
         with self._read() as connection:
             return queries.import_report(connection, import_id)
 
+    @_database_errors
     def changes(self, patient_id: str | None = None, import_id: int | None = None) -> pd.DataFrame:
         """Changed values (old, new, which file, when), oldest first."""
         with self._read() as connection:
             return queries.changes_frame(connection, patient_id, import_id)
 
     # -- reading back ---------------------------------------------------------------
+    @_database_errors
     def patients(self, include_archived: bool = True) -> pd.DataFrame:
         """Stored patients in ward order, with ``archived``."""
         with self._read() as connection:
             return queries.patients_frame(connection, include_archived=include_archived)
 
+    @_database_errors
     def frame(
         self, patient_ids: Sequence[str] | None = None, include_archived: bool = False
     ) -> pd.DataFrame:
@@ -161,6 +188,7 @@ class Store:
         with self._read() as connection:
             return queries.read_frame(connection, patient_ids, include_archived=include_archived)
 
+    @_database_errors
     def attributions(
         self, patient_ids: Sequence[str] | None = None, *, active_only: bool = True
     ) -> pd.DataFrame:
@@ -172,6 +200,7 @@ class Store:
                 active_only=active_only,
             )
 
+    @_database_errors
     def graded(
         self, patient_ids: Sequence[str] | None = None, include_archived: bool = False
     ) -> pd.DataFrame:
@@ -185,11 +214,13 @@ class Store:
             )
         return grade_frame(frame, active[attribution_log.GRADE_COLUMNS] if len(active) else None)
 
+    @_database_errors
     def ward_round(self) -> pd.DataFrame:
         """The latest graded row of every patient on the ward (archived patients left out)."""
         graded = self.graded()
         return graded.groupby("patient_id", sort=False).tail(1).reset_index(drop=True)
 
+    @_database_errors
     def axis(self, patient_ids: Sequence[str] | None = None) -> str:
         """'time', 'day' or 'mixed': the time axis of the selected patients (for exports)."""
         patients = self.patients()
@@ -199,6 +230,7 @@ class Store:
         return axes.pop() if len(axes) == 1 else ("time" if not axes else "mixed")
 
     # -- clinical judgment (spec §5) and the audit log -------------------------------
+    @_database_errors
     def attribute(
         self,
         patient_id: str,
@@ -213,18 +245,22 @@ class Store:
             self.engine, patient_id, criterion, start, end, reason, author
         )
 
+    @_database_errors
     def withdraw(self, attribution_id: int, author: str, reason: str) -> None:
         """Withdraw an attribution (kept, marked withdrawn, audited)."""
         attribution_log.withdraw(self.engine, attribution_id, author, reason)
 
+    @_database_errors
     def archive(self, patient_id: str, author: str, reason: str = "") -> None:
         """Archive a discharged patient: left out of the ward round, nothing deleted."""
         attribution_log.set_archived(self.engine, patient_id, True, author, reason)
 
+    @_database_errors
     def restore(self, patient_id: str, author: str, reason: str = "") -> None:
         """Bring an archived patient back to the ward round."""
         attribution_log.set_archived(self.engine, patient_id, False, author, reason)
 
+    @_database_errors
     def audit_log(self, patient_id: str | None = None) -> pd.DataFrame:
         """Who did what, when and why (imports, attributions, withdrawals, archiving)."""
         with self._read() as connection:
@@ -238,11 +274,13 @@ def open_store(url: str | None = None) -> Store:
     the user's data directory (crs.store.engine.default_database_url).
     """
     parsed = database_url(url)
-    engine = create_store_engine(parsed)
+    engine: sa.Engine | None = None
     try:
+        engine = create_store_engine(parsed)
         migrate(engine)
     except (sa.exc.DBAPIError, OSError) as exc:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         raise StoreFailure(
             f"Cannot open the ward store ({describe_database(parsed)}): "
