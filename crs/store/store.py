@@ -209,9 +209,10 @@ class Store:
 
         with self._read() as connection:
             frame = queries.read_frame(connection, patient_ids, include_archived=include_archived)
-            active = attribution_log.attributions_frame(
-                connection, frame["patient_id"].unique().tolist()
-            )
+            # All active attributions (few), kept for the patients read: no IN list that
+            # could outgrow a database's parameter limit on a large ward.
+            active = attribution_log.attributions_frame(connection)
+        active = active[active["patient_id"].isin(frame["patient_id"].unique())]
         return grade_frame(frame, active[attribution_log.GRADE_COLUMNS] if len(active) else None)
 
     @_database_errors
