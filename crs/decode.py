@@ -96,22 +96,24 @@ def _as_utf8(data: bytes, label: str) -> tuple[bytes, list[str]]:
         return data.decode("latin-1").encode("utf-8"), [f"{label}: read as Latin-1 (not UTF-8)"]
 
 
-#: More NUL characters than this share of the bytes (or any in the header) means binary.
-BINARY_NUL_SHARE = 0.01
+#: Share of control bytes (other than tab and line ends) above which data is binary.
+BINARY_CONTROL_SHARE = 0.05
 
 
 def _reject_non_tables(data: bytes, label: str, notes: list[str]) -> bytes:
     """Refuse binary data and web pages; a stray NUL inside a cell is dropped and noted."""
+    sample = np.frombuffer(data[:65536], dtype=np.uint8)
+    control = (sample < 9) | ((sample > 13) & (sample < 32) & (sample != 27))
+    ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
+    in_header = b"\x00" in data[: min(ends) if ends else len(data)]
+    if in_header or (len(sample) and control.mean() > BINARY_CONTROL_SHARE):
+        raise UnusableExportError(
+            f"{label} is not a text table (it contains binary data): export the record "
+            "as CSV (comma, semicolon or tab separated) or .xlsx."
+        )
     if b"\x00" in data:
-        nuls = data.count(b"\x00")
-        header_end = data.find(b"\n")
-        in_header = b"\x00" in data[: header_end if header_end >= 0 else len(data)]
-        if in_header or nuls > BINARY_NUL_SHARE * len(data):
-            raise UnusableExportError(
-                f"{label} is not a text table (it contains binary data): export the record "
-                "as CSV (comma, semicolon or tab separated) or .xlsx."
-            )
         # A few NULs in cells (a copy-paste accident) must not take the file down.
+        nuls = data.count(b"\x00")
         data = data.replace(b"\x00", b"")
         notes.append(f"{label}: {nuls} NUL character(s) removed from cells")
     head = data[:2048].lstrip().lower()
