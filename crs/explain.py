@@ -104,11 +104,24 @@ def _fever(ev: dict) -> tuple[Callable, Callable]:
     )
 
 
+#: Longest free text quoted in an explanation: the sentence must stay readable even when
+#: a whole clinical note was pasted into the symptoms cell (hostile-input tests: 10 MB).
+QUOTE_MAX_CHARS = 120
+
+
+def quote(text: np.ndarray) -> np.ndarray:
+    """Free text as one line of at most ``QUOTE_MAX_CHARS`` characters (… when cut)."""
+    one_line = pd.Series(text, dtype=object).astype("str").str.replace(r"\s+", " ", regex=True)
+    cut = one_line.str.len() > QUOTE_MAX_CHARS
+    shown = one_line.where(~cut, one_line.str.slice(0, QUOTE_MAX_CHARS - 1) + "…")
+    return shown.to_numpy(dtype=object)
+
+
 def _symptoms(ev: dict) -> tuple[Callable, Callable]:
     def recorded(r: np.ndarray) -> np.ndarray:
         return ev["symptoms"].iloc[r].to_numpy(dtype=object, na_value="")
 
-    return (lambda r: [recorded(r)]), (lambda r: 'symptoms recorded: "' + recorded(r) + '"')
+    return (lambda r: [recorded(r)]), (lambda r: 'symptoms recorded: "' + quote(recorded(r)) + '"')
 
 
 def _hypotension(ev: dict) -> tuple[Callable, Callable]:

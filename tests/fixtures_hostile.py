@@ -538,6 +538,7 @@ def check_graded(export) -> pd.DataFrame:
 
 def check_safe_csv(data: bytes) -> None:
     """No cell of a CSV we wrote would run as a spreadsheet formula (numbers allowed)."""
+    csv.field_size_limit(2**31 - 1)  # a 10 MB pasted note is a legitimate cell
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     for row in rows:
         for cell in row:

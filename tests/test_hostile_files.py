@@ -195,6 +195,8 @@ def test_a_ten_megabyte_cell_does_not_take_its_row_or_the_file_down() -> None:
     assert export.report.rows_graded == 3
     assert list(rows["grade"]) == [0, 1, 1]
     assert list(rows["drivers"]) == ["", "symptoms", "fever"]
+    # the explanation is one sentence a clinician can read (spec §4), not the whole note
+    assert rows["explanation"].str.len().max() < 1000
 
 
 def test_one_patient_with_two_hundred_thousand_rows_is_graded() -> None:
