@@ -17,7 +17,10 @@ rows (architecture §2), as stacked panels sharing the time axis:
 
 Vertical markers run through every panel for each tocilizumab and corticosteroid dose,
 a shaded band covers neurotoxicity from onset to resolution (:mod:`crs.neuro`), and a
-marker shows death. The function is pure: it never modifies its input and returns a
+marker shows death. A finding a clinician attributed to another cause (grading.md §5)
+is drawn as a grey band over its time range, on the grade panel and on the finding's
+own panel, with a marker on each time point it was left out of, whose hover says who
+attributed it and why. The function is pure: it never modifies its input and returns a
 ``plotly.graph_objects.Figure``; the page only draws it.
 """
 
@@ -31,8 +34,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from crs.criteria import criterion_label
 from crs.neuro import episodes, neurotoxicity
 from crs.reference import ALERT_LABELS
+from crs.timeaxis import instant_to_day
 from crs.trends import CRP_CAVEAT, fold_change
 
 #: Colours of the grade bands and badges, 0–5 (Table 2): green to black as severity rises.
@@ -73,6 +78,20 @@ CYTOKINES: tuple[tuple[str, str, str, str], ...] = (
     ("ifng_pg_ml", "IFN-γ", "pg/mL", "#2e7d32"),
     ("ferritin_ng_ml", "Ferritin", "ng/mL", "#6d4c41"),
 )
+
+#: grading.md §5: the panel showing each attributable finding's own values, where its
+#: "not CRS" band is drawn besides the grade panel.
+ATTRIBUTION_PANELS: dict[str, str] = {
+    "fever": "temperature",
+    "hypotension": "blood_pressure",
+    "vasopressor": "vasopressors",
+    "oxygen": "oxygen",
+    "ventilation": "oxygen",
+}
+#: Grey: a finding that is not counted (attributed to another cause).
+ATTRIBUTED_COLOUR = "#616161"
+#: Height on the grade panel of the "left out here" markers (below the dose markers).
+ATTRIBUTED_MARKER_Y = 5.2
 
 #: Download button of plotly's own modebar: a PNG made in the browser (no outside service).
 FIGURE_CONFIG: dict[str, object] = {
@@ -181,6 +200,7 @@ def timeline_figure(
     *,
     crp_peaks: Iterable[object] | None = None,
     title: str | None = None,
+    attributions: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Figure 3 style timeline of one patient's graded rows.
 
@@ -194,6 +214,12 @@ def timeline_figure(
         ``crs.trends``; each is marked only where a CRP value was recorded.
     title
         Figure title; defaults to the patient id.
+    attributions
+        Attributions in effect for this patient (grading.md §5; the columns
+        ``criterion, start, end, reason, author`` of ``Store.attributions``, ``start``
+        and ``end`` as instants, an empty ``end`` open-ended). Each gets a grey band
+        named ``attribution:<criterion>``; the rows whose ``attributed`` column names a
+        criterion get a marker in the trace "Attributed to another cause".
 
     Returns
     -------
@@ -427,6 +453,8 @@ def timeline_figure(
             font={"size": 10, "color": "#5e35b1"},
         )
 
+    _attribution_marks(fig, rows, x, axis, attributions, yaxis_of, add)
+
     # 2. Temperature with the fever line.
     temp = _numeric(rows, "temp_c")
     measured = temp.notna()
@@ -654,3 +682,100 @@ def timeline_figure(
         meta={"panels": yaxis_of, "x_kind": axis.kind},
     )
     return fig
+
+
+def _instants_to_x(instants: pd.Series, rows: pd.DataFrame, x: pd.Series, axis: Axis) -> pd.Series:
+    """Instants on the chart's x: the instant itself on a clock axis; on a day axis the
+    day, which advances one per 24 h of instant (grading.md §2), from the first row."""
+    instants = pd.Series(instants, dtype="datetime64[us]").reset_index(drop=True)
+    if axis.kind == "time":
+        return instants
+    offset = float(x.iloc[0]) - float(instant_to_day(rows["instant"].iloc[0]))
+    return instant_to_day(instants) + offset
+
+
+def _attribution_marks(
+    fig: go.Figure,
+    rows: pd.DataFrame,
+    x: pd.Series,
+    axis: Axis,
+    attributions: pd.DataFrame | None,
+    yaxis_of: dict[str, str],
+    add: object,
+) -> None:
+    """Grey bands over attributed ranges and hover markers where a finding was left out
+    (grading.md §5: the grade is computed as if the finding were not met there)."""
+    if attributions is None or attributions.empty or rows.empty:
+        return
+    from html import escape  # the reason and the name are typed by people: hover text only
+
+    instant = rows["instant"].astype("datetime64[us]").reset_index(drop=True)
+    first, last = instant.iloc[0], instant.iloc[-1]
+    start = attributions["start"].astype("datetime64[us]").reset_index(drop=True)
+    # An empty end is open (still in effect): up to the latest time point.
+    end = attributions["end"].astype("datetime64[us]").reset_index(drop=True).fillna(last)
+    shown = (start <= last) & (end >= first)
+    x0 = _instants_to_x(start.clip(lower=first), rows, x, axis)
+    x1 = _instants_to_x(end.clip(upper=last), rows, x, axis)
+    attributed = ";" + _text(rows, "attributed").reset_index(drop=True) + ";"
+    hover = pd.Series("", index=attributed.index, dtype="str")
+    for i in np.flatnonzero(shown.to_numpy()):  # a few attributions, not rows
+        code = str(attributions["criterion"].iloc[i])
+        for key in ("grade", ATTRIBUTION_PANELS.get(code)):
+            if key is None or key not in yaxis_of:
+                continue
+            fig.add_shape(
+                type="rect",
+                xref="x",
+                x0=x0.iloc[i],
+                x1=x1.iloc[i],
+                yref=f"{yaxis_of[key]} domain",
+                y0=0,
+                y1=1,
+                fillcolor=ATTRIBUTED_COLOUR,
+                opacity=0.18,
+                line={"color": ATTRIBUTED_COLOUR, "width": 1, "dash": "dot"},
+                layer="below",
+                name=f"attribution:{code}",
+            )
+        fig.add_annotation(
+            x=x0.iloc[i],
+            xref="x",
+            y=1.0,
+            yref=f"{yaxis_of['grade']} domain",
+            text=f"{escape(code.replace('_', ' '))}: not CRS",
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            font={"size": 10, "color": ATTRIBUTED_COLOUR},
+        )
+        covered = (
+            (instant >= start.iloc[i])
+            & (instant <= end.iloc[i])
+            & attributed.str.contains(f";{code};", regex=False)
+        )
+        sentence = escape(
+            f"{criterion_label(code)} attributed to another cause by "
+            f"{attributions['author'].iloc[i]}: {attributions['reason'].iloc[i]}"
+        )
+        hover = hover.where(~covered, hover + np.where(hover == "", "", "<br>") + sentence)
+    marked = hover != ""
+    if not marked.any():
+        return
+    add(  # type: ignore[operator]
+        go.Scatter(
+            x=x[marked],
+            y=np.full(int(marked.sum()), ATTRIBUTED_MARKER_Y),
+            mode="markers",
+            name="Attributed to another cause",
+            marker={
+                "symbol": "x-thin-open",
+                "size": 9,
+                "line": {"width": 2},
+                "color": ATTRIBUTED_COLOUR,
+            },
+            text=hover[marked],
+            hovertemplate="%{text}<extra></extra>",
+        ),
+        "grade",
+    )

@@ -10,8 +10,10 @@ from streamlit.errors import StreamlitAPIException
 from crs.census import filter_census
 from crs.reference import ALERT_LABELS, RECOMMENDATION_LABELS, WARNING_ALERTS
 from ui.guard import page_guard
+from ui.judgment import archive_controls
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
+from ui.store import SHOW_ARCHIVED_KEY, show_archived
 from ui.style import style_grades
 from ui.text import md_escape
 
@@ -78,6 +80,9 @@ if ward is not None:
             "Show current grades", [0, 1, 2, 3, 4, 5], default=[0, 1, 2, 3, 4, 5]
         )
         with_alerts = right.checkbox("Only patients with alerts")
+        if ward.kind == "store":
+            # Discharged patients leave the ward round but nothing is deleted (ward store).
+            right.checkbox("Show archived patients", key=SHOW_ARCHIVED_KEY)
         shown = filter_census(table, grades=grades, with_alerts=with_alerts)
         counts = table["grade"].value_counts()
         st.caption(
@@ -94,6 +99,9 @@ if ward is not None:
         display["drivers"] = display["drivers"].str.replace(";", ", ")
         display["unknown"] = display["unknown"].str.replace(";", ", ")
         display = display.rename(columns=HEADERS)
+        if ward.archived and show_archived():
+            archived = shown["patient_id"].astype("str").isin(sorted(ward.archived))
+            display.insert(1, "Archived", archived.map({True: "archived", False: ""}).to_numpy())
         event = st.dataframe(
             style_grades(display, ["Grade now", "Highest grade"]),
             hide_index=True,
@@ -122,3 +130,19 @@ if ward is not None:
         button_col.write("")
         if button_col.button("Open timeline", disabled=choice is None) and choice is not None:
             open_patient(str(choice))
+
+    if ward.kind == "store":
+        with (
+            page_guard("archiving"),
+            st.expander("Discharged? Archive a patient (or bring one back)"),
+        ):
+            patient = st.selectbox(
+                "Patient",
+                table["patient_id"].astype("str").tolist(),
+                index=None,
+                placeholder="Choose a patient",
+                key="archive_patient",
+                format_func=lambda pid: f"{pid} (archived)" if pid in ward.archived else pid,
+            )
+            if patient is not None:
+                archive_controls(patient, archived=patient in ward.archived, key="ward_round")

@@ -1,4 +1,6 @@
-"""Patient: the Figure 3 style timeline, the Figure 2 suggestion, doses and the graded rows."""
+"""Patient: the Figure 3 style timeline, the Figure 2 suggestion, doses and the graded rows;
+for patients of the ward store also attribution to another cause (grading.md §5), the
+audit log and archiving (docs/architecture.md §7)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from crs import trends
+from crs.criteria import CRITERION_LABELS
 from crs.figures import FIGURE_CONFIG, timeline_figure
 from crs.reference import (
     ALERT_LABELS,
@@ -15,6 +18,13 @@ from crs.reference import (
     label_codes,
 )
 from ui.guard import page_guard
+from ui.judgment import (
+    archive_controls,
+    attribution_form,
+    attributions_table,
+    audit_panel,
+    withdraw_form,
+)
 from ui.panels import (
     dose_panel,
     fold_change_table,
@@ -24,6 +34,7 @@ from ui.panels import (
 )
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
+from ui.store import patient_axis, store_ward, ward_store
 from ui.style import style_grades
 
 ROW_COLUMNS = {
@@ -35,6 +46,17 @@ ROW_COLUMNS = {
     "unknown": "Not documented",
     "recommendation": "Figure 2 suggestion",
     "alerts": "Alerts",
+    "attributed": "Not CRS here (attributed)",
+}
+
+#: Values a later import changed (ward store), as clinicians read them.
+CHANGE_COLUMNS = {
+    "changed_at": "Changed (UTC)",
+    "file_name": "By file",
+    "instant": "Time point",
+    "variable": "Value",
+    "old": "Was",
+    "new": "Now",
 }
 
 ward = setup_page("Patient")
@@ -43,15 +65,29 @@ if ward is not None:
     with page_guard("the patient page"):
         ids = ward.patient_ids()
         requested = st.query_params.get("patient") or st.session_state.get(PATIENT_KEY)
+        if requested and requested not in ids and requested in ward.archived:
+            # An archived patient stays reachable by link (to read, or to bring back).
+            ward = store_ward(include_archived=True) or ward
+            ids = ward.patient_ids()
         if requested and requested not in ids:
             st.warning("The patient asked for is not in the loaded ward; choose one below.")
         index = ids.index(requested) if requested in ids else 0
-        patient_id = st.selectbox("Patient (sickest first)", ids, index=index)
+        patient_id = st.selectbox(
+            "Patient (sickest first)",
+            ids,
+            index=index,
+            format_func=lambda pid: f"{pid} (archived)" if pid in ward.archived else pid,
+        )
         st.session_state[PATIENT_KEY] = patient_id
         if st.query_params.get("patient") != patient_id:
             st.query_params["patient"] = patient_id
         rows = ward.patient(patient_id)
         latest = rows.iloc[-1]
+        stored = ward.kind == "store"
+        if stored and patient_id in ward.archived:
+            st.warning("This patient is archived (discharged): not on the ward round.")
+        # Attributions in effect (grading.md §5): drawn on the chart, listed below.
+        attributions = ward_store().attributions([patient_id]) if stored else None
 
         summary = ward.census().set_index("patient_id").loc[patient_id]
         cols = st.columns(6)
@@ -68,7 +104,12 @@ if ward is not None:
 
     with page_guard("the timeline"):
         peaks = trends.crp_peaks(rows)
-        fig = timeline_figure(rows, crp_peaks=peaks["instant"], title=f"Patient {patient_id}")
+        fig = timeline_figure(
+            rows,
+            crp_peaks=peaks["instant"],
+            title=f"Patient {patient_id}",
+            attributions=attributions,
+        )
         st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline")
         st.caption(
             "Download the chart as PNG with the camera button above it; print this page "
@@ -88,6 +129,28 @@ if ward is not None:
         )
         with st.container(border=True):
             recommendation_panel(rows.iloc[picked], "Chosen time point")
+
+    if stored:
+        with page_guard("the attributions"):
+            st.subheader("Clinical judgment: findings attributed to another cause")
+            st.caption(
+                "The grade cannot tell CRS from sepsis or another cause (grading.md §5). A "
+                "finding marked here is left out of this patient's grade in its time range; "
+                "the chart shades that range and the graded rows say what was left out."
+            )
+            axis = patient_axis(ward_store(), patient_id)
+            every = ward_store().attributions([patient_id], active_only=False)
+            if every.empty:
+                st.write("No finding of this patient has been attributed to another cause.")
+            else:
+                st.dataframe(attributions_table(every, axis), hide_index=True, key="attributions")
+            form, withdraw = st.columns(2)
+            with form:
+                attribution_form(patient_id, rows.iloc[picked], axis, key=str(picked))
+            active = every[every["withdrawn_at"].isna()]
+            if not active.empty:
+                with withdraw:
+                    withdraw_form(active, axis)
 
     with page_guard("the dose panel"), st.container(border=True):
         dose_panel(rows)
@@ -118,6 +181,10 @@ if ward is not None:
             )
         if "alerts" in table.columns:
             table["alerts"] = table["alerts"].map(lambda codes: label_codes(codes, ALERT_LABELS))
+        if "attributed" in table.columns:
+            table["attributed"] = table["attributed"].map(
+                lambda codes: label_codes(codes, CRITERION_LABELS)
+            )
         if table["time"].isna().all():
             table = table.drop(columns="time")
         table = table.rename(columns=ROW_COLUMNS)
@@ -144,3 +211,38 @@ if ward is not None:
             st.write("None on this patient's rows.")
         else:
             st.dataframe(problems, hide_index=True, key="patient_problems")
+
+    if stored:
+        with page_guard("the audit log"):
+            st.subheader("Audit log of this patient")
+            audit_panel(patient_id)
+        with page_guard("the changed values"):
+            changes = ward_store().changes(patient_id)
+            if not changes.empty:
+                st.subheader("Values changed by a later export")
+                shown = pd.DataFrame(
+                    {
+                        "changed_at": changes["changed_at"].astype("str"),
+                        "file_name": changes["file_name"].astype("str"),
+                        "instant": changes["instant"]
+                        .dt.strftime("%Y-%m-%d %H:%M")
+                        .fillna("patient-level"),
+                        "variable": changes["variable"].astype("str"),
+                        "old": changes["old_num"]
+                        .astype("str")
+                        .where(changes["old_num"].notna(), changes["old_text"].astype("str")),
+                        "new": changes["new_num"]
+                        .astype("str")
+                        .where(changes["new_num"].notna(), changes["new_text"].astype("str")),
+                    }
+                ).rename(columns=CHANGE_COLUMNS)
+                st.dataframe(shown, hide_index=True, key="changes")
+        with page_guard("archiving"), st.container(border=True):
+            archived = patient_id in ward.archived
+            st.markdown(
+                "**Bring this patient back to the ward round**"
+                if archived
+                else "**Discharged? Archive this patient** (left out of the ward round; "
+                "nothing is deleted)"
+            )
+            archive_controls(patient_id, archived=archived, key="patient")

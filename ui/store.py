@@ -100,7 +100,8 @@ def store_message(error: Exception) -> str:
     """The one sentence for a store problem (StoreError / StoreFailure / a bad URL)."""
     text = str(error).strip().splitlines()
     if isinstance(error, StoreFailure):
-        return (text[0] if text else "The ward store failed.") + " Nothing was changed."
+        first = text[0] if text else "The ward store failed."
+        return first if "nothing was changed" in first.lower() else first + " Nothing was changed."
     return text[0] if text else "The ward store could not do that."
 
 

@@ -1,0 +1,28 @@
+"""Plain words for the criterion codes of grading.md §3 (Lee et al. 2014, Table 2).
+
+The codes are what the grader writes in ``drivers`` and ``attributed``; clinicians pick
+a finding to attribute to another cause (grading.md §5) by these words.
+"""
+
+from __future__ import annotations
+
+#: One phrase per criterion code of grading.md §3, in the order of the spec's table.
+CRITERION_LABELS: dict[str, str] = {
+    "fever": "Fever (temperature ≥ 38 °C)",
+    "symptoms": "Constitutional symptoms (rigors, malaise, myalgia, nausea …)",
+    "hypotension": "Hypotension",
+    "vasopressor": "Vasopressor requirement",
+    "oxygen": "Oxygen requirement",
+    "ventilation": "Ventilatory support (CPAP, BiPAP, intubation)",
+    "organ_toxicity": "Organ toxicity (CTCAE v4.0)",
+    "death": "Death",
+}
+
+#: grading.md §5: every criterion but death can be attributed to another cause (a death
+#: is recorded, never re-attributed).
+ATTRIBUTABLE: tuple[str, ...] = tuple(code for code in CRITERION_LABELS if code != "death")
+
+
+def criterion_label(code: str) -> str:
+    """The plain words for a criterion code (the code itself when unknown)."""
+    return CRITERION_LABELS.get(code, code)

@@ -1,0 +1,235 @@
+"""Clinical judgment in the ward store: attribution ("not CRS", grading.md §5), archiving,
+and the audit log, as Streamlit forms (docs/architecture.md §7).
+
+The paper grades findings, not their cause: a fever from line sepsis is not CRS, and only
+a clinician can say so. Each form requires the clinician's name (and a reason where the
+store asks for one), writes through the ward store in one transaction, and reruns the
+page so the grade, the chart and the tables show the re-graded patient. Nothing is ever
+deleted: an attribution is withdrawn (who, when, why) and the audit log keeps it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from crs.criteria import ATTRIBUTABLE, criterion_label
+from crs.errors import UnusableExportError
+from crs.safe_csv import to_csv_bytes
+from crs.store.errors import StoreFailure
+from crs.timeaxis import instant_to_day
+from ui.store import audit_table, flash, store_message, ward_store
+from ui.text import md_escape
+
+#: Default attribution span around the chosen time point: a shift either side, wide
+#: enough to cover the finding's carry-forward window (6–48 h, grading.md §2) in most
+#: cases; the clinician narrows or widens it.
+DEFAULT_SPAN = timedelta(hours=12)
+DEFAULT_SPAN_DAYS = 0.5
+
+
+def _missing(fields: dict[str, str]) -> list[str]:
+    return [name for name, value in fields.items() if not value.strip()]
+
+
+def _required_message(missing: list[str]) -> str:
+    return (
+        " and ".join(missing).capitalize()
+        + (" is" if len(missing) == 1 else " are")
+        + " required: the audit log records who decided and why."
+    )
+
+
+def archive_controls(patient_id: str, *, archived: bool, key: str) -> None:
+    """Archive a discharged patient (or bring one back), with the author's name."""
+    name = st.text_input("Your name (recorded in the audit log)", key=f"archive_author_{key}")
+    reason = st.text_input("Reason (optional, e.g. discharged home)", key=f"archive_reason_{key}")
+    label = "Bring back to the ward round" if archived else "Archive (discharged)"
+    if not st.button(label, key=f"archive_button_{key}"):
+        return
+    if not name.strip():
+        st.error(_required_message(["your name"]))
+        return
+    store = ward_store()
+    try:
+        if archived:
+            store.restore(patient_id, name.strip(), reason.strip())
+        else:
+            store.archive(patient_id, name.strip(), reason.strip())
+    except (UnusableExportError, StoreFailure) as error:
+        st.error(md_escape(store_message(error)))
+        return
+    flash(
+        f"Patient {patient_id} "
+        + ("is back on the ward round" if archived else "archived (left out of the ward round)")
+        + f", by {name.strip()}."
+    )
+    st.rerun()
+
+
+def when_text(instants: pd.Series, axis: str) -> pd.Series:
+    """Attribution bounds as the clinician entered them: 'day 2.50' or a date-time."""
+    if axis == "day":
+        days = instant_to_day(instants.astype("datetime64[us]"))
+        text = "day " + days.map("{:.2f}".format)
+    else:
+        text = instants.dt.strftime("%Y-%m-%d %H:%M")
+    return text.where(instants.notna(), "open (still in effect)")
+
+
+def attributions_table(frame: pd.DataFrame, axis: str) -> pd.DataFrame:
+    """Every attribution of a patient, active or withdrawn, in plain words."""
+    withdrawn = frame["withdrawn_at"].notna()
+    withdrawn_at = pd.to_datetime(frame["withdrawn_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+    status = (
+        "withdrawn "
+        + withdrawn_at.fillna("")
+        + " by "
+        + frame["withdrawn_by"].fillna("").astype("str")
+        + ": "
+        + frame["withdraw_reason"].fillna("").astype("str")
+    )
+    return pd.DataFrame(
+        {
+            "No.": frame["attribution_id"].astype("int64"),
+            "Finding not CRS": frame["criterion"].map(criterion_label),
+            "From": when_text(frame["start"], axis),
+            "To": when_text(frame["end"], axis),
+            "Other cause (reason)": frame["reason"].astype("str"),
+            "By": frame["author"].astype("str"),
+            "Recorded (UTC)": pd.to_datetime(frame["created_at"], utc=True).dt.strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            "Status": status.where(withdrawn, "in effect"),
+        }
+    )
+
+
+def _bounds_inputs(row: pd.Series, axis: str, key: str) -> tuple[object, object]:
+    """From/To inputs on the patient's own axis, defaulting to the chosen time point ± span."""
+    left, right = st.columns(2)
+    if axis == "day":
+        day = float(row["day"]) if pd.notna(row.get("day")) else 0.0
+        start = left.number_input(
+            "From day (since infusion)",
+            value=round(day - DEFAULT_SPAN_DAYS, 2),
+            step=0.25,
+            format="%.2f",
+            key=f"attr_start_{key}",
+        )
+        end = right.number_input(
+            "To day (since infusion)",
+            value=round(day + DEFAULT_SPAN_DAYS, 2),
+            step=0.25,
+            format="%.2f",
+            key=f"attr_end_{key}",
+        )
+        return float(start), float(end)
+    at = row.get("time")
+    if at is None or pd.isna(at):
+        at = row["instant"]
+    at = pd.Timestamp(at).to_pydatetime().replace(second=0, microsecond=0)
+    start = left.datetime_input("From", value=at - DEFAULT_SPAN, key=f"attr_start_{key}")
+    end = right.datetime_input("To", value=at + DEFAULT_SPAN, key=f"attr_end_{key}")
+    return start, end
+
+
+def attribution_form(patient_id: str, row: pd.Series, axis: str, key: str) -> None:
+    """Mark a finding as not CRS for this patient over a time range (grading.md §5)."""
+    drivers = [code for code in str(row.get("drivers") or "").split(";") if code in ATTRIBUTABLE]
+    with st.form(key=f"attribute_{key}", border=True):
+        st.markdown(
+            "**Mark a finding as not CRS** (another cause, by clinical judgment). Grading "
+            "then ignores that finding in the time range; nothing is deleted."
+        )
+        criterion = st.selectbox(
+            "Finding",
+            ATTRIBUTABLE,
+            index=ATTRIBUTABLE.index(drivers[0]) if drivers else 0,
+            format_func=criterion_label,
+            key=f"attr_criterion_{key}",
+        )
+        start, end = _bounds_inputs(row, axis, key)
+        reason = st.text_area(
+            "Other cause (reason)",
+            placeholder="e.g. central line infection, blood cultures positive",
+            key=f"attr_reason_{key}",
+        )
+        author = st.text_input("Your name", key=f"attr_author_{key}")
+        submitted = st.form_submit_button("Mark as not CRS")
+    if not submitted:
+        return
+    missing = _missing({"a reason": reason, "your name": author})
+    if missing:
+        st.error(_required_message(missing))
+        return
+    if start is None or end is None:
+        st.error("Enter both ends of the time range.")
+        return
+    try:
+        number = ward_store().attribute(
+            patient_id, criterion, start, end, reason.strip(), author.strip()
+        )
+    except (UnusableExportError, StoreFailure) as error:
+        st.error(md_escape(store_message(error)))
+        return
+    flash(
+        f"Attribution {number}: {criterion_label(criterion).lower()} marked as not CRS for "
+        f"{patient_id} by {author.strip()}. The grade below is recomputed without it."
+    )
+    st.rerun()
+
+
+def withdraw_form(active: pd.DataFrame, axis: str) -> None:
+    """Withdraw an attribution in effect: the finding counts as CRS again (audited)."""
+    table = attributions_table(active, axis)
+    labels = {
+        int(number): f"No. {number}: {finding}, {start} to {end} (by {by})"
+        for number, finding, start, end, by in zip(
+            table["No."],
+            table["Finding not CRS"],
+            table["From"],
+            table["To"],
+            table["By"],
+            strict=True,
+        )
+    }
+    with st.form(key="withdraw_attribution", border=True):
+        st.markdown("**Withdraw an attribution** (the finding counts as CRS again)")
+        number = st.selectbox(
+            "Attribution", list(labels), format_func=labels.get, key="withdraw_choice"
+        )
+        reason = st.text_input("Why it is withdrawn", key="withdraw_reason")
+        author = st.text_input("Your name", key="withdraw_author")
+        submitted = st.form_submit_button("Withdraw attribution")
+    if not submitted:
+        return
+    missing = _missing({"a reason": reason, "your name": author})
+    if missing:
+        st.error(_required_message(missing))
+        return
+    try:
+        ward_store().withdraw(int(number), author.strip(), reason.strip())
+    except (UnusableExportError, StoreFailure) as error:
+        st.error(md_escape(store_message(error)))
+        return
+    flash(f"Attribution {number} withdrawn by {author.strip()}; the grade is recomputed.")
+    st.rerun()
+
+
+def audit_panel(patient_id: str) -> None:
+    """The patient's audit log (who, when, what, why) and its formula-safe CSV."""
+    audit = ward_store().audit_log(patient_id)
+    if audit.empty:
+        st.write("Nothing recorded for this patient yet.")
+        return
+    st.dataframe(audit_table(audit), hide_index=True, key="audit_log")
+    st.download_button(
+        "Download the audit log as CSV",
+        data=to_csv_bytes(audit),
+        file_name="crs_audit_log.csv",
+        mime="text/csv",
+        key="download_audit_log",
+    )
