@@ -340,7 +340,9 @@ def _flowsheet_sources(
     combos = pd.DataFrame({"variable": variable, "unit": unit, "canonical": canonical})
     combos = combos[canonical.notna()]
     groups = combos.groupby(["variable", "unit"], sort=False).indices
-    for (var, unit_word), positions in groups.items():
+    known_rows = combos.index.to_numpy()  # .indices are positions among the known rows
+    for (var, unit_word), within in groups.items():
+        positions = known_rows[within]
         target = ALIASES[var]
         conversion = UNIT_ALIASES[var][1] if var in UNIT_ALIASES else None
         spec = SPECS[target]

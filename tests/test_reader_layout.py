@@ -207,3 +207,18 @@ def test_an_ambiguous_slash_date_column_reports_the_reading_chosen() -> None:
     export = read_export(b"patient_id,time\nP1,05/03/2024 08:00\n")
     assert export.frame["time"].iloc[0] == pd.Timestamp("2024-03-05 08:00")
     assert any("day-first" in note for note in export.report.conversions)
+
+
+def test_unknown_flowsheet_variables_between_known_ones_leave_values_on_their_rows() -> None:
+    data = (
+        b"patient_id,time,variable,value\n"
+        b"P1,2024-03-05T08:00,heart_rate,120\n"
+        b"P1,2024-03-05T08:00,temp,38.5\n"
+        b"P1,2024-03-05T09:00,heart_rate,130\n"
+        b"P1,2024-03-05T09:00,sbp,85\n"
+        b"P1,2024-03-05T10:00,temp,37\n"
+    )
+    frame = read_export(data).frame
+    assert list(frame["temp_c"].fillna(0)) == [38.5, 0, 37.0]
+    assert list(frame["sbp_mmhg"].fillna(0)) == [0, 85.0, 0]
+    assert list(frame["line"]) == [3, 5, 6]
