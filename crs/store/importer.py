@@ -211,13 +211,20 @@ def _merge(
         _stage(connection, "points", _keyed(rows.points, pids, None))
         _stage(connection, "values", _keyed(rows.values, pids, variables))
         _stage(connection, "patient_values", _keyed(rows.patient_values, pids, variables))
-        points_added = _execute(
-            connection,
-            "INSERT INTO points (pid, instant, line, import_id) "
-            "SELECT pid, instant, line, :iid FROM stage_points WHERE true "
-            "ON CONFLICT (pid, instant) DO NOTHING",
-            params,
-        )
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE stage_points")
+            points_sql = (
+                "INSERT INTO points (pid, instant, line, import_id) "
+                "SELECT pid, instant, line, :iid FROM stage_points s WHERE NOT EXISTS "
+                "(SELECT 1 FROM points o WHERE o.pid = s.pid AND o.instant = s.instant)"
+            )
+        else:
+            points_sql = (
+                "INSERT INTO points (pid, instant, line, import_id) "
+                "SELECT pid, instant, line, :iid FROM stage_points WHERE true "
+                "ON CONFLICT (pid, instant) DO NOTHING"
+            )
+        points_added = _execute(connection, points_sql, params)
         added, changed = _merge_values(
             connection, "observations", "stage_values", ("pid", "instant", "var"), now, import_id
         )
@@ -427,6 +434,26 @@ def _merge_values(
         now_param=True,
     )
     names = ", ".join(keys)
+    if connection.dialect.name == "postgresql":
+        # Holding the import lock, no one else writes: a plain UPDATE of the changed values
+        # and an anti-join INSERT of the new ones beat ON CONFLICT's speculative
+        # insertion, and statistics on the staging table let the planner hash-join.
+        connection.exec_driver_sql(f"ANALYZE {stage}")
+        if changed:  # the changes table already holds exactly the rows to update
+            _execute(
+                connection,
+                f"UPDATE {table} o SET value_num = s.value_num, value_text = s.value_text, "
+                f"import_id = :iid FROM {stage} s WHERE {join} AND {differs}",
+                {"iid": import_id},
+            )
+        added = _execute(
+            connection,
+            f"INSERT INTO {table} ({names}, value_num, value_text, import_id) "
+            f"SELECT {names}, value_num, value_text, :iid FROM {stage} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table} o WHERE {join})",
+            {"iid": import_id},
+        )
+        return added, changed
     written = _execute(
         connection,
         f"INSERT INTO {table} ({names}, value_num, value_text, import_id) "
