@@ -31,6 +31,7 @@ from crs.store import cache, models
 from crs.store.codec import LongRows, to_long
 from crs.store.engine import lock_for_writing
 from crs.store.errors import StoreError, StoreFailure
+from crs.store.queries import earlier_import
 from crs.store.reports import report_to_json
 
 _NOW = sa.bindparam("now", type_=models.When)
@@ -169,13 +170,7 @@ def _merge(
 ) -> ImportResult:
     with engine.begin() as connection:
         lock_for_writing(connection)
-        earlier = connection.execute(
-            sa.select(models.imports.c.id)
-            .where(models.imports.c.sha256 == sha256)
-            .where(models.imports.c.patients_sha256.is_not_distinct_from(patients_sha256))
-            .order_by(models.imports.c.id)
-            .limit(1)
-        ).scalar()
+        earlier = earlier_import(connection, sha256, patients_sha256)
         if earlier is not None:
             return ImportResult(int(earlier), file_name, sha256, already_imported=True)
         import_id = connection.execute(

@@ -174,6 +174,21 @@ def _fetch(
     )
 
 
+def earlier_import(
+    connection: sa.Connection, sha256: str, patients_sha256: str | None
+) -> int | None:
+    """The id of an import of the same bytes (and patients table), if any."""
+    table = models.imports
+    found = connection.execute(
+        sa.select(table.c.id)
+        .where(table.c.sha256 == sha256)
+        .where(table.c.patients_sha256.is_not_distinct_from(patients_sha256))
+        .order_by(table.c.id)
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
 def imports_frame(connection: sa.Connection) -> pd.DataFrame:
     """Every import, newest last, with its counts (the report itself: ``import_report``)."""
     table = models.imports

@@ -93,6 +93,13 @@ class Store:
         key = hashlib.sha256(data)
         if patient_id is not None:  # one file named for two patients is two imports
             key.update(b"\0patient_id=" + str(patient_id).encode("utf-8"))
+        patients_hash = (
+            hashlib.sha256(patients_data).hexdigest() if patients_data is not None else None
+        )
+        with self._read() as connection:
+            earlier = queries.earlier_import(connection, key.hexdigest(), patients_hash)
+        if earlier is not None:  # same bytes: no need to read the file again
+            return ImportResult(earlier, file_name, key.hexdigest(), already_imported=True)
         export = read_export(data, patients=patients_data, patient_id=patient_id, name=file_name)
         return merge_frame(
             self.engine,
@@ -101,9 +108,7 @@ class Store:
             file_name=file_name,
             sha256=key.hexdigest(),
             patients_file_name=patients_file,
-            patients_sha256=(
-                hashlib.sha256(patients_data).hexdigest() if patients_data is not None else None
-            ),
+            patients_sha256=patients_hash,
             report=export.report,
             author=author,
         )
