@@ -261,7 +261,7 @@ with page_guard("Home"):
         for number, upload in enumerate(files):
             kind = classify_upload(upload.data)
             roles[upload.name] = st.radio(
-                upload.name,
+                md_escape(upload.name),  # a file name is untrusted text, not markup
                 [ROLE_TIMESERIES, ROLE_PATIENTS],
                 index=1 if kind.kind == "patients" else 0,
                 horizontal=True,
@@ -272,8 +272,8 @@ with page_guard("Home"):
                 # only if the user names the patient.
                 patient_id = (
                     st.text_input(
-                        f"{upload.name} has no patient column. If it holds one patient, "
-                        "name the patient to grade it:",
+                        f"{md_escape(upload.name)} has no patient column. If it holds one "
+                        "patient, name the patient to grade it:",
                         key=f"patient_name_{number}",
                     ).strip()
                     or None
