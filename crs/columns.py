@@ -172,6 +172,13 @@ DTYPES: dict[str, object] = {spec.canonical: _DTYPE_OF_KIND[spec.kind] for spec 
 #: Patient-level canonical columns.
 PATIENT_LEVEL: list[str] = [spec.canonical for spec in COLUMN_SPECS if spec.patient_level]
 
+#: Weight-based pressors converted to µg/min with weight_kg (spec §3.2).
+WEIGHT_BASED_PRESSORS: dict[str, str] = {
+    "norepinephrine_ug_kg_min": "norepinephrine_ug_min",
+    "epinephrine_ug_kg_min": "epinephrine_ug_min",
+    "phenylephrine_ug_kg_min": "phenylephrine_ug_min",
+}
+
 #: Unit-suffixed aliases (spec §1 table): alias → (canonical column, conversion key).
 UNIT_ALIASES: dict[str, tuple[str, str]] = {
     "temp_f": ("temp_c", "f_to_c"),

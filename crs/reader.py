@@ -13,7 +13,7 @@ counts always balance. Everything is vectorised over whole columns.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -22,19 +22,20 @@ import pandas as pd
 
 from crs.columns import (
     ALIASES,
-    CANONICAL,
     CONVERSIONS,
     DTYPES,
-    FLOWSHEET_UNITS,
     PATIENT_LEVEL,
     SPECS,
     UNIT_ALIASES,
     UNITLESS_TEMPERATURE,
+    WEIGHT_BASED_PRESSORS,
     empty_column,
 )
 from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
-from crs.names import normalise_name, normalise_names
+from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
+from crs.merging import merge_same_instant, sort_and_conform
+from crs.names import normalise_name
 from crs.numbers import (
     ParsedColumn,
     clean_text,
@@ -44,40 +45,18 @@ from crs.numbers import (
     point_evidence,
 )
 from crs.quality import QualityReport, empty_problems, problems_frame
+from crs.readstate import ROW, Cols, ReadWork, Source, raw_at, shown
 from crs.timeaxis import day_to_instant
 from crs.timeparse import parse_times
 
 Axis = Literal["time", "day"]
 
-#: The frame under construction: canonical name → column (all of one length, RangeIndex).
-Cols = dict[str, pd.Series]
 
 #: Spec §1: a temperature column without a unit whose median exceeds this is °F.
 FAHRENHEIT_MEDIAN_ABOVE = 50.0
 
-#: Weight-based pressors converted to µg/min with weight_kg (spec §3.2).
-WEIGHT_BASED_PRESSORS: dict[str, str] = {
-    "norepinephrine_ug_kg_min": "norepinephrine_ug_min",
-    "epinephrine_ug_kg_min": "epinephrine_ug_min",
-    "phenylephrine_ug_kg_min": "phenylephrine_ug_min",
-}
-
-#: Flowsheet (long layout) column names (spec §1).
-FLOWSHEET_COLUMNS = ("variable", "value", "unit")
-
-#: Extra unit words accepted as the canonical unit in a flowsheet's unit column.
-IDENTITY_UNITS: dict[str, frozenset[str]] = {
-    "temp_c": frozenset({"c", "°c", "degc", "deg_c", "celsius"}),
-    "fio2": frozenset({"%", "pct", "percent"}),
-    "lvef_pct": frozenset({"%", "pct", "percent"}),
-    "crp_mg_l": frozenset({"mg_l"}),
-    "ferritin_ng_ml": frozenset({"ng_ml", "ug_l"}),
-}
 
 _TEXT_KINDS = ("id", "text")
-
-#: Hidden column: the row's position in the file's table, to quote its raw cells.
-_ROW = "_row"
 
 
 @dataclass(frozen=True)
@@ -87,58 +66,6 @@ class Export:
     frame: pd.DataFrame
     report: QualityReport
     axis: Axis
-
-
-@dataclass
-class _Source:
-    """One file column (or one flowsheet variable) feeding a canonical column."""
-
-    canonical: str
-    raw: pd.Series
-    label: str  # the column as written in the file, for the report
-    conversion: str | None = None
-    unitless_temperature: bool = False
-    rows: np.ndarray | None = None  # flowsheet: the positions this source covers
-
-
-@dataclass
-class _Work:
-    """Everything gathered while reading, before the canonical frame is assembled."""
-
-    label: str
-    lines: np.ndarray
-    problems: list[pd.DataFrame] = field(default_factory=list)
-    conversions: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-
-    def report_cells(self, rows: np.ndarray, column: str, raw: pd.Series, reason, kind: str):
-        if len(rows) == 0:
-            return
-        self.problems.append(
-            problems_frame(
-                pd.Series(self.lines[rows]),
-                column,
-                pd.Series(raw.to_numpy()),
-                reason if isinstance(reason, str) else pd.Series(np.asarray(reason)),
-                kind,
-            )
-        )
-
-    def report_issues(self, issues: pd.DataFrame, column: str, rows: np.ndarray | None = None):
-        if len(issues) == 0:
-            return
-        positions = issues["row"].to_numpy()
-        if rows is not None:
-            positions = rows[positions]
-        self.problems.append(
-            problems_frame(
-                pd.Series(self.lines[positions]),
-                column,
-                issues["raw"],
-                issues["reason"],
-                issues["kind"],
-            )
-        )
 
 
 def read_export(
@@ -218,7 +145,7 @@ def _read(
     patient_id: str | None,
 ) -> Export:
     table = read_table(data, label, _FORCE_TEXT)
-    work = _Work(label=label, lines=table.lines)
+    work = ReadWork(label=label, lines=table.lines)
     work.conversions.extend(table.notes)
     if table.problems is not None:
         work.problems.append(table.problems)
@@ -229,7 +156,7 @@ def _read(
     long_layout = "variable" in normalised and "value" in normalised
     unknown_variable = np.zeros(n, dtype=bool)
     if long_layout:
-        long_sources, unknown_variable = _flowsheet_sources(frame, normalised, work)
+        long_sources, unknown_variable = flowsheet_sources(frame, normalised, work)
         sources.extend(long_sources)
     elif "variable" in normalised or "value" in normalised:
         work.unknown.extend(normalised[c] for c in ("variable", "value") if c in normalised)
@@ -246,7 +173,7 @@ def _read(
         "time": identity["time"],
         "day": identity["day"],
         "line": pd.Series(table.lines),
-        _ROW: pd.Series(np.arange(n, dtype="int64")),
+        ROW: pd.Series(np.arange(n, dtype="int64")),
         **values,
     }
     if not keep.all():
@@ -256,8 +183,8 @@ def _read(
         cols = _apply_patients_table(cols, patients_data, patients_label, work)
     cols = _day_from_infusion(cols, identity["axis"], work)
     cols = _weight_based_pressors(cols, sources, work)
-    cols, merged = _merge_same_instant(cols, sources, raws, long_layout, work)
-    frame_out = _sort_and_conform(cols)
+    cols, merged = merge_same_instant(cols, sources, raws, long_layout, work)
+    frame_out = sort_and_conform(cols)
 
     report = QualityReport(
         source=label,
@@ -276,9 +203,9 @@ def _read(
 # --- column names -------------------------------------------------------------------
 
 
-def _map_columns(frame: pd.DataFrame, work: _Work) -> tuple[list[_Source], dict[str, str]]:
+def _map_columns(frame: pd.DataFrame, work: ReadWork) -> tuple[list[Source], dict[str, str]]:
     """Match the file's columns to canonical ones (spec §1); list the others."""
-    sources: list[_Source] = []
+    sources: list[Source] = []
     normalised: dict[str, str] = {}  # normalised name → column as written
     taken: dict[str, str] = {}
     for written in frame.columns:
@@ -308,7 +235,7 @@ def _map_columns(frame: pd.DataFrame, work: _Work) -> tuple[list[_Source], dict[
         normalised[key] = written
         conversion = UNIT_ALIASES[key][1] if key in UNIT_ALIASES else None
         sources.append(
-            _Source(
+            Source(
                 canonical=canonical,
                 raw=frame[written],
                 label=str(written),
@@ -319,81 +246,6 @@ def _map_columns(frame: pd.DataFrame, work: _Work) -> tuple[list[_Source], dict[
     return sources, normalised
 
 
-def _flowsheet_sources(
-    frame: pd.DataFrame, normalised: dict[str, str], work: _Work
-) -> tuple[list[_Source], np.ndarray]:
-    """The long layout pivoted: one source per (variable, unit) (spec §1, flowsheet)."""
-    variable_col = normalised["variable"]
-    value = frame[normalised["value"]]
-    if value.dtype != "str" and value.dtype != object:
-        value = value.astype("str").where(value.notna())
-    variable = normalise_names(frame[variable_col])
-    if "unit" in normalised:
-        unit = normalise_names(frame[normalised["unit"]]).fillna("")
-    else:
-        unit = pd.Series("", index=frame.index, dtype="str")
-    canonical = variable.map(ALIASES)
-    unknown = (canonical.isna() & variable.notna()).to_numpy()
-    for name in pd.unique(variable[unknown]):
-        work.unknown.append(f"{variable_col}={name}")
-    sources: list[_Source] = []
-    combos = pd.DataFrame({"variable": variable, "unit": unit, "canonical": canonical})
-    combos = combos[canonical.notna()]
-    groups = combos.groupby(["variable", "unit"], sort=False).indices
-    known_rows = combos.index.to_numpy()  # .indices are positions among the known rows
-    for (var, unit_word), within in groups.items():
-        positions = known_rows[within]
-        target = ALIASES[var]
-        conversion = UNIT_ALIASES[var][1] if var in UNIT_ALIASES else None
-        spec = SPECS[target]
-        column_label = f"{normalised['value']} ({var})"
-        if unit_word and spec.kind == "numeric":
-            resolved = _flowsheet_unit(target, unit_word)
-            if resolved is None:
-                accepted = sorted({spec.unit, *FLOWSHEET_UNITS.get(target, {})})
-                work.report_cells(
-                    positions,
-                    column_label,
-                    value.iloc[positions],
-                    f"unit '{unit_word}' is not a unit for {target} (accepted: "
-                    f"{', '.join(accepted)}); set to missing",
-                    "unparseable",
-                )
-                continue
-            target, conversion = resolved
-        # Only this variable's cells, indexed by their position in the file's table.
-        raw = value.iloc[positions]
-        sources.append(
-            _Source(
-                canonical=target,
-                raw=raw,
-                label=column_label,
-                conversion=conversion,
-                unitless_temperature=var in UNITLESS_TEMPERATURE and not unit_word,
-                rows=positions,
-            )
-        )
-    return sources, unknown
-
-
-def _flowsheet_unit(canonical: str, unit: str) -> tuple[str, str | None] | None:
-    """(target column, conversion) for a flowsheet unit, or None when not recognised."""
-    spec = SPECS[canonical]
-    if (
-        unit == normalise_name(spec.unit)
-        or canonical.endswith("_" + unit)
-        or unit in IDENTITY_UNITS.get(canonical, ())
-    ):
-        return canonical, None
-    conversion = FLOWSHEET_UNITS.get(canonical, {}).get(unit)
-    if conversion is not None:
-        return canonical, conversion
-    weight_based = canonical.removesuffix("_ug_min") + "_ug_kg_min"
-    if weight_based in WEIGHT_BASED_PRESSORS and unit == "ug_kg_min":
-        return weight_based, None
-    return None
-
-
 # --- identity and time ----------------------------------------------------------------
 
 
@@ -402,7 +254,7 @@ def _accepted(canonical: str) -> str:
 
 
 def _identity(
-    sources: list[_Source], n: int, label: str, patient_id: str | None, work: _Work
+    sources: list[Source], n: int, label: str, patient_id: str | None, work: ReadWork
 ) -> dict:
     by_name = {s.canonical: s for s in sources if s.rows is None}
     has_time = "time" in by_name
@@ -480,7 +332,7 @@ def _quoted(value: object) -> str:
 
 
 def _not_graded(
-    identity: dict, unknown_variable: np.ndarray, variable: pd.Series | None, work: _Work
+    identity: dict, unknown_variable: np.ndarray, variable: pd.Series | None, work: ReadWork
 ) -> np.ndarray:
     """Rows without a patient, an instant, or (flowsheet) a known variable (spec §1.1)."""
     no_patient = identity["patient_id"].isna().to_numpy()
@@ -523,7 +375,7 @@ def _not_graded(
 
 
 def _parse_sources(
-    sources: list[_Source], n: int, work: _Work
+    sources: list[Source], n: int, work: ReadWork
 ) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
     """Parse every value source into its canonical column (units, ranges, §1.1).
 
@@ -576,13 +428,13 @@ def _scatter(column: pd.Series, rows: np.ndarray, canonical: str, n: int) -> pd.
     return pd.Series(full, dtype=DTYPES[canonical])
 
 
-def _parse_source(s: _Source, decimal_comma: bool, work: _Work) -> pd.Series:
+def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> pd.Series:
     """One source's cells read, converted and range-checked (positions of ``s.raw``)."""
     spec = SPECS[s.canonical]
     raw = s.raw.reset_index(drop=True)
     if s.rows is not None:
         # Report lines of this flowsheet variable's own rows; problems go to the same lists.
-        work = _Work(
+        work = ReadWork(
             label=work.label,
             lines=work.lines[s.rows],
             problems=work.problems,
@@ -616,7 +468,7 @@ def _parse_source(s: _Source, decimal_comma: bool, work: _Work) -> pd.Series:
     return column.reset_index(drop=True)
 
 
-def _convert(parsed: ParsedColumn, s: _Source, work: _Work) -> pd.Series:
+def _convert(parsed: ParsedColumn, s: Source, work: ReadWork) -> pd.Series:
     """Unit conversion of one source (spec §1): suffix, flowsheet unit, °F, fraction."""
     values = parsed.values
     conversion = s.conversion
@@ -649,7 +501,7 @@ def _convert(parsed: ParsedColumn, s: _Source, work: _Work) -> pd.Series:
     return rule.apply(values)
 
 
-def _check_range(values: pd.Series, raw: pd.Series, s: _Source, work: _Work) -> pd.Series:
+def _check_range(values: pd.Series, raw: pd.Series, s: Source, work: ReadWork) -> pd.Series:
     """Physiologically impossible values (spec §1.1) become missing and are reported."""
     spec = SPECS[s.canonical]
     array = values.to_numpy()
@@ -676,7 +528,7 @@ def _check_range(values: pd.Series, raw: pd.Series, s: _Source, work: _Work) -> 
 
 
 def _patient_level(
-    cols: Cols, sources: list[_Source], raws: dict[str, pd.Series], work: _Work
+    cols: Cols, sources: list[Source], raws: dict[str, pd.Series], work: ReadWork
 ) -> Cols:
     """One value per patient: the earliest row's (spec §1); differing values reported.
 
@@ -712,11 +564,11 @@ def _patient_level(
             first_line = cols["line"].to_numpy()[source_row[rows]]
             reason = (
                 "differs from the patient's earliest value ("
-                + _raw_at(
+                + raw_at(
                     raws,
                     column,
                     values.iloc[source_row[rows]],
-                    cols[_ROW].to_numpy()[source_row[rows]],
+                    cols[ROW].to_numpy()[source_row[rows]],
                 )
                 + " on line "
                 + pd.Series(first_line).astype("str")
@@ -726,7 +578,7 @@ def _patient_level(
                 problems_frame(
                     cols["line"].iloc[rows],
                     labels.get(column, column),
-                    _raw_at(raws, column, values.iloc[rows], cols[_ROW].to_numpy()[rows]),
+                    raw_at(raws, column, values.iloc[rows], cols[ROW].to_numpy()[rows]),
                     reason,
                     "patient_level",
                 )
@@ -736,34 +588,11 @@ def _patient_level(
     return out
 
 
-def _raw_at(
-    raws: dict[str, pd.Series], column: str, values: pd.Series, file_rows: np.ndarray
-) -> pd.Series:
-    """The file's own cells of ``column`` at the file's table positions ``file_rows``.
-
-    ``values`` are the values read at those rows, shown when the column has no raw cells
-    (a column derived by the reader, e.g. µg/min from a weight-based rate).
-    """
-    if column not in raws:
-        return _shown(values.reset_index(drop=True))
-    # Raw cells are indexed by their position in the file's table (a flowsheet variable
-    # holds only its own rows).
-    return _shown(raws[column].reindex(file_rows).reset_index(drop=True))
-
-
-def _shown(values: pd.Series) -> pd.Series:
-    if values.dtype.kind == "f":
-        return values.map("{:g}".format)
-    if values.dtype.kind == "M":
-        return values.dt.strftime("%Y-%m-%d %H:%M")
-    return values.astype("str")
-
-
-def _apply_patients_table(cols: Cols, data: bytes, label: str, work: _Work) -> Cols:
+def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -> Cols:
     """Patient-level values from a second table keyed by patient_id (spec §1)."""
     force = frozenset(n for n, c in ALIASES.items() if SPECS[c].kind in _TEXT_KINDS)
     table: RawTable = read_table(data, label, force)
-    sub = _Work(label=label, lines=table.lines)
+    sub = ReadWork(label=label, lines=table.lines)
     sub.conversions.extend(table.notes)
     sources, _ = _map_columns(table.frame, sub)
     by_name = {s.canonical: s for s in sources}
@@ -807,9 +636,9 @@ def _apply_patients_table(cols: Cols, data: bytes, label: str, work: _Work) -> C
                     problems_frame(
                         cols["line"][first_rows],
                         labels[column],
-                        _shown(recorded[first_rows]),
+                        shown(recorded[first_rows]),
                         f"differs from {label} ("
-                        + _shown(given[first_rows])
+                        + shown(given[first_rows])
                         + "), whose value is used",
                         "patient_level",
                     )
@@ -823,7 +652,7 @@ def _apply_patients_table(cols: Cols, data: bytes, label: str, work: _Work) -> C
     return out
 
 
-def _day_from_infusion(cols: Cols, axis: Axis, work: _Work) -> Cols:
+def _day_from_infusion(cols: Cols, axis: Axis, work: ReadWork) -> Cols:
     """``day = (time − infusion_time) / 24 h`` when both are known (spec §2)."""
     if axis != "time" or "infusion_time" not in cols:
         return cols
@@ -837,7 +666,7 @@ def _day_from_infusion(cols: Cols, axis: Axis, work: _Work) -> Cols:
     return out
 
 
-def _weight_based_pressors(cols: Cols, sources: list[_Source], work: _Work) -> Cols:
+def _weight_based_pressors(cols: Cols, sources: list[Source], work: ReadWork) -> Cols:
     """µg/kg/min × weight_kg → µg/min (spec §3.2); without a weight the dose is unknown."""
     present = [c for c in WEIGHT_BASED_PRESSORS if c in cols]
     if not present:
@@ -864,129 +693,10 @@ def _weight_based_pressors(cols: Cols, sources: list[_Source], work: _Work) -> C
                 problems_frame(
                     cols["line"][no_weight],
                     labels.get(per_kg, per_kg),
-                    _shown(rate[no_weight]),
+                    shown(rate[no_weight]),
                     f"no weight_kg for this patient: {per_min.removesuffix('_ug_min')} counts "
                     "as running but its dose in µg/min is unknown (never high dose)",
                     "note",
                 )
             )
     return out
-
-
-# --- merging rows at one instant ------------------------------------------------------
-
-
-def _merge_same_instant(
-    cols: Cols,
-    sources: list[_Source],
-    raws: dict[str, pd.Series],
-    long_layout: bool,
-    work: _Work,
-) -> tuple[Cols, int]:
-    """One row per (patient, instant); the later row wins a conflict (spec §1.1).
-
-    Only the rows that share an instant are grouped (a file without duplicates costs one
-    ``duplicated`` pass), on integer group ids, with numpy per column.
-    """
-    keys = pd.DataFrame({"patient_id": cols["patient_id"], "instant": cols["instant"]})
-    duplicate = keys.duplicated(keep=False).to_numpy()
-    if not duplicate.any():
-        return cols, 0
-    at = np.flatnonzero(duplicate)  # rows are still in file order
-    group = {name: column.iloc[at].reset_index(drop=True) for name, column in cols.items()}
-    gid = keys.iloc[at].groupby(["patient_id", "instant"], sort=False).ngroup().to_numpy()
-    m = len(at)
-    n_groups = int(gid.max()) + 1
-    _, first_at = np.unique(gid, return_index=True)  # the first row of each group in file
-    line = group["line"].to_numpy()
-    file_row = group[_ROW].to_numpy()
-    first_line = line[first_at][gid]
-    labels: dict[str, str] = {}
-    for s in sources:
-        labels.setdefault(s.canonical, s.label)
-    fixed = {"patient_id", "instant", "line", "time", _ROW, *PATIENT_LEVEL}
-    merged: dict[str, pd.Series] = {
-        name: group[name].iloc[first_at].reset_index(drop=True) for name in fixed if name in group
-    }
-    positions = np.arange(m)
-    for column in (c for c in group if c not in fixed):
-        values = group[column]
-        documented = values.notna().to_numpy()
-        last = np.full(n_groups, -1, dtype="int64")
-        np.maximum.at(last, gid, np.where(documented, positions, -1))
-        taken = values.iloc[np.maximum(last, 0)].reset_index(drop=True)
-        merged[column] = taken.where(pd.Series(last >= 0)) if (last < 0).any() else taken
-        if np.bincount(gid[documented], minlength=n_groups).max(initial=0) < 2:
-            continue  # at most one value per instant: nothing can conflict
-        winner_at = last[gid]
-        winner = values.iloc[np.maximum(winner_at, 0)].reset_index(drop=True)
-        lost = documented & (winner_at >= 0) & (values != winner).fillna(False).to_numpy()
-        if not lost.any():
-            continue
-        loser_at = np.flatnonzero(lost)
-        win_at = winner_at[loser_at]
-        work.problems.append(
-            problems_frame(
-                pd.Series(line[loser_at]),
-                labels.get(column, column),
-                _raw_at(raws, column, values.iloc[loser_at], file_row[loser_at]),
-                "conflicts with '"
-                + _raw_at(raws, column, values.iloc[win_at], file_row[win_at]).to_numpy()
-                + "' on line "
-                + pd.Series(line[win_at]).astype("str").to_numpy()
-                + " (same patient and instant); the later row wins",
-                "conflict",
-            )
-        )
-    folded = line != first_line
-    if not long_layout and folded.any():
-        work.problems.append(
-            problems_frame(
-                pd.Series(line[folded]),
-                "",
-                None,
-                "same patient and instant as line "
-                + pd.Series(first_line[folded]).astype("str")
-                + "; merged into that row",
-                "merged",
-            )
-        )
-    single = ~duplicate
-    out = {
-        name: pd.concat([column[single], merged[name]], ignore_index=True)
-        for name, column in cols.items()
-    }
-    if long_layout:
-        work.conversions.append(
-            f"long layout: {len(duplicate)} rows pivoted into {len(out['line'])} time points"
-        )
-    return out, int(folded.sum())
-
-
-def _sort_and_conform(cols: Cols) -> pd.DataFrame:
-    """Patients in order of first appearance, then instant; every canonical column."""
-    line = cols["line"].to_numpy()
-    n = len(line)
-    by_line = np.argsort(line, kind="stable")
-    codes, _ = pd.factorize(cols["patient_id"].iloc[by_line])
-    patient_rank = np.empty(n, dtype="int64")
-    patient_rank[by_line] = codes
-    instant = cols["instant"].to_numpy().view("int64")
-    in_order = n < 2 or bool(
-        np.all(
-            (np.diff(patient_rank) > 0) | ((np.diff(patient_rank) == 0) & (np.diff(instant) >= 0))
-        )
-    )
-    order = None if in_order else np.lexsort((line, instant, patient_rank))
-    columns = []
-    for name in CANONICAL:
-        if name in cols:
-            column = cols[name] if order is None else cols[name].iloc[order]
-            column = column.reset_index(drop=True)
-            if column.dtype != DTYPES[name]:
-                column = column.astype(DTYPES[name])
-        else:
-            column = empty_column(name, n)
-        columns.append(column.rename(name))
-    # Column-wise concat keeps one block per column: no 400 MB consolidation copy.
-    return pd.concat(columns, axis=1)
