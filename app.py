@@ -296,6 +296,7 @@ with page_guard("Home"):
                 + " into the ward store."
             )
         )
+        st.caption("Read and graded; what each import changed in the ward store:")
         for summary in shown.summaries:
             st.caption(md_escape(summary))
         st.page_link("pages/1_Ward_round.py", label="Open the ward round", icon="📋")

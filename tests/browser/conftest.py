@@ -88,7 +88,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """http://127.0.0.1:PORT of the app started as `make run` does; stopped after the tests."""
     port = free_loopback_port()
     command = make_run_command(sys.executable, port)
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    folder = tmp_path_factory.mktemp("streamlit")
+    log_path = folder / "server.log"
+    # The server's ward store is a temporary SQLite file, never the user's data directory.
+    store = f"sqlite:///{folder / 'ward.sqlite3'}"
     # The server's output goes to a file, never a pipe: a full pipe would stall it.
     with log_path.open("w", encoding="utf-8") as log:
         server = subprocess.Popen(
@@ -96,7 +99,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "CRS_DATABASE_URL": store},
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
