@@ -88,3 +88,52 @@ def test_random_csv_text_is_read_or_refused_with_the_one_clear_error(text: str) 
         assert str(error).strip()
         return
     assert export.report.balanced
+
+
+@st.composite
+def repeated_instants(draw) -> tuple[bytes, list[tuple[str, int, str]]]:
+    """Rows of two patients at a few instants, temperatures sometimes blank."""
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["P1", "P2"]),
+                st.integers(0, 3),
+                st.sampled_from(["", "37.0", "38.2", "39.4", "40.1"]),
+            ),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    text = "patient_id,time,temp_c\n" + "".join(
+        f"{p},2024-03-05T{8 + h:02d}:00,{t}\n" for p, h, t in rows
+    )
+    return text.encode(), rows
+
+
+@settings(max_examples=150, deadline=None)
+@given(repeated_instants())
+def test_the_last_recorded_value_in_the_file_wins_at_each_patient_and_instant(case) -> None:
+    data, rows = case
+    export = read_export(data, name="repeats.csv")
+    expected: dict[tuple[str, int], float] = {}
+    seen: set[tuple[str, int]] = set()
+    for patient, hour, temp in rows:
+        seen.add((patient, hour))
+        if temp:
+            expected[(patient, hour)] = float(temp)
+    frame = export.frame
+    got = {
+        (p, t.hour - 8): v
+        for p, t, v in zip(frame["patient_id"], frame["time"], frame["temp_c"], strict=True)
+    }
+    assert set(got) == seen
+    for key, value in got.items():
+        if key in expected:
+            assert value == expected[key]
+        else:
+            assert value != value  # NaN: never recorded at that instant
+    conflicts = export.report.problems["kind"].eq("conflict").sum()
+    # every recorded value other than its instant's winner is one reported conflict
+    losers = sum(1 for p, h, t in rows if t and float(t) != expected[(p, h)])
+    assert conflicts == losers
+    assert export.report.rows_merged == len(rows) - len(seen)
