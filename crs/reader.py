@@ -541,7 +541,12 @@ def _patient_level(
         return cols
     labels = {s.canonical: s.label for s in sources}
     codes, _ = pd.factorize(cols["patient_id"])
-    order = np.lexsort((cols["line"].to_numpy(), cols["instant"].to_numpy(), codes))
+    instant = cols["instant"].to_numpy().view("int64")
+    step_code, step_time = np.diff(codes), np.diff(instant)
+    if np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))):
+        order = np.arange(len(codes))  # exports are usually sorted by patient and time
+    else:
+        order = np.lexsort((cols["line"].to_numpy(), instant, codes))
     sorted_codes = codes[order]
     out = dict(cols)
     for column in present:
