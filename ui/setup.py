@@ -24,7 +24,7 @@ from ui.store import show_archived, show_flash, store_message, store_ward
 from ui.style import PRINT_CSS
 
 APP_TITLE = "CRS ward dashboard"
-HOME = "app.py"
+HOME = "pages/0_Home.py"
 
 
 def sample_requested(argv: list[str] | None = None) -> bool:
@@ -51,7 +51,7 @@ def open_sample_ward() -> Ward | None:
 
 def link_home(label: str = "Go to Home to upload exports or open the sample ward") -> None:
     try:
-        st.page_link(HOME, label=label, icon="🏠")
+        st.page_link(HOME, label=label, icon=":material/home:")
     except (StreamlitAPIException, KeyError):
         # A page run on its own (e.g. by a test) has no Home page registered.
         st.markdown(f"[{label}](/)")
