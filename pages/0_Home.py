@@ -132,6 +132,8 @@ def import_uploads(
     if problem is not None:
         done = f" Already added: {', '.join(names)}." if names else " Nothing was added."
         st.error(md_escape(problem + done))
+        if names:
+            set_ward(None)  # what was added is in the store: show the store's ward
         return None
     if table is not None:
         names.append(f"{table.name} (patients table)")

@@ -207,7 +207,14 @@ if ward is not None:
     with page_guard("the data-quality problems"):
         st.subheader("Data-quality problems of this patient")
         problems = ward.patient_problems(patient_id)
-        if problems.empty:
+        if stored:
+            # The store keeps each import's report whole (a file's line numbers are not
+            # tied to a patient once several exports are merged): read them on Home.
+            st.write(
+                "The data-quality report of every import is kept in the ward store: "
+                "see Home, Imports in the ward store."
+            )
+        elif problems.empty:
             st.write("None on this patient's rows.")
         else:
             st.dataframe(problems, hide_index=True, key="patient_problems")

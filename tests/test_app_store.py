@@ -313,3 +313,18 @@ def test_an_archived_patient_opened_by_link_can_be_brought_back_from_the_patient
         "A",
         "B",
     ]
+
+
+def test_on_a_day_axis_the_attribution_range_is_entered_in_days_since_infusion(store_url):
+    days = b"patient_id,day,temp_c\nD,1.0,38.5\nD,1.5,39.0\nD,2.0,37.0\n"
+    _stored(store_url, days)
+    at = _patient_page("D")
+    # Defaults: the chosen time point (day 1.0, the first at the worst grade) ± half a day.
+    assert at.number_input(key="attr_start_0").value == pytest.approx(0.5)
+    assert at.number_input(key="attr_end_0").value == pytest.approx(1.5)
+    at.number_input(key="attr_end_0").set_value(1.25)
+    at = _attribute(at, "drug fever", "Dr Eve")
+    _no_exception(at)
+    assert _graded_rows(at)["Grade"].tolist() == [0, 1, 0]
+    listed = _frame_with(at, "Finding not CRS")
+    assert listed[["From", "To"]].iloc[0].tolist() == ["day 0.50", "day 1.25"]
