@@ -417,6 +417,12 @@ def _merge_values(
         "(o.value_num IS DISTINCT FROM s.value_num OR o.value_text IS DISTINCT FROM s.value_text)"
     )
     instant = "s.instant" if "instant" in keys else "NULL"
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        # Few stored values change: probing the primary key once per staged value beats
+        # hashing the whole observations table, which the planner otherwise prefers.
+        connection.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        connection.exec_driver_sql("SET LOCAL enable_mergejoin = off")
     changed = _execute(
         connection,
         "INSERT INTO changes (import_id, patient_id, instant, variable, old_num, old_text, "
@@ -428,27 +434,10 @@ def _merge_values(
         {"iid": import_id, "now": now},
         now_param=True,
     )
+    if postgres:
+        connection.exec_driver_sql("SET LOCAL enable_hashjoin = on")
+        connection.exec_driver_sql("SET LOCAL enable_mergejoin = on")
     names = ", ".join(keys)
-    if connection.dialect.name == "postgresql":
-        # Holding the import lock, no one else writes: a plain UPDATE of the changed values
-        # and an anti-join INSERT of the new ones beat ON CONFLICT's speculative
-        # insertion, and statistics on the staging table let the planner hash-join.
-        connection.exec_driver_sql(f"ANALYZE {stage}")
-        if changed:  # the changes table already holds exactly the rows to update
-            _execute(
-                connection,
-                f"UPDATE {table} o SET value_num = s.value_num, value_text = s.value_text, "
-                f"import_id = :iid FROM {stage} s WHERE {join} AND {differs}",
-                {"iid": import_id},
-            )
-        added = _execute(
-            connection,
-            f"INSERT INTO {table} ({names}, value_num, value_text, import_id) "
-            f"SELECT {names}, value_num, value_text, :iid FROM {stage} s WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {table} o WHERE {join})",
-            {"iid": import_id},
-        )
-        return added, changed
     written = _execute(
         connection,
         f"INSERT INTO {table} ({names}, value_num, value_text, import_id) "
