@@ -130,6 +130,12 @@ if ward is not None:
         with st.container(border=True):
             recommendation_panel(rows.iloc[picked], "Chosen time point")
 
+    if not stored:
+        st.caption(
+            "Marking a finding as not CRS, the audit log and archiving are kept in the "
+            "ward store: they are available for patients uploaded there, not in this "
+            "read-only view."
+        )
     if stored:
         with page_guard("the attributions"):
             st.subheader("Clinical judgment: findings attributed to another cause")
