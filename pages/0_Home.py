@@ -209,7 +209,8 @@ def show_imports() -> None:
         "Data-quality report of import",
         list(labels),
         format_func=lambda i: f"{i} — {labels[i]}",
-        key="import_report_choice",
+        # A new import opens on its own report (the key follows the latest import).
+        key=f"import_report_choice_{table['Import'].iloc[0]}",
     )
     report = store.import_report(int(chosen)) if chosen is not None else None
     if report is None:
