@@ -139,8 +139,11 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("symptoms", "text", "text"),
     ColumnSpec("other_immunosuppressant", "text", "text"),
     # Patient-level (spec §1 last row), broadcast to every row of the patient.
-    ColumnSpec("age_years", "numeric", "years", ("age",), patient_level=True, **_NON_NEGATIVE),
-    ColumnSpec("weight_kg", "numeric", "kg", ("weight",), patient_level=True, **_NON_NEGATIVE),
+    # [reader decision] An age above 130 years or a weight above 700 kg is a typing error
+    # (hostile-input fuzzing: an age of 3e22 reached the treatment sentences), so it is
+    # impossible like the §1.1 ranges: missing for grading, and reported.
+    ColumnSpec("age_years", "numeric", "years", ("age",), 0.0, 130.0, patient_level=True),
+    ColumnSpec("weight_kg", "numeric", "kg", ("weight",), 0.0, 700.0, patient_level=True),
     ColumnSpec(
         "baseline_sbp_mmhg", "numeric", "mmHg", ("baseline_sbp",), 20.0, 300.0, patient_level=True
     ),

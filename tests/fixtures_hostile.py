@@ -447,6 +447,20 @@ def well_formed_tables(draw: st.DrawFn) -> WellFormed:
 # --------------------------------------------------------------------------- invariants
 
 
+#: Exceptions that mean a bug in our code, never a property of the file.
+PROGRAMMING_ERRORS = (
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    AssertionError,
+    NameError,
+    ZeroDivisionError,
+    NotImplementedError,
+    RecursionError,
+)
+
+
 def read_or_unusable(source, **kwargs):
     """``read_export(source)``, or ``None`` when it raised the one clear error.
 
@@ -459,6 +473,11 @@ def read_or_unusable(source, **kwargs):
         return read_export(source, **kwargs)
     except UnusableExportError as exc:
         check_clear_message(str(exc))
+        # The reader turns any unexpected exception into the clear error (no traceback for
+        # a user); for the fuzzing, a refusal caused by a programming error is still a bug.
+        cause = exc.__cause__
+        if isinstance(cause, PROGRAMMING_ERRORS):
+            raise AssertionError(f"refused because of a bug: {cause!r}") from cause
         return None
 
 

@@ -33,7 +33,7 @@ from tests.fixtures_hostile import (
 )
 
 
-@fuzz_settings(900)
+@fuzz_settings(975)
 @given(st.binary(max_size=600))
 @example(b"")
 @example(b"\x00\x00\x00")
@@ -51,7 +51,7 @@ def test_fuzz_random_bytes_are_read_or_refused_with_the_clear_error(data: bytes)
         check_graded(export)
 
 
-@fuzz_settings(500)
+@fuzz_settings(550)
 @given(messy_tables())
 def test_fuzz_messy_tables_are_graded_with_a_balanced_report_or_refused_clearly(
     data: bytes,
@@ -62,7 +62,7 @@ def test_fuzz_messy_tables_are_graded_with_a_balanced_report_or_refused_clearly(
         check_graded(export)
 
 
-@fuzz_settings(250)
+@fuzz_settings(150)
 @given(well_formed_tables())
 def test_fuzz_files_with_valid_ids_and_offset_times_are_always_graded_on_utc_instants(
     table,
@@ -156,7 +156,7 @@ flowsheet_units = st.sampled_from(
 )
 
 
-@fuzz_settings(75)
+@fuzz_settings(50)
 @given(
     st.lists(
         st.tuples(

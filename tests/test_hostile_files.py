@@ -283,3 +283,31 @@ def test_rows_longer_or_shorter_than_the_header_are_kept_and_reported() -> None:
     assert export.report.rows_graded == 2
     # the cell beyond the header is not dropped silently
     assert 3 in set(export.report.to_frame()["line"].dropna().astype(int))
+
+
+@pytest.mark.parametrize("age", ["2.9435271695724762e+22", "1e308", "200"])
+def test_an_impossible_age_is_reported_and_never_reaches_the_treatment_sentences(
+    age: str,
+) -> None:
+    # Found by fuzzing: an age of 3e22 years crashed the Figure 2 branch sentence.
+    export, rows = graded(
+        f"patient_id,time,age,temp_c\nP1,2024-05-01T08:00:00,{age},38.4\n".encode(),
+        name="age.csv",
+    )
+    assert np.isnan(export.frame.loc[0, "age_years"])
+    problems = export.report.to_frame()
+    raws = problems.loc[problems["kind"] == "impossible", "raw"]
+    assert [float(r) for r in raws] == [float(age)]
+    assert list(rows["grade"]) == [1]
+
+
+def test_an_impossible_age_in_the_patients_table_is_reported_too() -> None:
+    export = read_export(
+        b"patient_id,time,temp_c\nP1,2024-05-01T08:00:00,38.4\n",
+        patients=b"patient_id,age_years,weight_kg\nP1,1e22,80000\n",
+        name="ward.csv",
+    )
+    check_export(export)
+    check_graded(export)
+    assert np.isnan(export.frame.loc[0, "age_years"])
+    assert np.isnan(export.frame.loc[0, "weight_kg"])
