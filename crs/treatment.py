@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 _TABLES = Path(__file__).parent / "tables"
 
@@ -142,6 +143,15 @@ def recommend(graded: pd.DataFrame) -> pd.DataFrame:
     -----------
     Uses only each patient's rows at or before the row, so appending later rows never
     changes an earlier row's output.
+
+    Notes
+    -----
+    The recommendation and its branch sentence depend on the row alone (treatment.md §1),
+    so they are decided and worded once per distinct combination of the values that
+    decide them and then spread to the rows: a ward has a few hundred combinations, not a
+    million sentences. The alerts (§2) are whole-column arithmetic over each patient's
+    rows in time order (positions carried forward with cumulative maxima, patient starts
+    as boundaries), never a loop over rows or patients.
     """
     missing = [name for name in REQUIRED_COLUMNS if name not in graded.columns]
     if missing:
@@ -149,60 +159,25 @@ def recommend(graded: pd.DataFrame) -> pd.DataFrame:
             "The treatment algorithm needs a graded frame with the columns "
             f"{', '.join(REQUIRED_COLUMNS)}; missing: {', '.join(missing)}."
         )
-    rows, patient = _in_patient_time_order(graded)
-
-    high_risk, basis = _high_risk(rows)
-    recommendation, branch = _recommendation(rows, high_risk, basis)
-    alerts = _join_codes(
+    combos, combo_of_row = _distinct(_determinants(graded))
+    high_risk, basis = _high_risk(combos)
+    recommendation, branch = _recommendation(combos, high_risk, basis)
+    alerts = _alert_codes(graded)
+    return pd.DataFrame(
         {
-            "crp_past_peak": _crp_past_peak(rows, patient),
-            "no_improvement_after_tocilizumab": _no_improvement_after_tocilizumab(rows, patient),
-            "untreated_severe": _untreated_severe(rows, patient),
-        }
-    )
-    result = pd.DataFrame(
-        {
-            "recommendation": recommendation,
-            "alerts": alerts,
-            "branch": branch,
-            "high_risk_used": high_risk,
-            "high_risk_basis": basis,
+            "recommendation": _spread(recommendation, combo_of_row),
+            "alerts": _spread(ALERT_COMBINATIONS, alerts),
+            "branch": _spread(branch, combo_of_row),
+            "high_risk_used": high_risk.to_numpy(dtype="bool")[combo_of_row],
+            "high_risk_basis": _spread(basis, combo_of_row),
         },
-        index=rows.index,
-    ).sort_index()
-    result.index = graded.index
-    return result.astype(
-        {
-            "recommendation": "str",
-            "alerts": "str",
-            "branch": "str",
-            "high_risk_used": "bool",
-            "high_risk_basis": "str",
-        }
+        index=graded.index,
     )
 
 
 # ---------------------------------------------------------------------------------------
-# Row order and column access
+# Column access and spreading per-combination words to rows
 # ---------------------------------------------------------------------------------------
-
-
-def _in_patient_time_order(graded: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """The rows by patient (first appearance) then instant, indexed by input position.
-
-    Returns the reordered rows and the patient group key aligned with them. A stable sort
-    keeps the input order of rows that share an instant.
-    """
-    rows = graded.reset_index(drop=True)
-    patient_code = pd.Series(
-        pd.factorize(rows["patient_id"].astype("str"), use_na_sentinel=False)[0],
-        index=rows.index,
-    )
-    rows = rows.assign(
-        instant=pd.to_datetime(rows["instant"]),
-        _patient_code=patient_code,
-    ).sort_values(["_patient_code", "instant"], kind="stable")
-    return rows, rows["_patient_code"]
 
 
 def _numeric(rows: pd.DataFrame, name: str) -> pd.Series:
@@ -215,11 +190,22 @@ def _numeric(rows: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
-def _text(rows: pd.DataFrame, name: str) -> pd.Series:
-    """A text column, stripped, "" where missing or absent."""
+def _text_matches(rows: pd.DataFrame, name: str, matches) -> np.ndarray:
+    """``matches`` applied to the stripped text of the recorded cells of ``name``.
+
+    Missing cells (and an absent column) read as "" and are not passed to ``matches``:
+    most rows record no attribution and no other immunosuppressant, so the text work is
+    done only where something was written. Returns a bool array (False where missing).
+    """
+    result = np.zeros(len(rows), dtype="bool")
     if name not in rows.columns:
-        return pd.Series("", index=rows.index, dtype="str")
-    return rows[name].astype("str").where(rows[name].notna(), "").str.strip()
+        return result
+    column = rows[name]
+    recorded = column.notna().to_numpy(dtype="bool")
+    if recorded.any():
+        text = column[recorded].astype("str").str.strip()
+        result[recorded] = np.asarray(matches(text), dtype="bool")
+    return result
 
 
 def _has_code(joined: pd.Series, code: str) -> pd.Series:
@@ -233,18 +219,64 @@ def _number_words(values: pd.Series) -> pd.Series:
     return words.where(values.notna(), "?")
 
 
-def _join_codes(flags: dict[str, pd.Series]) -> pd.Series:
-    """Join the codes whose flag holds, sorted alphabetically, with ``;``."""
-    index = next(iter(flags.values())).index
-    joined = pd.Series("", index=index, dtype="str")
-    for code in sorted(flags):
-        joined = joined + np.where(flags[code], code + ";", "")
-    return joined.str.rstrip(";")
+def _distinct(columns: dict[str, np.ndarray]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct combinations of ``columns`` and, per row, the number of its combination.
+
+    Floats are compared by their exact bits, so two rows share a combination only when
+    every deciding value is identical and the words built for one are right for the other.
+    """
+    n = len(next(iter(columns.values())))
+    combo = np.zeros(n, dtype="int64")
+    for values in columns.values():
+        if values.dtype == np.float64:
+            exact = np.ascontiguousarray(values).view("int64")
+        else:
+            exact = values.astype("int64")
+        codes, uniques = pd.factorize(exact)
+        combo, _ = pd.factorize(combo * len(uniques) + codes)
+    _, first_row = np.unique(combo, return_index=True)
+    combos = pd.DataFrame({name: values[first_row] for name, values in columns.items()})
+    return combos, combo.astype("intp")
+
+
+def _spread(words: pd.Series | list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Words per combination, taken for every row (a ``str`` array, one copy of the text)."""
+    table = pa.array(list(words), type=pa.large_string())
+    return pd.array(table.take(pa.array(codes)), dtype="str")
 
 
 # ---------------------------------------------------------------------------------------
 # Recommendation (treatment.md §1)
 # ---------------------------------------------------------------------------------------
+
+
+def _determinants(graded: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per row, the values that decide the recommendation and its branch sentence.
+
+    A clinician's attribution of ``organ_toxicity`` as "not CRS" at a row removes both the
+    neurologic finding and the organ grades from that row's branch [decision]: in the
+    graded frame neurotoxicity is part of the organ_toxicity criterion (grading.md §3.4),
+    and spec §5 says recommendations follow attributions.
+    """
+    organ_attributed = _text_matches(
+        graded, "attributed", lambda text: _has_code(text, "organ_toxicity")
+    )
+    neurotox = _numeric(graded, "neurotox_used").to_numpy()
+    # Highest non-neurologic organ grade (CTCAE v4.0); fmax skips what was not graded.
+    organ_grade = np.full(len(graded), np.nan)
+    for name in NON_NEUROLOGIC_ORGAN_COLUMNS:
+        organ_grade = np.fmax(organ_grade, _numeric(graded, name).to_numpy())
+    determinants = {
+        "grade": _numeric(graded, "grade").to_numpy(),
+        "high_risk": _numeric(graded, "high_risk").to_numpy(),
+        "age_years": _numeric(graded, "age_years").to_numpy(),
+        "neurotox_used": neurotox,
+        "neurologic": (neurotox >= 1) & ~organ_attributed,
+        "organ_grade_4": (organ_grade >= LIFE_THREATENING_ORGAN_GRADE) & ~organ_attributed,
+    }
+    for column in HEMODYNAMIC_CRITERIA:
+        determinants[column] = _numeric(graded, column).to_numpy() > 0
+    return determinants
 
 
 def _high_risk(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -274,27 +306,17 @@ def _high_risk(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def _neurologic_branch(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Inputs of the corticosteroid-first branch (text accompanying Figure 2).
 
-    Returns ``neurologic`` (carried neurotoxicity grade ≥ 1), ``blocked`` (a hemodynamic
-    criterion met or a grade-4 non-neurologic organ toxicity) and ``blockers`` (the
-    plain words for what blocked it, ``", "``-joined).
-
-    A clinician's attribution of ``organ_toxicity`` as "not CRS" at a row removes both the
-    neurologic finding and the organ grades from that row's branch [decision]: in the
-    graded frame neurotoxicity is part of the organ_toxicity criterion (grading.md §3.4),
-    and spec §5 says recommendations follow attributions.
+    ``rows`` holds the :func:`_determinants`. Returns ``neurologic`` (carried
+    neurotoxicity grade ≥ 1), ``blocked`` (a hemodynamic criterion met or a grade-4
+    non-neurologic organ toxicity) and ``blockers`` (the plain words for what blocked it,
+    ``", "``-joined).
     """
-    organ_attributed = _has_code(_text(rows, "attributed"), "organ_toxicity")
-    neurologic = (_numeric(rows, "neurotox_used") >= 1) & ~organ_attributed
-
-    organ_grade = pd.concat(
-        [_numeric(rows, name) for name in NON_NEUROLOGIC_ORGAN_COLUMNS], axis=1
-    ).max(axis=1)
-    organ_grade_4 = (organ_grade >= LIFE_THREATENING_ORGAN_GRADE) & ~organ_attributed
-
+    neurologic = rows["neurologic"].astype("bool")
+    organ_grade_4 = rows["organ_grade_4"].astype("bool")
     blockers = pd.Series("", index=rows.index, dtype="str")
     blocked = organ_grade_4.copy()
     for column, words in HEMODYNAMIC_CRITERIA.items():
-        met = _numeric(rows, column).fillna(0) > 0
+        met = rows[column].astype("bool")
         blocked = blocked | met
         blockers = blockers + np.where(met, words + ", ", "")
     blockers = blockers + np.where(organ_grade_4, "a grade-4 non-neurologic organ toxicity, ", "")
@@ -417,6 +439,13 @@ def _risk_clause(rows: pd.DataFrame, high_risk: pd.Series, basis: pd.Series) -> 
 # Alerts (treatment.md §2)
 # ---------------------------------------------------------------------------------------
 
+#: The ``alerts`` text for every combination of alerts: combination number ``k`` holds the
+#: code ``ALERT_CODES[i]`` when bit ``i`` of ``k`` is set (codes sorted, joined by ``;``).
+ALERT_COMBINATIONS: tuple[str, ...] = tuple(
+    ";".join(code for i, code in enumerate(ALERT_CODES) if k >> i & 1)
+    for k in range(2 ** len(ALERT_CODES))
+)
+
 
 def immunosuppressant_given(rows: pd.DataFrame) -> pd.Series:
     """Whether an immunosuppressant was recorded on the row itself (doses: row only).
@@ -424,30 +453,113 @@ def immunosuppressant_given(rows: pd.DataFrame) -> pd.Series:
     Tocilizumab, methylprednisolone or dexamethasone > 0 mg, or an ``other_immunosuppressant``
     entry other than an explicit "none" (:data:`NO_AGENT_WORDS`).
     """
-    given = pd.Series(False, index=rows.index)
+    given = _text_matches(
+        rows, "other_immunosuppressant", lambda text: ~text.str.lower().isin(NO_AGENT_WORDS)
+    )
     for column in IMMUNOSUPPRESSANT_DOSE_COLUMNS:
-        given = given | (_numeric(rows, column) > 0)
-    other = _text(rows, "other_immunosuppressant").str.lower()
-    return given | ~other.isin(NO_AGENT_WORDS)
+        given = given | (_numeric(rows, column).to_numpy() > 0)
+    return pd.Series(given, index=rows.index)
 
 
-def _untreated_severe(rows: pd.DataFrame, patient: pd.Series) -> pd.Series:
+class _PatientTime:
+    """The graded rows by patient (first appearance) then instant, as whole-column arrays.
+
+    ``order`` lists the input positions in that order (a stable sort: rows sharing an
+    instant keep their input order; a missing instant sorts last), or is None when the
+    rows already come so, as the grader's do. ``start`` is, per ordered row, the position
+    of its patient's first row: a value carried forward from before it belongs to another
+    patient.
+    """
+
+    def __init__(self, graded: pd.DataFrame) -> None:
+        patient = pd.factorize(graded["patient_id"].astype("str"), use_na_sentinel=False)[0]
+        instant = pd.to_datetime(graded["instant"])
+        if isinstance(instant.dtype, pd.DatetimeTZDtype):
+            instant = instant.dt.tz_convert(None)
+        instant = instant.to_numpy()
+        self.missing_instant = np.isnat(instant)
+        key = instant.view("int64").copy()
+        key[self.missing_instant] = np.iinfo("int64").max
+        same_patient = patient[1:] == patient[:-1]
+        in_order = bool(np.all(patient[1:] >= patient[:-1])) and bool(
+            np.all(~same_patient | (key[1:] >= key[:-1]))
+        )
+        self.order: np.ndarray | None = None if in_order else np.lexsort((key, patient))
+        if self.order is not None:
+            patient = patient[self.order]
+            instant = instant[self.order]
+            self.missing_instant = self.missing_instant[self.order]
+            same_patient = patient[1:] == patient[:-1]
+        self.instant = instant
+        self.position = np.arange(len(patient))
+        first_row = np.concatenate(([True], ~same_patient)) if len(patient) else np.zeros(0, bool)
+        self.start = np.maximum.accumulate(np.where(first_row, self.position, 0))
+
+    def ordered(self, values: np.ndarray | pd.Series) -> np.ndarray:
+        """Input-order values in patient-time order."""
+        values = np.asarray(values)
+        return values if self.order is None else values[self.order]
+
+    def to_input_order(self, values: np.ndarray) -> np.ndarray:
+        """Patient-time-order values back in input order."""
+        if self.order is None:
+            return values
+        result = np.empty_like(values)
+        result[self.order] = values
+        return result
+
+    def latest(self, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the position of the patient's latest row at or before it where
+        ``where`` holds (a forward fill), and whether there is one."""
+        latest = np.maximum.accumulate(np.where(where, self.position, -1))
+        found = latest >= self.start
+        return np.where(found, latest, 0), found
+
+    def latest_instant(self, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The instant of :meth:`latest` (rows without an instant are skipped)."""
+        latest, found = self.latest(where & ~self.missing_instant)
+        return self.instant[latest], found
+
+
+def _alert_codes(graded: pd.DataFrame) -> np.ndarray:
+    """Per row (input order), the combination number of its alerts (:data:`ALERT_COMBINATIONS`)."""
+    if graded.empty:
+        return np.zeros(0, dtype="intp")
+    rows = _PatientTime(graded)
+    grade = rows.ordered(_numeric(graded, "grade").to_numpy())
+    given = rows.ordered(immunosuppressant_given(graded).to_numpy())
+    flags = {
+        "crp_past_peak": _crp_past_peak(rows, rows.ordered(_numeric(graded, "crp_mg_l"))),
+        "no_improvement_after_tocilizumab": _no_improvement_after_tocilizumab(
+            rows, grade, given, rows.ordered(_numeric(graded, "tocilizumab_mg").to_numpy() > 0)
+        ),
+        "untreated_severe": _untreated_severe(rows, grade, given),
+    }
+    combination = np.zeros(len(grade), dtype="intp")
+    for bit, code in enumerate(ALERT_CODES):
+        combination |= flags[code].astype("intp") << bit
+    return rows.to_input_order(combination)
+
+
+def _untreated_severe(rows: _PatientTime, grade: np.ndarray, given: np.ndarray) -> np.ndarray:
     """Grade ≥ 3 with no immunosuppressant since the current run of grade ≥ 3 began.
 
     Figure 2: "Immunosuppression should be used in all patients with grade 3 or 4 CRS".
     The run is the patient's consecutive rows with grade ≥ 3 up to this one; a dip below 3
     ends it, and the next run starts over (a dose before the run does not count).
     """
-    severe = _numeric(rows, "grade") >= 3
-    previous_severe = severe.groupby(patient).shift(1, fill_value=False).astype("bool")
-    run = (severe & ~previous_severe).astype("int64").groupby(patient).cumsum()
-    treated_in_run = (immunosuppressant_given(rows) & severe).astype("int64").groupby(
-        [patient, run]
-    ).cumsum() > 0
+    severe = grade >= 3
+    previous_severe = np.concatenate(([False], severe[:-1])) & (rows.start < rows.position)
+    run_start, _ = rows.latest(severe & ~previous_severe)
+    # Doses given on severe rows so far, counted from the run's first row to this one.
+    treated_so_far = np.concatenate(([0], np.cumsum(given & severe)))
+    treated_in_run = treated_so_far[rows.position + 1] - treated_so_far[run_start] > 0
     return severe & ~treated_in_run
 
 
-def _no_improvement_after_tocilizumab(rows: pd.DataFrame, patient: pd.Series) -> pd.Series:
+def _no_improvement_after_tocilizumab(
+    rows: _PatientTime, grade: np.ndarray, given: np.ndarray, tocilizumab: np.ndarray
+) -> np.ndarray:
     """No improvement 24-72 h after the latest tocilizumab dose (treatment.md §2).
 
     Text accompanying Figure 2: without improvement or stabilisation within 24 h of
@@ -457,48 +569,60 @@ def _no_improvement_after_tocilizumab(rows: pd.DataFrame, patient: pd.Series) ->
     that consideration has been acted on. One given at the same instant as the dose is
     not "after it" [decision].
     """
-    instant = rows["instant"]
-    grade = _numeric(rows, "grade")
-    tocilizumab = _numeric(rows, "tocilizumab_mg") > 0
-    dose_instant = instant.where(tocilizumab).groupby(patient).ffill()
-    dose_grade = grade.where(tocilizumab).groupby(patient).ffill()
-    last_agent_instant = instant.where(immunosuppressant_given(rows)).groupby(patient).ffill()
-    since_dose = instant - dose_instant
+    dose_instant, dosed = rows.latest_instant(tocilizumab)
+    dose_row, graded_dose = rows.latest(tocilizumab & ~np.isnan(grade))
+    last_agent_instant, any_agent = rows.latest_instant(given)
+    since_dose = rows.instant - dose_instant
     return (
-        dose_instant.notna()
-        & (since_dose >= TOCILIZUMAB_REVIEW_FROM)
-        & (since_dose <= TOCILIZUMAB_REVIEW_UNTIL)
+        dosed
+        & ~rows.missing_instant
+        & (since_dose >= TOCILIZUMAB_REVIEW_FROM.to_timedelta64())
+        & (since_dose <= TOCILIZUMAB_REVIEW_UNTIL.to_timedelta64())
+        & any_agent
         & (last_agent_instant <= dose_instant)
         & (grade >= 2)
-        & (grade >= dose_grade)
+        & graded_dose
+        & (grade >= grade[dose_row])
     )
 
 
-def _crp_past_peak(rows: pd.DataFrame, patient: pd.Series | None = None) -> pd.Series:
+def _crp_past_peak(rows: _PatientTime, crp: np.ndarray) -> np.ndarray:
     """CRP has fallen twice in a row (c₁ > c₂ > c₃), recently (treatment.md §2).
 
     CRP, driven by IL-6, is a practical surrogate of cytokine activity and declining CRP
     suggests the syndrome has peaked (Lee et al. 2014, text on CRP). Consecutive values
     must be within 48 h of each other, and the last within 48 h of the row; the three are
     the patient's most recent ``crp_mg_l`` values at or before the row.
-
-    ``rows`` must be in patient then instant order; ``patient`` is the group key (default:
-    ``patient_id``). Returns a boolean Series aligned with ``rows``.
     """
-    if patient is None:
-        patient = rows["patient_id"].astype("str")
-    instant = rows["instant"]
-    crp = _numeric(rows, "crp_mg_l")
-    measured = crp.notna()
-
-    values = crp[measured]
-    times = instant[measured]
-    by_patient = patient[measured]
-    c1, c2 = values.groupby(by_patient).shift(2), values.groupby(by_patient).shift(1)
-    t1, t2 = times.groupby(by_patient).shift(2), times.groupby(by_patient).shift(1)
-    falling = (c1 > c2) & (c2 > values) & (t2 - t1 <= CRP_TREND_GAP) & (times - t2 <= CRP_TREND_GAP)
-
+    measured = ~np.isnan(crp)
+    at = np.flatnonzero(measured)
+    values, times = crp[at], rows.instant[at]
+    timed = ~rows.missing_instant[at]
+    patient_start = rows.start[at]
+    gap = CRP_TREND_GAP.to_timedelta64()
+    falling = np.zeros(len(at), dtype="bool")
+    if len(at) >= 3:
+        # c1, c2, c3: this patient's three latest values, the last one on this row.
+        same = patient_start[2:] <= at[:-2]
+        falling[2:] = (
+            same
+            & (values[:-2] > values[1:-1])
+            & (values[1:-1] > values[2:])
+            & timed[:-2]
+            & timed[1:-1]
+            & timed[2:]
+            & (times[1:-1] - times[:-2] <= gap)
+            & (times[2:] - times[1:-1] <= gap)
+        )
     # Carry the latest triple's verdict and its last instant to the rows after it.
-    falling_then = falling.astype("float64").reindex(rows.index).groupby(patient).ffill()
-    last_measured = instant.where(measured).groupby(patient).ffill()
-    return (falling_then == 1.0) & (instant - last_measured <= CRP_TREND_GAP)
+    verdict = np.zeros(len(crp), dtype="bool")
+    verdict[at] = falling
+    latest, found = rows.latest(measured)
+    last_measured, timed_found = rows.latest_instant(measured)
+    return (
+        found
+        & verdict[latest]
+        & timed_found
+        & ~rows.missing_instant
+        & (rows.instant - last_measured <= gap)
+    )
