@@ -18,10 +18,14 @@ REFERENCE = "pages/3_Reference.py"
 
 
 def pages() -> list[StreamlitPage]:
-    """Home (the default page, at /), Ward round, Patient and Reference."""
+    """Home (the default page, at /), Ward round, Patient and Reference.
+
+    No page icons: Streamlit makes a page's material icon the browser tab's icon and
+    fetches it from fonts.gstatic.com, a request that would leave the machine.
+    """
     return [
-        st.Page(HOME, title="Home", icon=":material/home:", default=True),
-        st.Page(WARD_ROUND, title="Ward round", icon=":material/groups:", url_path="Ward_round"),
-        st.Page(PATIENT, title="Patient", icon=":material/monitor_heart:", url_path="Patient"),
-        st.Page(REFERENCE, title="Reference", icon=":material/menu_book:", url_path="Reference"),
+        st.Page(HOME, title="Home", default=True),
+        st.Page(WARD_ROUND, title="Ward round", url_path="Ward_round"),
+        st.Page(PATIENT, title="Patient", url_path="Patient"),
+        st.Page(REFERENCE, title="Reference", url_path="Reference"),
     ]
