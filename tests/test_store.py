@@ -521,3 +521,19 @@ def test_a_patient_without_a_cache_row_is_read_from_the_long_tables(store) -> No
     with store.engine.begin() as connection:
         connection.execute(models.patient_cache.delete())
     pd.testing.assert_frame_equal(store.frame(), expected)
+
+
+def test_awkward_numbers_read_back_bit_for_bit(store) -> None:
+    values = [0.1 + 0.2, 1 / 3, 38.00000000000001, 5e-324, 1.7976931348623157e308, -2.5e-7]
+    frame = ward(
+        patient_id=["N"] * len(values),
+        time=[f"2024-05-01T{h:02d}:00" for h in range(len(values))],
+        crp_mg_l=values,
+    )
+    store.import_frame(frame)
+    back = store.frame(["N"])["crp_mg_l"].to_numpy()
+    assert back.tobytes() == np.array(values).tobytes()  # every bit
+    assert back.tolist() == values
+    with store.engine.begin() as connection:  # and through the long tables (no cache)
+        connection.execute(models.patient_cache.delete())
+    assert store.frame(["N"])["crp_mg_l"].tolist() == values
