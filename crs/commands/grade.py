@@ -13,7 +13,7 @@ from pathlib import Path
 from crs.attribution import read_attributions
 from crs.pipeline import grade_export, output_table
 from crs.reader import read_export
-from crs.safe_csv import write_csv
+from crs.safe_csv import write_csv, write_large_csv
 
 DESCRIPTION = """\
 Grade cytokine release syndrome (Lee et al., Blood 2014, Tables 2 and 3) for every
@@ -88,10 +88,8 @@ def run(args: argparse.Namespace) -> int:
     attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
     graded = grade_export(export, attributions)
     table = output_table(graded, export.axis)
-    if args.output == "-":
-        write_csv(table, sys.stdout)
-    else:
-        write_csv(table, Path(args.output))
+    # A million graded rows: the column-wise writer, same bytes as write_csv.
+    write_large_csv(table, sys.stdout if args.output == "-" else Path(args.output))
     _write_report(export.report, args.report)
     return 0
 
