@@ -98,7 +98,7 @@ _serial = itertools.count()
 )
 @given(frames(values=clinical))
 def test_every_stored_number_reads_back_bit_for_bit(sqlite_store, frame: pd.DataFrame) -> None:
-    # The SQLite ward round reads numbers packed as text ('%!.17g'); none may move.
+    # The ward round reads numbers from the binary patient cache; none may move.
     tag = f"X{next(_serial)}-"
     frame = frame.assign(patient_id=tag + frame["patient_id"].astype("str"))
     frame = conform(frame)
