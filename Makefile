@@ -50,8 +50,12 @@ test: setup browser postgres lint
 fuzz: setup
 	CRS_FUZZ_EXAMPLES=50000 $(PY) -m pytest tests -m "not browser" -k fuzz --timeout=0 -q
 
-bench: setup
+bench: setup postgres
 	$(PY) benchmarks/grade_bench.py
+	$(PY) benchmarks/read_memory_bench.py
+	$(PY) benchmarks/app_bench.py
+	$(PY) benchmarks/store_bench.py
+	$(PY) benchmarks/store_bench.py --postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

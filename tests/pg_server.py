@@ -125,8 +125,12 @@ def running_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL server for the whole test session (skipped when not installed)."""
+    """A PostgreSQL server for the whole test session.
+
+    Missing server binaries fail the tests rather than skip them: `make test` installs
+    them (`make postgres`), and a silently skipped backend would hide a broken store.
+    """
     if _binaries() is None:
-        pytest.skip("PostgreSQL server binaries are not installed (run `make postgres`)")
+        pytest.fail("PostgreSQL server binaries are not installed: run `make postgres` first")
     with running_server() as server:
         yield server
