@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crs.grading import grade
-from crs.treatment import annotate
+from crs.treatment import annotate, recommend
 
 if TYPE_CHECKING:
     from crs.reader import Export
@@ -39,6 +42,18 @@ def grade_export(export: Export, attributions: pd.DataFrame | None = None) -> pd
     return grade_frame(export.frame, attributions)
 
 
+def grade_to_table(export: Export, attributions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``output_table(grade_export(export, attributions), export.axis)``, leaner.
+
+    The command line writes only the spec §4 columns, so of the treatment algorithm it
+    asks only for ``recommendation`` and ``alerts`` (not a million ``branch`` sentences);
+    the table is the same, cell for cell.
+    """
+    graded = grade(export.frame, attributions)
+    advice = recommend(graded, columns=("recommendation", "alerts"))
+    return output_table(graded.assign(**advice), export.axis)
+
+
 def output_table(graded: pd.DataFrame, axis: str) -> pd.DataFrame:
     """The spec §4 table: patient_id, time (ISO 8601) and day — or day alone — then results.
 
@@ -47,7 +62,7 @@ def output_table(graded: pd.DataFrame, axis: str) -> pd.DataFrame:
     """
     out = pd.DataFrame({"patient_id": graded["patient_id"].astype("str")})
     if axis == "time":
-        out["time"] = graded["time"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        out["time"] = iso_seconds(graded["time"])
         if graded["day"].notna().any():
             out["day"] = graded["day"].round(4)
     else:
@@ -59,3 +74,42 @@ def output_table(graded: pd.DataFrame, axis: str) -> pd.DataFrame:
     for column in ("explanation", "recommendation", "alerts"):
         out[column] = graded[column].fillna("").astype("str")
     return out
+
+
+#: Instants written by :func:`iso_seconds` without falling back to ``strftime``: four-digit
+#: years, where numpy's and Python's ISO dates agree.
+_FAST_ISO_RANGE = (
+    np.datetime64("1000-01-01T00:00:00", "s"),
+    np.datetime64("9999-12-31T23:59:59", "s"),
+)
+
+
+def iso_seconds(times: pd.Series) -> pd.Series:
+    """``times.dt.strftime("%Y-%m-%dT%H:%M:%S")``, the same strings (NaT → missing), fast.
+
+    A ward export repeats few calendar days and few clock times, so each distinct day and
+    each distinct second of the day is written once and the two are joined per row.
+    """
+    values = times.to_numpy()
+    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"):
+        return times.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    missing = np.isnat(values)
+    seconds = values.astype("datetime64[s]")  # floor, as strftime drops the fraction
+    known = seconds[~missing]
+    if len(known) and (known.min() < _FAST_ISO_RANGE[0] or known.max() > _FAST_ISO_RANGE[1]):
+        return times.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    seconds[missing] = _FAST_ISO_RANGE[0]
+    days = seconds.astype("datetime64[D]")
+    clock = (seconds - days).astype("int64")
+    day_code, distinct_days = pd.factorize(days.view("int64"))
+    clock_code, distinct_clocks = pd.factorize(clock)
+    day_words = np.datetime_as_string(distinct_days.view("datetime64[D]"), unit="D")
+    clock_words = [f"T{c // 3600:02d}:{c // 60 % 60:02d}:{c % 60:02d}" for c in distinct_clocks]
+    text = pc.binary_join_element_wise(
+        pa.array(day_words.tolist(), type=pa.large_string()).take(pa.array(day_code)),
+        pa.array(clock_words, type=pa.large_string()).take(pa.array(clock_code)),
+        pa.scalar("", pa.large_string()),
+    )
+    if missing.any():
+        text = pc.if_else(pa.array(missing), pa.scalar(None, pa.large_string()), text)
+    return pd.Series(pd.array(text, dtype="str"), index=times.index, name=times.name)

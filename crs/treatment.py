@@ -118,7 +118,7 @@ def annotate(graded: pd.DataFrame) -> pd.DataFrame:
     return graded.drop(columns=list(OUTPUT_COLUMNS), errors="ignore").join(advice)
 
 
-def recommend(graded: pd.DataFrame) -> pd.DataFrame:
+def recommend(graded: pd.DataFrame, *, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> pd.DataFrame:
     """Figure 2 recommendation and alerts for every row of a graded frame.
 
     Parameters
@@ -130,10 +130,14 @@ def recommend(graded: pd.DataFrame) -> pd.DataFrame:
         ``organ_tox_used``, ``attributed``, ``high_risk``, ``age_years``, the dose columns,
         ``other_immunosuppressant``, ``crp_mg_l``) count as not recorded when absent.
         Rows may come in any order; each patient's rows are read in ``instant`` order.
+    columns
+        The output columns wanted (default: all of :data:`OUTPUT_COLUMNS`). The command
+        line asks only for ``recommendation`` and ``alerts``, the columns it writes, and
+        so skips a million branch sentences.
 
     Returns
     -------
-    DataFrame with the index of ``graded`` and the columns
+    DataFrame with the index of ``graded`` and the ``columns`` (in this order):
     ``recommendation`` (one code of treatment.md §1), ``alerts`` (codes of §2, sorted,
     joined by ``;``, "" when none), ``branch`` (one sentence naming the Figure 2 branch
     taken), ``high_risk_used`` (bool) and ``high_risk_basis`` (``recorded``, ``age ≥ 65``,
@@ -159,19 +163,28 @@ def recommend(graded: pd.DataFrame) -> pd.DataFrame:
             "The treatment algorithm needs a graded frame with the columns "
             f"{', '.join(REQUIRED_COLUMNS)}; missing: {', '.join(missing)}."
         )
-    combos, combo_of_row = _distinct(_determinants(graded))
-    high_risk, basis = _high_risk(combos)
-    recommendation, branch = _recommendation(combos, high_risk, basis)
-    alerts = _alert_codes(graded)
+    unknown = [name for name in columns if name not in OUTPUT_COLUMNS]
+    if unknown:
+        raise ValueError(
+            f"recommend() gives {', '.join(OUTPUT_COLUMNS)}; not {', '.join(unknown)}."
+        )
+    result: dict[str, object] = {}
+    if set(columns) - {"alerts"}:
+        combos, combo_of_row = _distinct(_determinants(graded))
+        high_risk, basis = _high_risk(combos)
+        recommendation, branch = _recommendation(combos, high_risk, basis)
+        per_combination = {
+            "recommendation": recommendation,
+            "branch": branch,
+            "high_risk_basis": basis,
+        }
+        for name in set(columns) & set(per_combination):
+            result[name] = _spread(per_combination[name], combo_of_row)
+        result["high_risk_used"] = high_risk.to_numpy(dtype="bool")[combo_of_row]
+    if "alerts" in columns:
+        result["alerts"] = _spread(ALERT_COMBINATIONS, _alert_codes(graded))
     return pd.DataFrame(
-        {
-            "recommendation": _spread(recommendation, combo_of_row),
-            "alerts": _spread(ALERT_COMBINATIONS, alerts),
-            "branch": _spread(branch, combo_of_row),
-            "high_risk_used": high_risk.to_numpy(dtype="bool")[combo_of_row],
-            "high_risk_basis": _spread(basis, combo_of_row),
-        },
-        index=graded.index,
+        {name: result[name] for name in OUTPUT_COLUMNS if name in columns}, index=graded.index
     )
 
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from crs.attribution import read_attributions
-from crs.pipeline import grade_export, output_table
+from crs.pipeline import grade_to_table
 from crs.reader import read_export
 from crs.safe_csv import write_csv, write_large_csv
 
@@ -86,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
         patient_id=args.patient_id,
     )
     attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
-    graded = grade_export(export, attributions)
-    table = output_table(graded, export.axis)
+    table = grade_to_table(export, attributions)
     # A million graded rows: the column-wise writer, same bytes as write_csv.
     write_large_csv(table, sys.stdout if args.output == "-" else Path(args.output))
     _write_report(export.report, args.report)
