@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -477,8 +477,47 @@ FIG3 = Patient(
 PAPER_CASES = (CASE1, CASE2, CASE3, FIG3)
 
 # --------------------------------------------------------------------------------------
-# Synthetic patients (invented; see data/README.md for each one's story)
+# The ward round: one common "now" for the sample ward
 # --------------------------------------------------------------------------------------
+
+#: The sample ward is a snapshot at a Monday-morning ward round: every record stops here
+#: (the one patient who died overnight stops at her death). Only what has happened by
+#: then is charted, so the Ward round page shows each patient's grade *now*, its trend
+#: over the night and the Figure 2 step still to take, not a finished course.
+WARD_ROUND = datetime(2024, 9, 16, 8, 0)
+
+#: Point events of a scenario (charted at one instant); the others are periods, which are
+#: sampled only at charted instants and so need no truncation.
+POINT_EVENTS = (Rate, Given, Symptom, Neuro, Draw, Entry, RawCell, ExtraRow)
+
+
+def infused(day_of_round: int, clock: str) -> str:
+    """The ISO infusion time, at ``clock``, that makes the ward round fall on calendar day
+    ``day_of_round`` after the infusion date (the paper's way of counting days)."""
+    date = WARD_ROUND.date() - timedelta(days=day_of_round)
+    return f"{date.isoformat()}T{clock}:00"
+
+
+def at_ward_round(patient: Patient, day_of_round: int) -> Patient:
+    """A paper case as the ward sees it at :data:`WARD_ROUND`: re-dated so that the ward
+    round is calendar day ``day_of_round`` of its course, and charted up to then only
+    (what happens later in the paper has not happened yet on this ward)."""
+    clock = patient.infusion_time.strftime("%H:%M")
+    dated = replace(patient, infusion=infused(day_of_round, clock), scenario_file=None)
+    last: When = (day_of_round, WARD_ROUND.strftime("%H:%M"))
+    end = dated.instant(last)
+    events = tuple(
+        e for e in dated.events if not isinstance(e, POINT_EVENTS) or dated.instant(e.at) <= end
+    )
+    return replace(dated, last=last, events=events)
+
+
+# --------------------------------------------------------------------------------------
+# Synthetic patients (invented; see data/README.md for each one's story). Each is written
+# as far as the ward round of WARD_ROUND: ``last`` is the round (or the death before it).
+# --------------------------------------------------------------------------------------
+
+ROUND = WARD_ROUND.strftime("%H:%M")
 
 _STANDARD_LABS = (
     Lab("creatinine_mg_dl", ((-1, 0.8), (21, 0.8)), 0.02),
@@ -486,222 +525,210 @@ _STANDARD_LABS = (
     Lab("alt_u_l", ((-1, 21), (21, 23)), 0.05),
 )
 
-# P001: no CRS. A low-grade temperature (37.8 °C) never reaches the 38.0 °C threshold.
+# P001: day 3, no CRS so far. A low-grade temperature (37.8 °C) overnight on day 2 never
+# reached the 38.0 °C threshold: still grade 0 at the ward round, to be watched.
 P001 = Patient(
     patient_id="P001",
     age_years=58,
     weight_kg=68,
     therapy="CAR T",
-    infusion="2024-04-08T09:00:00",
+    infusion=infused(3, "09:00"),
     baseline_sbp=124,
     high_risk=False,
     first_day=-1,
-    last=(10, "12:00"),
+    last=(3, ROUND),
     events=(
         Fever((2, "10:00"), (3, "02:00"), 37.8),
         *_STANDARD_LABS,
-        Lab("crp_mg_l", ((-1, 3), (2, 14), (3, 18), (6, 6), (10, 3))),
-        Lab("ferritin_ng_ml", ((-1, 400), (3, 700), (10, 450))),
-        *neuro_course([(at, 0, 10) for at in daily(0, 9, "09:00")]),
+        Lab("crp_mg_l", ((-1, 3), (2, 14), (3, 18))),
+        Lab("ferritin_ng_ml", ((-1, 400), (3, 700))),
+        *neuro_course([(at, 0, 10) for at in daily(0, 3, "08:00")]),
     ),
 )
 
 # P002: older adult (71), bispecific antibody, high_risk left unrecorded (age ≥ 65 counts
-# as older age). Fever, hypotension responsive to one fluid bolus, low-flow oxygen:
-# grade 2; tocilizumab given because of his age (Figure 2, grade 2 with older age).
+# as older age). Febrile since day 1; overnight hypotension (86/52, MAP below 65) after one
+# 1 L bolus and 2 L/min of oxygen: grade 2 at the ward round, where Figure 2 says to
+# consider tocilizumab ± corticosteroids for older age. Nothing given yet.
 P002 = Patient(
     patient_id="P002",
     age_years=71,
     weight_kg=82,
     therapy="bispecific antibody",
-    infusion="2024-04-15T08:00:00",
+    infusion=infused(2, "08:00"),
     baseline_sbp=138,
     high_risk=None,
     first_day=-1,
-    last=(8, "12:00"),
+    last=(2, ROUND),
     baseline_dbp=78,
     events=(
         Fever((1, "14:00"), (3, "06:00"), 39.2),
         Symptom((1, "18:00"), "fatigue; myalgia"),
-        Monitoring((2, "08:00"), (3, "08:00"), 2),
-        BloodPressure((2, "10:00"), (2, "12:00"), 86, 52),
-        Given("fluid_bolus_ml", (2, "10:30"), 1000),
-        Oxygen((2, "10:00"), (3, "12:00"), "nasal cannula", flow=2),
-        Given("tocilizumab_mg", (2, "13:00"), 328),
+        Monitoring((2, "02:00"), (2, ROUND), 2),
+        BloodPressure((2, "04:00"), (2, "12:00"), 86, 52),
+        Given("fluid_bolus_ml", (2, "04:30"), 1000),
+        Oxygen((2, "04:00"), (3, "12:00"), "nasal cannula", flow=2),
         *_STANDARD_LABS,
-        Lab("crp_mg_l", ((-1, 6), (1, 20), (2, 75), (3, 110), (4, 70), (8, 12))),
-        Lab("ferritin_ng_ml", ((-1, 500), (3, 1400), (8, 800))),
-        *neuro_course([(at, 0, 10) for at in daily(0, 7, "09:00")]),
+        Lab("crp_mg_l", ((-1, 6), (1, 20), (2, 75))),
+        Lab("ferritin_ng_ml", ((-1, 500), (2, 1100))),
+        *neuro_course([(at, 0, 10) for at in daily(0, 2, "08:00")]),
     ),
 )
 
 # P003: toddler (2 years 6 months). PALS lower limit of systolic pressure is
 # 70 + 2 × age = 74 mmHg: her usual 84-108 mmHg is normal for her age although below
-# the adult 90. Fever, then SBP 68 responsive to a 20 mL/kg bolus: grade 2.
+# the adult 90. Fever since day 2; yesterday afternoon SBP 68 responsive to a 20 mL/kg
+# bolus (grade 2); at the ward round still febrile with normal pressures: grade 1.
 P003 = Patient(
     patient_id="P003",
     age_years=2.5,
     weight_kg=13,
     therapy="CAR T",
-    infusion="2024-05-13T10:00:00",
+    infusion=infused(4, "10:00"),
     baseline_sbp=92,
     high_risk=False,
     first_day=-1,
-    last=(12, "12:00"),
+    last=(4, ROUND),
     baseline_dbp=55,
     baseline_hr=120,
     sbp_floor=84,
     events=(
         Fever((2, "12:00"), (4, "18:00"), 40.1),
         Symptom((2, "14:00"), "vomiting"),
-        Monitoring((3, "14:00"), (4, "08:00"), 2),
+        Monitoring((3, "14:00"), (4, ROUND), 2),
         BloodPressure((3, "16:00"), (3, "20:00"), 68, 38),
         Given("fluid_bolus_ml", (3, "16:30"), 260),
         Lab("creatinine_mg_dl", ((-1, 0.3), (12, 0.3)), 0.02),
         Lab("ast_u_l", ((-1, 35), (12, 38)), 0.05),
         Lab("alt_u_l", ((-1, 20), (12, 22)), 0.05),
-        Lab("crp_mg_l", ((-1, 2), (2, 25), (3, 60), (4, 88), (6, 30), (12, 3))),
-        Lab("ferritin_ng_ml", ((-1, 300), (4, 2300), (12, 600))),
+        Lab("crp_mg_l", ((-1, 2), (2, 25), (3, 60), (4, 88))),
+        Lab("ferritin_ng_ml", ((-1, 300), (4, 2300))),
     ),
 )
 
 # P004: infant (9 months). Below 1 year the lower limit of systolic pressure is 70 mmHg.
-# Fever, SBP 64 needing a low dose of dopamine (one low-dose vasopressor) and 0.5 L/min
-# of oxygen by nasal cannula: grade 2.
+# Fever; yesterday SBP 64, a 20 mL/kg bolus and a low dose of dopamine, still running at
+# the ward round with 0.5 L/min of oxygen by nasal cannula: grade 2 (one low-dose
+# vasopressor, low-flow oxygen).
 P004 = Patient(
     patient_id="P004",
     age_years=0.75,
     weight_kg=8.6,
     therapy="CAR T",
-    infusion="2024-05-20T09:00:00",
+    infusion=infused(3, "09:00"),
     baseline_sbp=84,
     high_risk=False,
     first_day=-1,
-    last=(10, "12:00"),
+    last=(3, ROUND),
     baseline_dbp=48,
     baseline_hr=135,
     sbp_floor=76,
     events=(
         Fever((1, "20:00"), (3, "10:00"), 39.6),
-        Monitoring((2, "12:00"), (3, "12:00"), 1),
+        Monitoring((2, "12:00"), (3, ROUND), 1),
         BloodPressure((2, "14:00"), (2, "18:00"), 64, 34),
         Given("fluid_bolus_ml", (2, "14:30"), 170),
         Rate("dopamine_ug_kg_min", (2, "15:00"), 5),
-        Rate("dopamine_ug_kg_min", (3, "09:00"), 0),
-        BloodPressure((2, "18:00"), (3, "09:00"), 78, 42),
-        Oxygen((2, "12:00"), (3, "08:00"), "nasal cannula", flow=0.5),
+        BloodPressure((2, "18:00"), (3, "12:00"), 78, 42),
+        Oxygen((2, "12:00"), (3, "12:00"), "nasal cannula", flow=0.5),
         Lab("creatinine_mg_dl", ((-1, 0.25), (10, 0.25)), 0.02),
         Lab("ast_u_l", ((-1, 38), (10, 36)), 0.04),
         Lab("alt_u_l", ((-1, 22), (10, 24)), 0.05),
-        Lab("crp_mg_l", ((-1, 2), (1, 15), (2, 70), (3, 95), (5, 30), (10, 4))),
+        Lab("crp_mg_l", ((-1, 2), (1, 15), (2, 70), (3, 95))),
     ),
 )
 
-# P005: grade 3 through oxygen (FiO2 45 % by high-flow nasal cannula) with
-# encephalopathy (neurotox grade 2, ICE 5) and NO vasopressor or hypotension: the
-# Figure 2 branch where corticosteroids are the preferred first-line immunosuppression.
+# P005: grade 3 through oxygen (FiO2 45 % by high-flow nasal cannula since last night)
+# with new encephalopathy (neurotox grade 2, ICE 5) and NO vasopressor or hypotension:
+# the Figure 2 branch where corticosteroids are the preferred first-line
+# immunosuppression. The night team gave dexamethasone 10 mg at 07:00.
 P005 = Patient(
     patient_id="P005",
     age_years=34,
     weight_kg=61,
     therapy="CAR T",
-    infusion="2024-06-03T09:00:00",
+    infusion=infused(5, "09:00"),
     baseline_sbp=116,
     high_risk=False,
     first_day=-1,
-    last=(14, "12:00"),
+    last=(5, ROUND),
     baseline_dbp=72,
     sbp_floor=104,
     events=(
         Fever((1, "16:00"), (3, "12:00"), 39.4),
         Symptom((1, "20:00"), "myalgia"),
-        Monitoring((4, "08:00"), (7, "12:00"), 2),
+        Monitoring((4, "08:00"), (5, ROUND), 2),
         Oxygen((4, "08:00"), (4, "20:00"), "nasal cannula", flow=3),
         Oxygen((4, "20:00"), (6, "10:00"), "HFNC", fio2=45, flow=40),
-        Oxygen((6, "10:00"), (7, "12:00"), "nasal cannula", flow=2),
-        Symptom((5, "08:00"), "headache"),
-        Given("dexamethasone_mg", (5, "17:00"), 10),
-        Given("dexamethasone_mg", (5, "23:00"), 10),
-        Given("dexamethasone_mg", (6, "05:00"), 10),
-        Given("dexamethasone_mg", (6, "11:00"), 10),
+        Symptom((5, "06:00"), "headache"),
+        Given("dexamethasone_mg", (5, "07:00"), 10),
         *neuro_course(
             [(at, 0, 10) for at in daily(0, 4, "08:00") + daily(0, 4, "20:00")]
-            + [
-                ((5, "08:00"), 1, 7),
-                ((5, "16:00"), 2, 5),
-                ((6, "08:00"), 2, 6),
-                ((6, "20:00"), 1, 8),
-                ((7, "08:00"), 1, 9),
-                ((8, "08:00"), 0, 10),
-                ((9, "08:00"), 0, 10),
-            ]
+            + [((5, "00:00"), 1, 8), ((5, "06:00"), 2, 5), ((5, ROUND), 2, 5)]
         ),
         *_STANDARD_LABS,
-        Lab("crp_mg_l", ((-1, 4), (1, 30), (2, 90), (3, 150), (4, 170), (5, 120), (7, 40))),
-        Lab("ferritin_ng_ml", ((-1, 600), (4, 4100), (14, 900))),
+        Lab("crp_mg_l", ((-1, 4), (1, 30), (2, 90), (3, 150), (4, 170), (5, 160))),
+        Lab("ferritin_ng_ml", ((-1, 600), (4, 4100), (5, 4600))),
     ),
 )
 
-# P006: weight-based norepinephrine (µg/kg/min). Fever, hypotension, norepinephrine
-# 0.05 → 0.25 µg/kg/min (= 23 µg/min at 92 kg) for 6 h: high dose for ≥ 3 h
-# (Table 3) is grade 3. Without his weight the dose is unknown and stays grade 2.
+# P006: weight-based norepinephrine (µg/kg/min). Fever, hypotension since last evening,
+# norepinephrine 0.05 → 0.15 → 0.25 µg/kg/min (= 23 µg/min at 92 kg) from 04:00: high dose
+# for ≥ 3 h by 07:00 (Table 3), grade 3 — and no tocilizumab or corticosteroid given yet
+# (untreated severe CRS, the alert the ward round must act on). Without his weight the
+# dose is unknown and he stays grade 2 (one vasopressor of unknown dose).
 P006 = Patient(
     patient_id="P006",
     age_years=52,
     weight_kg=92,
     therapy="CAR T",
-    infusion="2024-06-10T08:00:00",
+    infusion=infused(3, "08:00"),
     baseline_sbp=132,
     high_risk=False,
     first_day=-1,
-    last=(12, "12:00"),
+    last=(3, ROUND),
     arterial_line=True,
     baseline_dbp=80,
     sbp_floor=100,
     events=(
         Fever((1, "10:00"), (4, "06:00"), 40.2),
         Symptom((1, "14:00"), "rigors"),
-        Monitoring((2, "16:00"), (4, "12:00"), 1),
-        BloodPressure((2, "18:00"), (3, "03:00"), 84, 50),
+        Monitoring((2, "16:00"), (3, ROUND), 1),
+        BloodPressure((2, "18:00"), (3, "12:00"), 84, 50),
         Given("fluid_bolus_ml", (2, "18:15"), 1000),
         Rate("norepinephrine_ug_kg_min", (2, "19:00"), 0.05),
-        Rate("norepinephrine_ug_kg_min", (2, "22:00"), 0.15),
-        Rate("norepinephrine_ug_kg_min", (3, "00:00"), 0.25),
-        Given("tocilizumab_mg", (3, "04:00"), 368),
-        Rate("norepinephrine_ug_kg_min", (3, "06:30"), 0.15),
-        Rate("norepinephrine_ug_kg_min", (3, "12:00"), 0.08),
-        Rate("norepinephrine_ug_kg_min", (3, "20:00"), 0.03),
-        Rate("norepinephrine_ug_kg_min", (4, "08:00"), 0),
-        BloodPressure((3, "03:00"), (4, "08:00"), 104, 62),
+        Rate("norepinephrine_ug_kg_min", (2, "23:00"), 0.15),
+        Rate("norepinephrine_ug_kg_min", (3, "04:00"), 0.25),
         Oxygen((2, "20:00"), (4, "00:00"), "nasal cannula", flow=2),
         *_STANDARD_LABS,
-        Lab("crp_mg_l", ((-1, 5), (1, 40), (2, 120), (3, 210), (4, 180), (6, 60), (12, 8))),
-        Lab("ferritin_ng_ml", ((-1, 900), (3, 6800), (12, 1500))),
-        Lab("il6_pg_ml", ((-1, 5), (2, 400), (3, 900), (4, 700), (6, 80), (12, 9)), 0.08),
+        Lab("crp_mg_l", ((-1, 5), (1, 40), (2, 120), (3, 210))),
+        Lab("ferritin_ng_ml", ((-1, 900), (3, 6800))),
+        Lab("il6_pg_ml", ((-1, 5), (2, 400), (3, 900)), 0.08),
     ),
 )
 
 # P007: tocilizumab followed by neurotoxicity, then grade 4. Fever and hypotension on a
-# low dose of norepinephrine (grade 2) resolve after tocilizumab, but the ICE score
-# falls from 10 to 0 over two days (neurotox grade 1 → 4, seizure) and he is intubated
-# for airway protection: mechanical ventilation is grade 4 (Table 2).
+# low dose of norepinephrine (grade 2) resolved after tocilizumab on day 2, but the ICE
+# score fell from 10 to 0 over two days (neurotox grade 1 → 4, a seizure at 02:00
+# today) despite dexamethasone, and he was intubated for airway protection at 03:00:
+# mechanical ventilation is grade 4 (Table 2). CRP has been falling since day 3.
 P007 = Patient(
     patient_id="P007",
     age_years=28,
     weight_kg=74,
     therapy="CAR T",
-    infusion="2024-07-01T10:00:00",
+    infusion=infused(5, "10:00"),
     baseline_sbp=122,
     high_risk=False,
     first_day=-1,
-    last=(14, "12:00"),
+    last=(5, ROUND),
     arterial_line=True,
     baseline_dbp=74,
     sbp_floor=102,
     events=(
         Fever((1, "14:00"), (3, "14:00"), 40.4),
         Symptom((1, "18:00"), "rigors; headache"),
-        Monitoring((2, "06:00"), (8, "12:00"), 1),
+        Monitoring((2, "06:00"), (5, ROUND), 1),
         BloodPressure((2, "08:00"), (2, "14:00"), 82, 48),
         Given("fluid_bolus_ml", (2, "08:15"), 1000),
         Rate("norepinephrine_ug_min", (2, "09:00"), 8),
@@ -715,11 +742,8 @@ P007 = Patient(
         Given("dexamethasone_mg", (4, "15:00"), 10),
         Given("dexamethasone_mg", (4, "21:00"), 10),
         Given("dexamethasone_mg", (5, "03:00"), 10),
-        Given("methylprednisolone_mg", (5, "09:00"), 1000),
-        Given("methylprednisolone_mg", (6, "09:00"), 1000),
         Symptom((5, "02:00"), "seizure"),
         Oxygen((5, "03:00"), (7, "10:00"), "ventilator", fio2=40, ventilated=True),
-        Oxygen((7, "10:00"), (8, "12:00"), "nasal cannula", flow=2),
         *neuro_course(
             [(at, 0, 10) for at in daily(0, 2, "08:00") + daily(0, 2, "20:00")]
             + [
@@ -728,33 +752,26 @@ P007 = Patient(
                 ((4, "08:00"), 2, 4),
                 ((4, "20:00"), 3, 1),
                 ((5, "02:00"), 4, 0),
-                ((5, "14:00"), 4, None),
-                ((6, "08:00"), 3, None),
-                ((6, "20:00"), 3, None),
-                ((7, "12:00"), 2, 5),
-                ((7, "20:00"), 2, 6),
-                ((8, "08:00"), 1, 8),
-                ((9, "08:00"), 1, 9),
-                ((10, "08:00"), 0, 10),
-                ((11, "08:00"), 0, 10),
+                ((5, ROUND), 4, None),  # sedated and ventilated: no ICE score possible
             ]
         ),
         *_STANDARD_LABS,
-        Lab("crp_mg_l", ((-1, 3), (1, 50), (2, 160), (3, 190), (4, 120), (6, 50), (14, 5))),
-        Lab("ferritin_ng_ml", ((-1, 450), (3, 5200), (14, 1100))),
-        Lab("il6_pg_ml", ((-1, 3), (2, 350), (3, 1600), (4, 900), (6, 150), (14, 8)), 0.08),
+        Lab("crp_mg_l", ((-1, 3), (1, 50), (2, 160), (3, 190), (4, 120), (5, 90))),
+        Lab("ferritin_ng_ml", ((-1, 450), (3, 5200), (5, 4300))),
+        Lab("il6_pg_ml", ((-1, 3), (2, 350), (3, 1600), (4, 900), (5, 600)), 0.08),
     ),
 )
 
-# P008: fatal CRS in an older high-risk woman. BloodPressure needing norepinephrine then
+# P008: fatal CRS in an older high-risk woman. Hypotension needing norepinephrine then
 # vasopressin and epinephrine, hypoxaemia needing ventilation (grade 4), acute kidney
-# injury and cardiac dysfunction (LVEF 25 %); she dies on day 6: grade 5.
+# injury and cardiac dysfunction (LVEF 25 %); she died at 04:00 this morning, day 6:
+# grade 5. She is still on the ward list at the round.
 P008 = Patient(
     patient_id="P008",
     age_years=67,
     weight_kg=64,
     therapy="CAR T",
-    infusion="2024-07-08T09:00:00",
+    infusion=infused(6, "09:00"),
     baseline_sbp=128,
     high_risk=True,
     first_day=-1,
@@ -791,67 +808,103 @@ P008 = Patient(
         Lab("fibrinogen_mg_dl", ((-1, 320), (2, 210), (3, 140), (5, 90)), 0.04),
         Lab("inr", ((-1, 1.0), (3, 1.4), (5, 2.1)), 0.02),
         Draw("lvef_pct", (3, "14:00"), 25),
-        Lab("crp_mg_l", ((-1, 8), (1, 90), (2, 220), (3, 310), (5, 280))),
+        Lab("crp_mg_l", ((-1, 8), (1, 90), (2, 220), (3, 310), (4, 295), (5, 280))),
         Lab("ferritin_ng_ml", ((-1, 1200), (2, 18000), (4, 64000), (5, 88000))),
         Lab("il6_pg_ml", ((-1, 6), (1, 800), (2, 5200), (3, 9800), (5, 7200)), 0.08),
     ),
 )
 
-# P009: adolescent on a bispecific antibody: fever with rigors and myalgia for a day and a
-# half, nothing more: grade 1.
+# P009: adolescent on a bispecific antibody, infused yesterday morning: fever to 38.9 °C
+# since yesterday afternoon with rigors and myalgia, nothing more: grade 1.
 P009 = Patient(
     patient_id="P009",
     age_years=15,
     weight_kg=56,
     therapy="bispecific antibody",
-    infusion="2024-08-05T08:00:00",
+    infusion=infused(1, "08:00"),
     baseline_sbp=118,
     high_risk=False,
     first_day=-1,
-    last=(7, "12:00"),
+    last=(1, ROUND),
     baseline_hr=84,
     events=(
         Fever((0, "14:00"), (1, "20:00"), 38.9),
         Symptom((0, "18:00"), "rigors; myalgia"),
         Symptom((1, "06:00"), "myalgia"),
         *_STANDARD_LABS,
-        Lab("crp_mg_l", ((-1, 2), (1, 35), (2, 48), (4, 15), (7, 4))),
+        Lab("crp_mg_l", ((-1, 2), (1, 35))),
     ),
 )
 
-# P010: messy export. Fever and 2 L/min of oxygen: grade 2. Planted cells: a decimal
-# comma (38,4), a comparator (<5), an impossible temperature (85), an unparseable
-# systolic pressure (1O8, letter O), a thousands separator (1,480), a row charted twice
-# at one instant, and a row whose time was not recorded.
+# P010: messy export. Fever since day 2 and 2 L/min of oxygen since yesterday: grade 2.
+# Planted cells: a decimal comma (38,4), a comparator (<5), an impossible temperature
+# (85), an unparseable systolic pressure (1O8, letter O), a thousands separator (1,480),
+# a row charted twice at one instant, and a row whose time was not recorded.
 P010 = Patient(
     patient_id="P010",
     age_years=45,
     weight_kg=70,
     therapy="CAR T",
-    infusion="2024-08-12T10:00:00",
+    infusion=infused(4, "10:00"),
     baseline_sbp=120,
     high_risk=False,
     first_day=-1,
-    last=(9, "12:00"),
+    last=(4, ROUND),
     baseline_dbp=74,
     events=(
         Fever((2, "08:00"), (4, "10:00"), 39.0),
         Oxygen((3, "10:00"), (4, "16:00"), "nasal cannula", flow=2),
         *_STANDARD_LABS,
-        Lab("crp_mg_l", ((-1, 3), (1, 12), (2, 60), (3, 110), (4, 95), (6, 30), (9, 6))),
-        Lab("ferritin_ng_ml", ((-1, 520), (3, 1480), (9, 700))),
+        Lab("crp_mg_l", ((-1, 3), (1, 12), (2, 60), (3, 110), (4, 95))),
+        Lab("ferritin_ng_ml", ((-1, 520), (3, 1480), (4, 1300))),
         RawCell("crp_mg_l", (-1, "06:00"), "<5"),
         RawCell("temp_c", (2, "14:00"), "38,4"),
         RawCell("temp_c", (3, "18:00"), "85"),
-        RawCell("sbp_mmhg", (5, "10:00"), "1O8"),
+        RawCell("sbp_mmhg", (3, "02:00"), "1O8"),
         RawCell("ferritin_ng_ml", (3, "06:00"), "1,480"),
-        ExtraRow((4, "10:00"), (("symptoms", "headache"),)),
-        ExtraRow((6, "14:00"), (("temp_c", "37.1"),), raw_time="time not recorded"),
+        ExtraRow((3, "22:00"), (("symptoms", "headache"),)),
+        ExtraRow((3, "14:00"), (("temp_c", "37.1"),), raw_time="time not recorded"),
     ),
 )
 
-SYNTHETIC = (P001, P002, P003, P004, P005, P006, P007, P008, P009, P010)
-WARD = PAPER_CASES + SYNTHETIC
+# P011: a fresh infusion. 63-year-old man with recorded high risk (extensive
+# comorbidities), CAR T infused yesterday at 14:00: no CRS yet (grade 0) at the ward
+# round, 18 hours later — the patient to watch most closely over the next days.
+P011 = Patient(
+    patient_id="P011",
+    age_years=63,
+    weight_kg=88,
+    therapy="CAR T",
+    infusion=infused(1, "14:00"),
+    baseline_sbp=134,
+    high_risk=True,
+    first_day=-1,
+    last=(1, ROUND),
+    baseline_dbp=82,
+    events=(
+        *_STANDARD_LABS,
+        Lab("crp_mg_l", ((-1, 4), (0, 5), (1, 9))),
+        Lab("ferritin_ng_ml", ((-1, 700), (1, 760))),
+        *neuro_course([(at, 0, 10) for at in daily(0, 1, "08:00")]),
+    ),
+)
+
+SYNTHETIC = (P001, P002, P003, P004, P005, P006, P007, P008, P009, P010, P011)
+
+#: The paper's cases on the sample ward, each at an instructive moment of its course on
+#: the ward-round morning (the one-patient files keep the whole course).
+WARD_PAPER_CASES = (
+    # Case 1 on day 3: febrile with rigors, stable — grade 1, supportive care.
+    at_ward_round(CASE1, 3),
+    # Case 2 on day 15: the grade-3 night of day 14 is over (pressors off, afebrile).
+    at_ward_round(CASE2, 15),
+    # Case 3 on day 7: fever back, both pressors still running 40 h after tocilizumab —
+    # grade 3 without improvement, the situation the paper's text asks to reconsider.
+    at_ward_round(CASE3, 7),
+    # Figure 3 on day 10: recovered; CRP has fallen twice since its day-8 peak.
+    at_ward_round(FIG3, 10),
+)
+WARD = WARD_PAPER_CASES + SYNTHETIC
 
 # --------------------------------------------------------------------------------------
 # Columns and formats of the export
@@ -1169,8 +1222,20 @@ def chart_labs(chart: Chart, rng: np.random.Generator) -> None:
         chart.put(patient.instant(draw.at), draw.column, fmt(draw.column, draw.value))
 
 
+def check_record_ends_at_last(patient: Patient) -> None:
+    """A record holds nothing after its last charted instant (the ward round, a death, a
+    discharge): an event written later is a mistake in the scenario, not data to drop."""
+    end = patient.instant(patient.last)
+    late = [
+        e for e in patient.events if isinstance(e, POINT_EVENTS) and patient.instant(e.at) > end
+    ]
+    if late:
+        raise ValueError(f"{patient.patient_id}: events after the last instant: {late}")
+
+
 def build_chart(patient: Patient) -> Chart:
     """Turn one scenario into its charted rows (deterministic: one seed per patient)."""
+    check_record_ends_at_last(patient)
     rng = np.random.default_rng(_seed(patient.patient_id))
     chart = Chart(patient)
     times = vital_times(patient)
@@ -1191,10 +1256,11 @@ def build_chart(patient: Patient) -> Chart:
         chart.put(moment, entry.column, fmt(entry.column, entry.value))
     for fever in patient.of(Fever):
         # The documented maximum is the scenario's peak (e.g. case 1's 40.7 °C).
-        if fever.peak_c >= 38.0:
-            start, end = patient.instant(fever.start), patient.instant(fever.end)
-            moment = _nearest(times, start + 0.3 * (end - start))
-            chart.rows[moment]["temp_c"] = fmt("temp_c", fever.peak_c)
+        # A fever still climbing at the ward round has not reached its peak yet.
+        start, end = patient.instant(fever.start), patient.instant(fever.end)
+        peak_at = start + 0.3 * (end - start)
+        if fever.peak_c >= 38.0 and peak_at <= times[-1]:
+            chart.rows[_nearest(times, peak_at)]["temp_c"] = fmt("temp_c", fever.peak_c)
     for cell in patient.of(RawCell):
         having = sorted(m for m, cells in chart.rows.items() if cell.column in cells)
         moment = _nearest(having, patient.instant(cell.at))
@@ -1319,15 +1385,17 @@ def write_attributions(path: Path) -> None:
 
 
 def main() -> None:
-    charts = {p.patient_id: build_chart(p) for p in WARD}
+    # The paper's cases, whole courses, one file each (the paper-case tests grade them).
+    cases = {p.patient_id: build_chart(p) for p in PAPER_CASES}
     for patient in PAPER_CASES:
         write_wide(
-            DATA_DIR / patient.scenario_file, [charts[patient.patient_id]], patient_level=True
+            DATA_DIR / patient.scenario_file, [cases[patient.patient_id]], patient_level=True
         )
-    write_long(DATA_DIR / "case3_long.csv", [charts["CASE3"]], CASE3_LONG_UNITS)
+    write_long(DATA_DIR / "case3_long.csv", [cases["CASE3"]], CASE3_LONG_UNITS)
     write_patients(DATA_DIR / "paper_cases_patients.csv", PAPER_CASES)
     write_attributions(DATA_DIR / "case3_attributions.csv")
-    ward = [charts[p.patient_id] for p in WARD]
+    # The sample ward at the ward round of WARD_ROUND (paper cases re-dated and cut there).
+    ward = [build_chart(p) for p in WARD]
     write_wide(DATA_DIR / "sample_ward.csv", ward, patient_level=False)
     write_long(DATA_DIR / "sample_ward_long.csv", ward)
     write_patients(DATA_DIR / "sample_ward_patients.csv", WARD)
