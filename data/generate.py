@@ -20,6 +20,10 @@ a real electronic record:
 
 The paper's cases follow Lee et al., Blood 2014;124(2):188-195 ("Case 1", "Case 2",
 "Case 3" and the hypothetical patient of Figure 3). Every other patient is invented.
+The one-patient files of the paper's cases hold their whole course; the sample ward is
+a snapshot at one ward round (``WARD_ROUND``, 08:00 on a Monday): every record there
+stops at the round, the paper's cases re-dated so that the round falls on an
+instructive day of their course.
 Times are given as (calendar day after the infusion date, clock time): the paper
 counts days that way ("on day 5 she developed hypotension").
 """
