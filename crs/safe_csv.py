@@ -80,7 +80,10 @@ def write_large_csv(frame: pd.DataFrame, target: str | os.PathLike | io.TextIOBa
     this path does not cover (one column, non-text labels, other dtypes, compressed or
     remote targets) are written by :func:`write_csv` itself.
     """
-    cells = _csv_cells(frame) if _fast_target(target) else None
+    try:
+        cells = _csv_cells(frame) if _fast_target(target) else None
+    except (pa.ArrowException, UnicodeError):
+        cells = None  # e.g. text pyarrow cannot hold (a lone surrogate): pandas decides
     if cells is None:
         write_csv(frame, target)
         return
@@ -152,19 +155,31 @@ def _float_cells(values: np.ndarray) -> pa.Array:
 def _text_cells(column: pd.Series) -> pa.Array:
     """Neutralised text cells, missing as "", quoted exactly as the csv module quotes.
 
-    Only cells starting like a formula go through :func:`neutralise` (the rule needs that
-    start). A cell with a comma or a quote and no line break is quoted with its quotes
-    doubled, as the csv module does (QUOTE_MINIMAL, doublequote); the rare cells with a
-    line break are formatted by the csv module itself, one by one.
+    Each distinct text is made a cell once (a ward's drivers, alerts and sentences repeat
+    on many rows) and the cells are then taken for every row.
     """
-    text = _large_text(column)
+    encoded = pc.dictionary_encode(_large_text(column))
+    distinct = encoded.dictionary.cast(pa.large_string())
+    cells = pa.concat_arrays(
+        [_cells_of(distinct, column.dtype), pa.array([""], type=pa.large_string())]
+    )
+    return cells.take(pc.fill_null(encoded.indices, len(distinct)))
+
+
+def _cells_of(text: pa.Array, dtype: object) -> pa.Array:
+    """CSV cells of non-missing texts (read from a column of ``dtype``).
+
+    Only texts starting like a formula go through :func:`neutralise` (the rule needs that
+    start), as a column of the original dtype. A text with a comma or a quote and no line
+    break is quoted with its quotes doubled, as the csv module does (QUOTE_MINIMAL,
+    doublequote); the rare texts with a line break are formatted by the csv module itself.
+    """
     formula_like = np.zeros(len(text), dtype="bool")
     for start in FORMULA_STARTS:
         formula_like |= _flags(pc.starts_with(text, start))
     if formula_like.any():
-        safe = _large_text(neutralise(column[formula_like]))
-        text = pc.replace_with_mask(text, pa.array(formula_like), safe)
-    text = pc.fill_null(text, "")
+        risky = pd.Series(text.filter(pa.array(formula_like)).to_pylist(), dtype=dtype)
+        text = pc.replace_with_mask(text, pa.array(formula_like), _large_text(neutralise(risky)))
     line_break = _flags(pc.match_substring_regex(text, "[\r\n]"))
     quoted = _flags(pc.match_substring_regex(text, '[,"]')) & ~line_break
     plain = text
