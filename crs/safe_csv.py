@@ -113,8 +113,13 @@ def _fast_target(target: object) -> bool:
     )
 
 
-def _csv_cells(frame: pd.DataFrame) -> list[pa.Array] | None:
-    """Every column as CSV cells (large_string, no nulls), or None when not covered."""
+#: A column's CSV cells: distinct cells (large_string, no nulls) and, per row, the number
+#: of its cell (None: the cells are already one per row).
+Cells = tuple[pa.Array, pa.Array | None]
+
+
+def _csv_cells(frame: pd.DataFrame) -> list[Cells] | None:
+    """Every column as CSV cells, or None when the frame is not covered."""
     if frame.shape[1] < 2 or not all(isinstance(c, str) for c in frame.columns):
         # A one-column row with an empty cell is written '""' by the csv module.
         return None
@@ -123,12 +128,12 @@ def _csv_cells(frame: pd.DataFrame) -> list[pa.Array] | None:
         column = frame.iloc[:, i]
         dtype = column.dtype
         if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-            cells.append(pc.cast(pa.array(column.to_numpy()), pa.large_string()))
+            cells.append((pc.cast(pa.array(column.to_numpy()), pa.large_string()), None))
         elif isinstance(dtype, np.dtype) and dtype.kind == "f":
             cells.append(_float_cells(column.to_numpy()))
         elif isinstance(dtype, np.dtype) and dtype.kind == "b":
             words = pa.array(["False", "True"], type=pa.large_string())
-            cells.append(words.take(pa.array(column.to_numpy().astype("int8"))))
+            cells.append((words, pa.array(column.to_numpy().astype("int8"))))
         elif isinstance(dtype, pd.StringDtype) or (
             dtype == np.dtype("O")
             and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
@@ -139,7 +144,7 @@ def _csv_cells(frame: pd.DataFrame) -> list[pa.Array] | None:
     return cells
 
 
-def _float_cells(values: np.ndarray) -> pa.Array:
+def _float_cells(values: np.ndarray) -> Cells:
     """Floats as pandas writes them (numpy's ``astype(str)``), missing as "".
 
     Formatted once per distinct value, compared by exact bits (so -0.0 stays "-0.0").
@@ -149,21 +154,21 @@ def _float_cells(values: np.ndarray) -> pa.Array:
     numbers = distinct.view(values.dtype)
     words = numbers.astype("str").astype("object")
     words[np.isnan(numbers)] = ""
-    return pa.array(words, type=pa.large_string()).take(pa.array(codes))
+    return pa.array(words, type=pa.large_string()), pa.array(codes)
 
 
-def _text_cells(column: pd.Series) -> pa.Array:
+def _text_cells(column: pd.Series) -> Cells:
     """Neutralised text cells, missing as "", quoted exactly as the csv module quotes.
 
     Each distinct text is made a cell once (a ward's drivers, alerts and sentences repeat
-    on many rows) and the cells are then taken for every row.
+    on many rows); rows refer to their cell by number.
     """
     encoded = pc.dictionary_encode(_large_text(column))
     distinct = encoded.dictionary.cast(pa.large_string())
     cells = pa.concat_arrays(
         [_cells_of(distinct, column.dtype), pa.array([""], type=pa.large_string())]
     )
-    return cells.take(pc.fill_null(encoded.indices, len(distinct)))
+    return cells, pc.fill_null(encoded.indices, len(distinct))
 
 
 def _cells_of(text: pa.Array, dtype: object) -> pa.Array:
@@ -212,10 +217,19 @@ def _flags(mask: pa.Array) -> np.ndarray:
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
-def _csv_blocks(cells: list[pa.Array], n_rows: int):
-    """The CSV text of the rows, ``BLOCK_ROWS`` at a time, as UTF-8 buffers."""
+def _csv_blocks(cells: list[Cells], n_rows: int):
+    """The CSV text of the rows, ``BLOCK_ROWS`` at a time, as UTF-8 buffers.
+
+    Cells are taken for one block at a time, so the text of a million rows never sits in
+    memory at once.
+    """
     for start in range(0, n_rows, BLOCK_ROWS):
-        parts = [column.slice(start, BLOCK_ROWS) for column in cells]
+        parts = [
+            table.slice(start, BLOCK_ROWS)
+            if rows is None
+            else table.take(rows.slice(start, BLOCK_ROWS))
+            for table, rows in cells
+        ]
         lines = pc.binary_join_element_wise(*parts, pa.scalar(",", pa.large_string()))
         lines = pc.binary_join_element_wise(
             lines, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string())
