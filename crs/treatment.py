@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crs.explain import factorize_rows
+
 _TABLES = Path(__file__).parent / "tables"
 
 #: Wording the app shows per recommendation code (paraphrase of Figure 2, treatment.md §1).
@@ -206,15 +208,18 @@ def _numeric(rows: pd.DataFrame, name: str) -> pd.Series:
 def _text_matches(rows: pd.DataFrame, name: str, matches) -> np.ndarray:
     """``matches`` applied to the stripped text of the recorded cells of ``name``.
 
-    Missing cells (and an absent column) read as "" and are not passed to ``matches``:
-    most rows record no attribution and no other immunosuppressant, so the text work is
-    done only where something was written. Returns a bool array (False where missing).
+    Missing and empty cells (and an absent column) read as "" and are not passed to
+    ``matches``, which must be False for "": most rows record no attribution and no other
+    immunosuppressant, so the text work is done only where something was written.
+    Returns a bool array (False where nothing was written).
     """
     result = np.zeros(len(rows), dtype="bool")
     if name not in rows.columns:
         return result
     column = rows[name]
     recorded = column.notna().to_numpy(dtype="bool")
+    if recorded.any() and isinstance(column.dtype, pd.StringDtype):
+        recorded = recorded & (column != "").to_numpy(dtype="bool", na_value=False)
     if recorded.any():
         text = column[recorded].astype("str").str.strip()
         result[recorded] = np.asarray(matches(text), dtype="bool")
@@ -238,16 +243,15 @@ def _distinct(columns: dict[str, np.ndarray]) -> tuple[pd.DataFrame, np.ndarray]
     Floats are compared by their exact bits, so two rows share a combination only when
     every deciding value is identical and the words built for one are right for the other.
     """
-    n = len(next(iter(columns.values())))
-    combo = np.zeros(n, dtype="int64")
+    keys, widths = [], []
     for values in columns.values():
-        if values.dtype == np.float64:
-            exact = np.ascontiguousarray(values).view("int64")
+        if values.dtype == np.bool_:
+            keys.append(values.astype("int64"))  # codes 0/1, packed as they are
+            widths.append(3)
         else:
-            exact = values.astype("int64")
-        codes, uniques = pd.factorize(exact)
-        combo, _ = pd.factorize(combo * len(uniques) + codes)
-    _, first_row = np.unique(combo, return_index=True)
+            keys.append(np.ascontiguousarray(values, dtype="float64").view("int64"))
+            widths.append(None)
+    combo, first_row = factorize_rows(keys, widths)
     combos = pd.DataFrame({name: values[first_row] for name, values in columns.items()})
     return combos, combo.astype("intp")
 
