@@ -102,11 +102,15 @@ class Timeline:
             return np.where(documented, self.positions, -1)
         if not self.n:
             return self.positions.copy()
-        last = np.maximum.accumulate(np.where(documented, self.positions, -1))
-        ok = last >= self.start
-        safe = np.where(ok, last, 0)
-        ok &= (self.t - self.t[safe]) <= _us(window)
-        return np.where(ok, last, -1)
+        # In place and without a masked copy: called ~25 times per grading of 1M rows.
+        last = np.where(documented, self.positions, -1)
+        np.maximum.accumulate(last, out=last)
+        # Before a patient's first documented row ``last`` is -1 or another patient's
+        # row; ``t[last]`` is then read but the row is dropped by the patient check.
+        stale = (self.t - self.t[last]) > _us(window)
+        stale |= last < self.start
+        last[stale] = -1
+        return last
 
     def next_documented(self, documented: np.ndarray) -> np.ndarray:
         """Position of the next documented row strictly after each row (same patient), or -1."""
