@@ -127,7 +127,7 @@ def crp_peaks(graded: pd.DataFrame) -> pd.DataFrame:
     _check(graded)
     if "crp_mg_l" not in graded.columns or graded.empty:
         return _empty_peaks()
-    alerts = recommend(graded)["alerts"]
+    alerts = recommend(graded, columns=("alerts",))["alerts"]
     rows = _ordered(graded.assign(_past_peak=_has_alert(alerts, "crp_past_peak")))
     patient = rows["_patient_code"]
 
