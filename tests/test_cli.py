@@ -212,3 +212,16 @@ def test_formula_like_patient_ids_are_neutralised_in_the_output(
     out = tmp_path / "o.csv"
     assert run_cli(python, repo, "grade", export, "-o", out).returncode == 0
     assert read_rows(out)[0]["patient_id"].startswith("'=")
+
+
+def test_the_grade_command_loads_no_database_code(python: str, repo: Path) -> None:
+    """Building the parser must not import SQLAlchemy/Alembic (half a second per grade run)."""
+    probe = (
+        "import sys; from crs.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [python, "-c", probe], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -15,12 +15,18 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crs.errors import UnusableExportError
 from crs.safe_csv import write_csv
-from crs.store.engine import DATABASE_ENV
 from crs.store.errors import StoreFailure
-from crs.store.store import Store, open_store
+
+if TYPE_CHECKING:
+    from crs.store.store import Store
+
+# Same name as crs.store.engine.DATABASE_ENV; not imported from there so that
+# registering these sub-commands (every `python -m crs` run) loads no database code.
+DATABASE_ENV = "CRS_DATABASE_URL"
 
 _DATABASE_HELP = (
     f"SQLAlchemy URL of the ward store (default: ${DATABASE_ENV}, else an SQLite file in "
@@ -104,6 +110,8 @@ def _guarded(handler):
 
 
 def _store(args: argparse.Namespace) -> Store:
+    from crs.store.store import open_store
+
     return open_store(args.database)
 
 
