@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crs.columns import CANONICAL, DTYPES, PATIENT_LEVEL, empty_column
 from crs.quality import problems_frame
@@ -98,46 +99,73 @@ def merge_same_instant(
     return out, int(folded.sum())
 
 
-def _missing_column(name: str, n: int) -> pd.Series:
+def _missing_column(name: str, n: int, shared: dict[object, pa.ChunkedArray]) -> pd.Series:
     """A canonical column the file did not give: all missing, and free of memory.
 
     Most exports fill a dozen of the ~65 canonical columns; 50 full float64 columns of a
     3-million-row export are 1.4 GB. A zero-stride read-only view of one NaN/NaT holds
     the same values in 8 bytes, and pandas copies it before any write (hostile-input
-    benchmark: reading a 200 MB export must stay under 2 GB).
+    benchmark: reading a 200 MB export must stay under 2 GB). The all-missing text
+    columns share one immutable Arrow array (``shared``, one per dtype): its offsets
+    alone are 8 bytes a row.
     """
     dtype = DTYPES[name]
     if dtype == np.dtype("float64"):
         return pd.Series(np.broadcast_to(np.float64(np.nan), (n,)), copy=False)
     if dtype == np.dtype("datetime64[us]"):
         return pd.Series(np.broadcast_to(np.datetime64("NaT", "us"), (n,)), copy=False)
-    return empty_column(name, n)
+    if name == "line" or dtype == np.dtype("int64"):
+        return empty_column(name, n)
+    if dtype not in shared:
+        shared[dtype] = pa.chunked_array([pa.nulls(n, pa.large_string())])
+    # A fresh pandas array around the same immutable Arrow buffers: a later write to one
+    # column (which replaces its array's Arrow data) can never reach another.
+    return pd.Series(pd.arrays.ArrowStringArray(shared[dtype], dtype=dtype))
 
 
 def sort_and_conform(cols: Cols) -> pd.DataFrame:
-    """Patients in order of first appearance, then instant; every canonical column."""
+    """Patients in order of first appearance, then instant; every canonical column.
+
+    ``cols`` is consumed (emptied): each unsorted column is released as soon as its
+    sorted copy exists, so a large export never holds two copies of the frame
+    (hostile-input benchmark: a 200 MB export read in under 2 GB). The caller must hold
+    no other reference to the columns for that memory to be returned.
+    """
+    n = len(cols["line"])
+    order = _order(cols)
+    columns = []
+    shared: dict[object, pa.ChunkedArray] = {}
+    for name in CANONICAL:
+        if name in cols:
+            column = cols.pop(name)
+            if order is not None:
+                column = column.iloc[order]
+            column = column.reset_index(drop=True)
+            if column.dtype != DTYPES[name]:
+                column = column.astype(DTYPES[name])
+        else:
+            column = _missing_column(name, n, shared)
+        columns.append(column.rename(name))
+        del column  # only the list holds the sorted column
+    cols.clear()  # the reader's own helper columns (file row) are not part of the frame
+    # Column-wise concat keeps one block per column: no 400 MB consolidation copy.
+    return pd.concat(columns, axis=1)
+
+
+def _order(cols: Cols) -> np.ndarray | None:
+    """The permutation putting rows in (first appearance of patient, instant, line)
+    order, or None when they already are (exports are usually sorted)."""
     line = cols["line"].to_numpy()
     n = len(line)
     by_line = np.argsort(line, kind="stable")
     codes, _ = pd.factorize(cols["patient_id"].iloc[by_line])
     patient_rank = np.empty(n, dtype="int64")
     patient_rank[by_line] = codes
+    del by_line, codes
     instant = cols["instant"].to_numpy().view("int64")
     in_order = n < 2 or bool(
         np.all(
             (np.diff(patient_rank) > 0) | ((np.diff(patient_rank) == 0) & (np.diff(instant) >= 0))
         )
     )
-    order = None if in_order else np.lexsort((line, instant, patient_rank))
-    columns = []
-    for name in CANONICAL:
-        if name in cols:
-            column = cols[name] if order is None else cols[name].iloc[order]
-            column = column.reset_index(drop=True)
-            if column.dtype != DTYPES[name]:
-                column = column.astype(DTYPES[name])
-        else:
-            column = _missing_column(name, n)
-        columns.append(column.rename(name))
-    # Column-wise concat keeps one block per column: no 400 MB consolidation copy.
-    return pd.concat(columns, axis=1)
+    return None if in_order else np.lexsort((line, instant, patient_rank))

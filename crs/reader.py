@@ -91,7 +91,6 @@ def read_export(
         and which names are accepted. Nothing is half-imported.
     """
     label = name or (Path(source).name if not isinstance(source, bytes) else "the file")
-    data = _bytes(source)
     patients_data = _bytes(patients) if patients is not None else None
     patients_label = (
         Path(patients).name
@@ -99,7 +98,8 @@ def read_export(
         else "the patients table"
     )
     try:
-        return _read(data, label, patients_data, patients_label, patient_id)
+        # The bytes go straight to _read, which lets go of them once the cells are read.
+        return _read(_bytes(source), label, patients_data, patients_label, patient_id)
     except UnusableExportError as exc:
         message = str(exc)
         if "\n" in message or "\r" in message:
@@ -145,6 +145,41 @@ def _read(
     patient_id: str | None,
 ) -> Export:
     table = read_table(data, label, _FORCE_TEXT)
+    # Memory (hostile-input limit: a 200 MB export read in under 2 GB): the file's bytes,
+    # then its cells, are released as soon as they are no longer needed, so the sort
+    # below never holds the raw table and two copies of the canonical columns at once.
+    del data
+    cols, work, n, merged, not_graded, axis = _canonical_columns(
+        table, label, patients_data, patients_label, patient_id
+    )
+    del table
+    frame_out = sort_and_conform(cols)  # consumes cols
+    report = QualityReport(
+        source=label,
+        rows_read=n,
+        rows_graded=len(frame_out),
+        rows_merged=merged,
+        rows_not_graded=not_graded,
+        unknown_columns=work.unknown,
+        conversions=work.conversions,
+    )
+    parts = [p for p in work.problems if len(p)]
+    report.problems = pd.concat(parts, ignore_index=True) if parts else empty_problems()
+    return Export(frame=frame_out, report=report, axis=axis)
+
+
+def _canonical_columns(
+    table: RawTable,
+    label: str,
+    patients_data: bytes | None,
+    patients_label: str,
+    patient_id: str | None,
+) -> tuple[Cols, ReadWork, int, int, int, Axis]:
+    """The canonical columns, unsorted and merged (spec §1, §1.1), and what was found.
+
+    Returns (columns, report work, rows read, rows merged, rows not graded, time axis);
+    every view of the file's cells dies with this function's locals.
+    """
     work = ReadWork(label=label, lines=table.lines)
     work.conversions.extend(table.notes)
     if table.problems is not None:
@@ -184,20 +219,7 @@ def _read(
     cols = _day_from_infusion(cols, identity["axis"], work)
     cols = _weight_based_pressors(cols, sources, work)
     cols, merged = merge_same_instant(cols, sources, raws, long_layout, work)
-    frame_out = sort_and_conform(cols)
-
-    report = QualityReport(
-        source=label,
-        rows_read=n,
-        rows_graded=len(frame_out),
-        rows_merged=merged,
-        rows_not_graded=int(not_graded.sum()),
-        unknown_columns=work.unknown,
-        conversions=work.conversions,
-    )
-    parts = [p for p in work.problems if len(p)]
-    report.problems = pd.concat(parts, ignore_index=True) if parts else empty_problems()
-    return Export(frame=frame_out, report=report, axis=identity["axis"])
+    return cols, work, n, merged, int(not_graded.sum()), identity["axis"]
 
 
 # --- column names -------------------------------------------------------------------
