@@ -47,6 +47,8 @@ def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTa
         raise UnusableExportError(f"{label} is empty: there is no table to read.")
     if data[:2] == b"PK":
         return _read_xlsx(data, label)
+    if data.startswith(BINARY_SIGNATURES):  # before decoding: Latin-1 would re-encode them
+        raise UnusableExportError(_BINARY_MESSAGE.format(label=label))
     text_bytes, notes = _as_utf8(data, label)
     text_bytes = _reject_non_tables(text_bytes, label, notes)
     header = _first_line(text_bytes)
@@ -98,6 +100,15 @@ def _as_utf8(data: bytes, label: str) -> tuple[bytes, list[str]]:
 
 #: Share of control bytes (other than tab and line ends) above which data is binary.
 BINARY_CONTROL_SHARE = 0.05
+#: ... and at least this many control bytes (a few in a small file are a paste accident).
+BINARY_CONTROL_MIN = 32
+#: File signatures of documents clinicians may save by mistake instead of the export:
+#: PNG, PDF, JPEG, GIF, and the OLE container of old Excel .xls / Word .doc files.
+_BINARY_MESSAGE = (
+    "{label} is not a text table (it contains binary data): export the record "
+    "as CSV (comma, semicolon or tab separated) or .xlsx."
+)
+BINARY_SIGNATURES = (b"\x89PNG", b"%PDF-", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0")
 
 
 def _reject_non_tables(data: bytes, label: str, notes: list[str]) -> bytes:
@@ -106,11 +117,11 @@ def _reject_non_tables(data: bytes, label: str, notes: list[str]) -> bytes:
     control = (sample < 9) | ((sample > 13) & (sample < 32) & (sample != 27))
     ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
     in_header = b"\x00" in data[: min(ends) if ends else len(data)]
-    if in_header or (len(sample) and control.mean() > BINARY_CONTROL_SHARE):
-        raise UnusableExportError(
-            f"{label} is not a text table (it contains binary data): export the record "
-            "as CSV (comma, semicolon or tab separated) or .xlsx."
-        )
+    # A share alone misjudges tiny files: three stray control characters pasted into one
+    # cell of a 55-byte export are 5% of it. Binary data has many, not just a few.
+    looks_binary = control.sum() >= BINARY_CONTROL_MIN and control.mean() > BINARY_CONTROL_SHARE
+    if in_header or looks_binary:
+        raise UnusableExportError(_BINARY_MESSAGE.format(label=label))
     if b"\x00" in data:
         # A few NULs in cells (a copy-paste accident) must not take the file down.
         nuls = data.count(b"\x00")
