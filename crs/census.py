@@ -153,7 +153,10 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     )
     out["highest_grade"] = first_at_highest["grade"]
     out["highest_grade_instant"] = first_at_highest["instant"]
-    out["highest_grade_when"] = _when(first_at_highest["day"], first_at_highest["time"])
+    # "Highest grade 0, first at day -1.3" reads as an event; with no CRS there is none.
+    out["highest_grade_when"] = _when(first_at_highest["day"], first_at_highest["time"]).where(
+        first_at_highest["grade"] > 0, "—"
+    )
 
     # Trend: the grade in effect 24 h before the latest row (last row at or before then).
     reference = pd.DataFrame(

@@ -67,6 +67,15 @@ def test_highest_grade_is_dated_to_when_it_was_first_reached():
     assert row["highest_grade_when"] == "day 2"
 
 
+def test_a_patient_who_never_had_crs_has_no_date_for_the_highest_grade():
+    course = graded_frame(
+        [{"patient_id": "C", "day": -1.3, "grade": 0}, {"patient_id": "C", "day": 1.0, "grade": 0}]
+    )
+    row = census(course).set_index("patient_id").loc["C"]
+    assert row["highest_grade"] == 0
+    assert row["highest_grade_when"] == "—"
+
+
 def test_grade_lower_than_24_hours_ago_is_better():
     # A: day 3 grade 2; the row in effect at day 2 had grade 3.
     assert census(_two_patients()).set_index("patient_id").loc["A", "trend_24h"] == "better"
