@@ -6,6 +6,10 @@ a finding to attribute to another cause (grading.md §5) by these words.
 
 from __future__ import annotations
 
+from crs.grading import ATTRIBUTABLE
+
+__all__ = ["ATTRIBUTABLE", "CRITERION_LABELS", "criterion_label"]
+
 #: One phrase per criterion code of grading.md §3, in the order of the spec's table.
 CRITERION_LABELS: dict[str, str] = {
     "fever": "Fever (temperature ≥ 38 °C)",
@@ -17,10 +21,6 @@ CRITERION_LABELS: dict[str, str] = {
     "organ_toxicity": "Organ toxicity (CTCAE v4.0)",
     "death": "Death",
 }
-
-#: grading.md §5: every criterion but death can be attributed to another cause (a death
-#: is recorded, never re-attributed).
-ATTRIBUTABLE: tuple[str, ...] = tuple(code for code in CRITERION_LABELS if code != "death")
 
 
 def criterion_label(code: str) -> str:

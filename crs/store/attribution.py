@@ -17,23 +17,13 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.grading import ATTRIBUTABLE
 from crs.store import models
 from crs.store.codec import int_to_instants
 from crs.store.engine import lock_for_writing
 from crs.store.errors import StoreError
 from crs.timeaxis import day_to_instant, instant_to_day
 
-#: Criteria a clinician can attribute to another cause: the codes of spec §3 other
-#: than ``death`` (a death is recorded, never re-attributed).
-ATTRIBUTABLE = (
-    "fever",
-    "symptoms",
-    "hypotension",
-    "vasopressor",
-    "oxygen",
-    "ventilation",
-    "organ_toxicity",
-)
 #: Columns of the attributions frame grade() takes (docs/architecture.md §2).
 GRADE_COLUMNS = ["patient_id", "criterion", "start", "end", "reason", "author"]
 

@@ -1,0 +1,18 @@
+"""Plain words for the criterion codes: one per code the grader writes, none for death's attribution."""
+
+from crs.criteria import ATTRIBUTABLE, CRITERION_LABELS, criterion_label
+from crs.grading import CRITERIA
+
+
+def test_every_criterion_code_has_plain_words_in_the_spec_order() -> None:
+    assert tuple(CRITERION_LABELS) == CRITERIA
+
+
+def test_death_cannot_be_attributed_to_another_cause() -> None:
+    assert "death" not in ATTRIBUTABLE
+    assert set(ATTRIBUTABLE) == set(CRITERIA) - {"death"}
+
+
+def test_an_unknown_code_is_shown_as_itself() -> None:
+    assert criterion_label("fever").startswith("Fever")
+    assert criterion_label("made_up") == "made_up"
