@@ -6,12 +6,13 @@ files written to a temporary folder) and checks exit codes, the CSV and the repo
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.cli_run import read_rows, run_cli
 
 SPEC_COLUMNS_TIME = [
     "patient_id",
@@ -25,22 +26,6 @@ SPEC_COLUMNS_TIME = [
     "recommendation",
     "alerts",
 ]
-
-
-def run_cli(python: str, repo: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [python, "-m", "crs", *map(str, args)],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(repo)},
-    )
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def test_help_explains_input_output_and_exit_codes(python: str, repo: Path) -> None:

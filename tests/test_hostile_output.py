@@ -10,13 +10,11 @@ one line, never a traceback.
 
 from __future__ import annotations
 
-import csv
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.cli_run import read_rows, run_cli
 from tests.fixtures_hostile import check_safe_csv
 
 HOSTILE_ID = '=HYPERLINK("http://evil.example","click")'
@@ -28,22 +26,6 @@ HOSTILE_FILE = (
     '@evil,2024-05-01T08:00:00,=1+2,-5,nausea,"=WEBSERVICE(""http://x"")",400\n'
     "<script>alert(1)</script>,2024-05-01T08:00:00,@x,+90,,,\n"
 )
-
-
-def run_cli(python: str, repo: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [python, "-m", "crs", *map(str, args)],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(repo)},
-    )
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture
