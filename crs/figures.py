@@ -191,6 +191,11 @@ def _runs(
     return merged
 
 
+def _full_height(fig: go.Figure, kind: str, x0: object, x1: object, name: str, **style) -> None:
+    """A named line or band spanning every panel at x0..x1 (doses, death, neurotoxicity)."""
+    fig.add_shape(type=kind, xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1, name=name, **style)
+
+
 def _event_rows(flag: pd.Series) -> pd.Series:
     return flag.fillna(False).astype("bool")
 
@@ -335,16 +340,13 @@ def timeline_figure(
             "grade",
         )
         for value, dose in zip(dose_x, given[at], strict=True):
-            fig.add_shape(
-                type="line",
-                xref="x",
-                x0=value,
-                x1=value,
-                yref="paper",
-                y0=0,
-                y1=1,
+            _full_height(
+                fig,
+                "line",
+                value,
+                value,
+                f"dose:{column}",
                 line={"color": colour, "width": 1.2, "dash": "dot"},
-                name=f"dose:{column}",
             )
             fig.add_annotation(
                 x=value,
@@ -408,17 +410,7 @@ def timeline_figure(
             ),
             "grade",
         )
-        fig.add_shape(
-            type="line",
-            xref="x",
-            x0=death_x,
-            x1=death_x,
-            yref="paper",
-            y0=0,
-            y1=1,
-            line={"color": "#000", "width": 2},
-            name="death",
-        )
+        _full_height(fig, "line", death_x, death_x, "death", line={"color": "#000", "width": 2})
 
     # Neurotoxicity band from onset to resolution (Figure 3; Table 1 neurologic signs).
     # Neurologic signs charted a few hours apart belong to one episode (Figure 3 draws one
@@ -427,19 +419,16 @@ def timeline_figure(
         NEURO_BRIDGE_HOURS / 24 if axis.kind == "day" else pd.Timedelta(hours=NEURO_BRIDGE_HOURS)
     )
     for start, end in _runs(neurotoxicity(rows), x, bridge):
-        fig.add_shape(
-            type="rect",
-            xref="x",
-            x0=start,
-            x1=end,
-            yref="paper",
-            y0=0,
-            y1=1,
+        _full_height(
+            fig,
+            "rect",
+            start,
+            end,
+            "neurotoxicity",
             fillcolor="#7e57c2",
             opacity=0.12,
             line={"width": 0},
             layer="below",
-            name="neurotoxicity",
         )
         fig.add_annotation(
             x=start,
