@@ -42,27 +42,35 @@ def grade_export(export: Export, attributions: pd.DataFrame | None = None) -> pd
     return grade_frame(export.frame, attributions)
 
 
-def grade_to_table(export: Export, attributions: pd.DataFrame | None = None) -> pd.DataFrame:
+def grade_to_table(
+    export: Export, attributions: pd.DataFrame | None = None, *, categorical: bool = False
+) -> pd.DataFrame:
     """``output_table(grade_export(export, attributions), export.axis)``, leaner.
 
     The command line writes only the spec §4 columns, so of the treatment algorithm it
     asks only for ``recommendation`` and ``alerts`` (not a million ``branch`` sentences);
-    the table is the same, cell for cell.
+    the table is the same, cell for cell. With ``categorical`` (see :func:`output_table`)
+    ``time``, ``recommendation`` and ``alerts`` are categoricals of the same texts.
     """
     graded = grade(export.frame, attributions)
-    advice = recommend(graded, columns=("recommendation", "alerts"))
-    return output_table(graded.assign(**advice), export.axis)
+    advice = recommend(graded, columns=("recommendation", "alerts"), categorical=categorical)
+    return output_table(graded.assign(**advice), export.axis, categorical=categorical)
 
 
-def output_table(graded: pd.DataFrame, axis: str) -> pd.DataFrame:
+def output_table(graded: pd.DataFrame, axis: str, *, categorical: bool = False) -> pd.DataFrame:
     """The spec §4 table: patient_id, time (ISO 8601) and day — or day alone — then results.
 
     On a time axis ``day`` is kept next to ``time`` when it is known (it is when an
     infusion time was given), because clinicians count days since infusion.
+
+    With ``categorical``, the ``time`` column and the text columns that come as
+    categoricals without missing values (``recommend(..., categorical=True)``) are
+    categoricals of the same texts instead of ``str``: each distinct text once, which
+    :func:`crs.safe_csv.write_large_csv` writes once (the same bytes).
     """
     out = pd.DataFrame({"patient_id": graded["patient_id"].astype("str")})
     if axis == "time":
-        out["time"] = iso_seconds(graded["time"])
+        out["time"] = (iso_categories if categorical else iso_seconds)(graded["time"])
         if graded["day"].notna().any():
             out["day"] = graded["day"].round(4)
     else:
@@ -72,7 +80,10 @@ def output_table(graded: pd.DataFrame, axis: str) -> pd.DataFrame:
         out[column] = graded[column].fillna("").astype("str")
     out["ne_eq_ug_min"] = graded["ne_eq_ug_min"].round(3)
     for column in ("explanation", "recommendation", "alerts"):
-        out[column] = graded[column].fillna("").astype("str")
+        text = graded[column]
+        if not (categorical and isinstance(text.dtype, pd.CategoricalDtype) and not text.hasnans):
+            text = text.fillna("").astype("str")
+        out[column] = text
     return out
 
 
@@ -113,3 +124,21 @@ def iso_seconds(times: pd.Series) -> pd.Series:
     if missing.any():
         text = pc.if_else(pa.array(missing), pa.scalar(None, pa.large_string()), text)
     return pd.Series(pd.array(text, dtype="str"), index=times.index, name=times.name)
+
+
+def iso_categories(times: pd.Series) -> pd.Series:
+    """:func:`iso_seconds` as a categorical: each distinct second written once.
+
+    The same texts (NaT → missing); times that are not plain ``datetime64`` values (e.g.
+    with a time zone) get :func:`iso_seconds` itself.
+    """
+    values = times.to_numpy()
+    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"):
+        return iso_seconds(times)
+    codes, seconds = pd.factorize(values.astype("datetime64[s]"))  # NaT → -1
+    words = iso_seconds(pd.Series(seconds))
+    numbers, distinct = pd.factorize(words)  # the same text for two seconds: one category
+    text = pd.Categorical.from_codes(
+        np.append(numbers, -1)[codes], categories=distinct, validate=False
+    )
+    return pd.Series(text, index=times.index, name=times.name)

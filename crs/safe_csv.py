@@ -76,28 +76,55 @@ def write_large_csv(frame: pd.DataFrame, target: str | os.PathLike | io.TextIOBa
     The graded table of a large export has a million rows: pandas' row-by-row CSV writer
     spends seconds on it. Here each column is turned into CSV cells at once (text cells
     neutralised by the same rule, :func:`neutralise`; numbers formatted as pandas formats
-    them, once per distinct value) and rows are joined in blocks with pyarrow. Frames
-    this path does not cover (one column, non-text labels, other dtypes, compressed or
-    remote targets) are written by :func:`write_csv` itself.
+    them, once per distinct value) and rows are joined in blocks with pyarrow. Text
+    columns may also come as categoricals of text (the command line's
+    ``recommendation``, ``alerts`` and ``time``): they are written as the same column
+    cast to ``str`` would be. Frames this path does not cover (one column, non-text
+    labels, other dtypes, compressed or remote targets) are written by :func:`write_csv`
+    itself, categoricals of text first cast to ``str``.
     """
     try:
         cells = _csv_cells(frame) if _fast_target(target) else None
     except (pa.ArrowException, UnicodeError):
         cells = None  # e.g. text pyarrow cannot hold (a lone surrogate): pandas decides
     if cells is None:
-        write_csv(frame, target)
+        write_csv(_without_text_categoricals(frame), target)
         return
     header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(safe_frame(frame.iloc[:0]).columns)
+    csv.writer(header, lineterminator="\n").writerow(_safe_header(frame.columns))
+    blocks = _csv_blocks(_merge_small(cells), len(frame))
     if isinstance(target, io.TextIOBase):
         target.write(header.getvalue())
-        for block in _csv_blocks(cells, len(frame)):
+        for block in blocks:
             target.write(bytes(block).decode("utf-8"))
         return
     with open(os.path.expanduser(os.fspath(target)), "wb") as out:
         out.write(header.getvalue().encode("utf-8"))
-        for block in _csv_blocks(cells, len(frame)):
+        for block in blocks:
             out.write(block)
+
+
+def _safe_header(columns: pd.Index) -> list[object]:
+    """The column labels as :func:`safe_frame` writes them."""
+    return ["'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in columns]
+
+
+def _is_text_categorical(dtype: object) -> bool:
+    return isinstance(dtype, pd.CategoricalDtype) and (
+        isinstance(dtype.categories.dtype, pd.StringDtype)
+        or (
+            dtype.categories.dtype == np.dtype("O")
+            and pd.api.types.infer_dtype(dtype.categories) in ("string", "empty")
+        )
+    )
+
+
+def _without_text_categoricals(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with categoricals of text cast to ``str`` (for :func:`write_csv`)."""
+    text = [c for c, dtype in frame.dtypes.items() if _is_text_categorical(dtype)]
+    if not text or frame.columns.has_duplicates:
+        return frame
+    return frame.astype(dict.fromkeys(text, "str"))
 
 
 def _fast_target(target: object) -> bool:
@@ -128,7 +155,8 @@ def _csv_cells(frame: pd.DataFrame) -> list[Cells] | None:
         column = frame.iloc[:, i]
         dtype = column.dtype
         if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-            cells.append((pc.cast(pa.array(column.to_numpy()), pa.large_string()), None))
+            codes, distinct = pd.factorize(column.to_numpy())
+            cells.append((pc.cast(pa.array(distinct), pa.large_string()), pa.array(codes)))
         elif isinstance(dtype, np.dtype) and dtype.kind == "f":
             cells.append(_float_cells(column.to_numpy()))
         elif isinstance(dtype, np.dtype) and dtype.kind == "b":
@@ -139,6 +167,8 @@ def _csv_cells(frame: pd.DataFrame) -> list[Cells] | None:
             and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
         ):
             cells.append(_text_cells(column))
+        elif _is_text_categorical(dtype):
+            cells.append(_categorical_cells(column))
         else:
             return None
     return cells
@@ -185,7 +215,12 @@ def _cells_of(text: pa.Array, dtype: object) -> pa.Array:
     if formula_like.any():
         risky = pd.Series(text.filter(pa.array(formula_like)).to_pylist(), dtype=dtype)
         text = pc.replace_with_mask(text, pa.array(formula_like), _large_text(neutralise(risky)))
-    line_break = _flags(pc.match_substring_regex(text, "[\r\n]"))
+    raw = _text_bytes(text)
+    line_break = (
+        _flags(pc.match_substring_regex(text, "[\r\n]"))
+        if b"\n" in raw or b"\r" in raw
+        else np.zeros(len(text), dtype="bool")
+    )
     quoted = _flags(pc.match_substring_regex(text, '[,"]')) & ~line_break
     plain = text
     if quoted.any():
@@ -208,6 +243,26 @@ def _cells_of(text: pa.Array, dtype: object) -> pa.Array:
     return text
 
 
+def _categorical_cells(column: pd.Series) -> Cells:
+    """A categorical of text as :func:`_text_cells` makes the column cast to ``str``.
+
+    Its categories are distinct texts already: each is made a cell once, missing is "".
+    """
+    categories = column.cat.categories
+    distinct = _large_text(pd.Series(categories, dtype=categories.dtype))
+    cells = pa.concat_arrays(
+        [_cells_of(distinct, categories.dtype), pa.array([""], type=pa.large_string())]
+    )
+    codes = column.cat.codes.to_numpy()
+    return cells, pa.array(np.where(codes < 0, len(categories), codes))
+
+
+def _text_bytes(text: pa.Array) -> bytes:
+    """The UTF-8 bytes that hold ``text`` (possibly more): no byte here, none in a text."""
+    data = text.buffers()[2]
+    return b"" if data is None else data.to_pybytes()
+
+
 def _large_text(column: pd.Series) -> pa.Array:
     text = pa.array(column, type=pa.large_string(), from_pandas=True)
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
@@ -217,12 +272,58 @@ def _flags(mask: pa.Array) -> np.ndarray:
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
+#: Neighbouring columns whose distinct cells multiply to at most this many are joined
+#: once per possible pair of cells (e.g. recommendation × alerts: 6 × 8 cells) instead of
+#: once per row.
+MERGE_LIMIT = 1 << 16
+
+
+def _merge_small(cells: list[Cells]) -> list[Cells]:
+    """The same rows' text with fewer columns to join per row, each row ending in "\\n".
+
+    Neighbouring columns given by cell numbers are merged while their cells multiply to
+    at most :data:`MERGE_LIMIT`: every pair of cells is joined with "," once, and a row's
+    pair is numbered ``left * len(right) + right``. The line break is added to the last
+    column's distinct cells (or, when it has one cell per row, joined per block).
+    """
+    merged: list[Cells] = []
+    for table, rows in cells:
+        if merged and rows is not None and merged[-1][1] is not None:
+            left, left_rows = merged[-1]
+            if len(left) * len(table) <= MERGE_LIMIT:
+                n = len(table)
+                pairs = pc.binary_join_element_wise(
+                    left.take(pa.array(np.repeat(np.arange(len(left)), n))),
+                    table.take(pa.array(np.tile(np.arange(n), len(left)))),
+                    pa.scalar(",", pa.large_string()),
+                )
+                numbers = _numbers(left_rows) * n + _numbers(rows)
+                merged[-1] = (pairs, pa.array(numbers))
+                continue
+        merged.append((table, rows))
+    table, rows = merged[-1]
+    if rows is not None:
+        end = pa.scalar("\n", pa.large_string())
+        merged[-1] = (
+            pc.binary_join_element_wise(table, end, pa.scalar("", pa.large_string())),
+            rows,
+        )
+    return merged
+
+
+def _numbers(rows: pa.Array) -> np.ndarray:
+    return rows.to_numpy(zero_copy_only=False).astype("int64", copy=False)
+
+
 def _csv_blocks(cells: list[Cells], n_rows: int):
     """The CSV text of the rows, ``BLOCK_ROWS`` at a time, as UTF-8 buffers.
 
-    Cells are taken for one block at a time, so the text of a million rows never sits in
-    memory at once.
+    ``cells`` come from :func:`_merge_small`: the line break is in the last column's
+    cells when they are numbered. Cells are taken for one block at a time, so the text of
+    a million rows never sits in memory at once.
     """
+    comma, nothing = pa.scalar(",", pa.large_string()), pa.scalar("", pa.large_string())
+    newline = pa.scalar("\n", pa.large_string())
     for start in range(0, n_rows, BLOCK_ROWS):
         parts = [
             table.slice(start, BLOCK_ROWS)
@@ -230,10 +331,9 @@ def _csv_blocks(cells: list[Cells], n_rows: int):
             else table.take(rows.slice(start, BLOCK_ROWS))
             for table, rows in cells
         ]
-        lines = pc.binary_join_element_wise(*parts, pa.scalar(",", pa.large_string()))
-        lines = pc.binary_join_element_wise(
-            lines, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string())
-        )
+        lines = pc.binary_join_element_wise(*parts, comma) if len(parts) > 1 else parts[0]
+        if cells[-1][1] is None:
+            lines = pc.binary_join_element_wise(lines, nothing, newline)
         offsets = np.frombuffer(
             lines.buffers()[1], dtype="int64", count=len(lines) + 1, offset=lines.offset * 8
         )

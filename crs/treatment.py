@@ -12,11 +12,13 @@ and alerts never change when later data arrive. Nothing loops over rows.
 
 from __future__ import annotations
 
+import operator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crs.explain import factorize_rows
 
@@ -120,7 +122,12 @@ def annotate(graded: pd.DataFrame) -> pd.DataFrame:
     return graded.drop(columns=list(OUTPUT_COLUMNS), errors="ignore").join(advice)
 
 
-def recommend(graded: pd.DataFrame, *, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> pd.DataFrame:
+def recommend(
+    graded: pd.DataFrame,
+    *,
+    columns: tuple[str, ...] = OUTPUT_COLUMNS,
+    categorical: bool = False,
+) -> pd.DataFrame:
     """Figure 2 recommendation and alerts for every row of a graded frame.
 
     Parameters
@@ -136,6 +143,10 @@ def recommend(graded: pd.DataFrame, *, columns: tuple[str, ...] = OUTPUT_COLUMNS
         The output columns wanted (default: all of :data:`OUTPUT_COLUMNS`). The command
         line asks only for ``recommendation`` and ``alerts``, the columns it writes, and
         so skips a million branch sentences.
+    categorical
+        Give the text columns as categoricals (the same texts; each distinct text is held
+        once) instead of ``str``: the command line's CSV writer writes them per distinct
+        text. Missing values never occur, whichever the dtype.
 
     Returns
     -------
@@ -155,7 +166,8 @@ def recommend(graded: pd.DataFrame, *, columns: tuple[str, ...] = OUTPUT_COLUMNS
     The recommendation and its branch sentence depend on the row alone (treatment.md §1),
     so they are decided and worded once per distinct combination of the values that
     decide them and then spread to the rows: a ward has a few hundred combinations, not a
-    million sentences. The alerts (§2) are whole-column arithmetic over each patient's
+    million sentences. Asked for no words but the recommendation code, the same rule
+    (:func:`_recommendation_numbers`) is applied to every row at once instead. The alerts (§2) are whole-column arithmetic over each patient's
     rows in time order (positions carried forward with cumulative maxima, patient starts
     as boundaries), never a loop over rows or patients.
     """
@@ -171,7 +183,8 @@ def recommend(graded: pd.DataFrame, *, columns: tuple[str, ...] = OUTPUT_COLUMNS
             f"recommend() gives {', '.join(OUTPUT_COLUMNS)}; not {', '.join(unknown)}."
         )
     result: dict[str, object] = {}
-    if set(columns) - {"alerts"}:
+    spread = _categories if categorical else _spread
+    if set(columns) - {"alerts", "recommendation"}:
         combos, combo_of_row = _distinct(_determinants(graded))
         high_risk, basis = _high_risk(combos)
         recommendation, branch = _recommendation(combos, high_risk, basis)
@@ -181,10 +194,15 @@ def recommend(graded: pd.DataFrame, *, columns: tuple[str, ...] = OUTPUT_COLUMNS
             "high_risk_basis": basis,
         }
         for name in set(columns) & set(per_combination):
-            result[name] = _spread(per_combination[name], combo_of_row)
+            result[name] = spread(per_combination[name], combo_of_row)
         result["high_risk_used"] = high_risk.to_numpy(dtype="bool")[combo_of_row]
+    elif "recommendation" in columns:
+        rows = _determinants(graded)
+        high_risk = _high_risk_flags(rows["high_risk"], rows["age_years"])
+        numbers = _recommendation_numbers(rows, high_risk)
+        result["recommendation"] = spread(RECOMMENDATION_CHOICES, numbers)
     if "alerts" in columns:
-        result["alerts"] = _spread(ALERT_COMBINATIONS, _alert_codes(graded))
+        result["alerts"] = spread(ALERT_COMBINATIONS, _alert_codes(graded))
     return pd.DataFrame(
         {name: result[name] for name in OUTPUT_COLUMNS if name in columns}, index=graded.index
     )
@@ -205,6 +223,18 @@ def _numeric(rows: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
+def _compare(rows: pd.DataFrame, name: str, op, bound: float) -> np.ndarray:
+    """``op(_numeric(rows, name), bound)`` as a bool array (e.g. ``operator.gt``, 0).
+
+    A plain integer or float column is compared as it is, without a float copy: for the
+    small whole bounds used here the answer is the same.
+    """
+    column = rows[name] if name in rows.columns else None
+    if column is not None and isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
+        return op(column.to_numpy(), bound)
+    return op(_numeric(rows, name).to_numpy(), bound)
+
+
 def _text_matches(rows: pd.DataFrame, name: str, matches) -> np.ndarray:
     """``matches`` applied to the stripped text of the recorded cells of ``name``.
 
@@ -219,7 +249,9 @@ def _text_matches(rows: pd.DataFrame, name: str, matches) -> np.ndarray:
     column = rows[name]
     recorded = column.notna().to_numpy(dtype="bool")
     if recorded.any() and isinstance(column.dtype, pd.StringDtype):
-        recorded = recorded & (column != "").to_numpy(dtype="bool", na_value=False)
+        # Not "" (lengths are read from the offsets, the text is not compared).
+        length = pc.binary_length(pa.array(column, type=pa.large_string(), from_pandas=True))
+        recorded = recorded & (pc.fill_null(length, 0).to_numpy(zero_copy_only=False) > 0)
     if recorded.any():
         text = column[recorded].astype("str").str.strip()
         result[recorded] = np.asarray(matches(text), dtype="bool")
@@ -262,6 +294,12 @@ def _spread(words: pd.Series | list[str], codes: np.ndarray) -> pd.api.extension
     return pd.array(table.take(pa.array(codes)), dtype="str")
 
 
+def _categories(words: pd.Series | list[str], codes: np.ndarray) -> pd.Categorical:
+    """:func:`_spread` as a categorical: the distinct words once, a number per row."""
+    numbers, distinct = pd.factorize(pd.Series(list(words), dtype="str"))
+    return pd.Categorical.from_codes(numbers[codes], categories=distinct, validate=False)
+
+
 # ---------------------------------------------------------------------------------------
 # Recommendation (treatment.md §1)
 # ---------------------------------------------------------------------------------------
@@ -279,20 +317,20 @@ def _determinants(graded: pd.DataFrame) -> dict[str, np.ndarray]:
         graded, "attributed", lambda text: _has_code(text, "organ_toxicity")
     )
     neurotox = _numeric(graded, "neurotox_used").to_numpy()
-    # Highest non-neurologic organ grade (CTCAE v4.0); fmax skips what was not graded.
-    organ_grade = np.full(len(graded), np.nan)
+    # A non-neurologic organ grade (CTCAE v4.0) of 4 or more; what was not graded is not.
+    organ_grade_4 = np.zeros(len(graded), dtype="bool")
     for name in NON_NEUROLOGIC_ORGAN_COLUMNS:
-        organ_grade = np.fmax(organ_grade, _numeric(graded, name).to_numpy())
+        organ_grade_4 |= _compare(graded, name, operator.ge, LIFE_THREATENING_ORGAN_GRADE)
     determinants = {
         "grade": _numeric(graded, "grade").to_numpy(),
         "high_risk": _numeric(graded, "high_risk").to_numpy(),
         "age_years": _numeric(graded, "age_years").to_numpy(),
         "neurotox_used": neurotox,
         "neurologic": (neurotox >= 1) & ~organ_attributed,
-        "organ_grade_4": (organ_grade >= LIFE_THREATENING_ORGAN_GRADE) & ~organ_attributed,
+        "organ_grade_4": organ_grade_4 & ~organ_attributed,
     }
     for column in HEMODYNAMIC_CRITERIA:
-        determinants[column] = _numeric(graded, column).to_numpy() > 0
+        determinants[column] = _compare(graded, column, operator.gt, 0)
     return determinants
 
 
@@ -307,7 +345,7 @@ def _high_risk(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     age = _numeric(rows, "age_years")
     is_recorded = recorded.notna()
     older = age >= HIGH_RISK_AGE_YEARS
-    high_risk = pd.Series(np.where(is_recorded, recorded > 0, older), index=rows.index)
+    high_risk = pd.Series(_high_risk_flags(recorded.to_numpy(), age.to_numpy()), index=rows.index)
     basis = pd.Series(
         np.select(
             [is_recorded, older, age.notna()],
@@ -318,6 +356,12 @@ def _high_risk(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         dtype="str",
     )
     return high_risk.astype("bool"), basis
+
+
+def _high_risk_flags(recorded: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """High risk (bool per row) from the recorded ``high_risk`` and the age (float arrays):
+    the recorded value wins, else age ≥ 65 (:func:`_high_risk`)."""
+    return np.where(~np.isnan(recorded), recorded > 0, age >= HIGH_RISK_AGE_YEARS)
 
 
 def _neurologic_branch(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -331,13 +375,64 @@ def _neurologic_branch(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Ser
     neurologic = rows["neurologic"].astype("bool")
     organ_grade_4 = rows["organ_grade_4"].astype("bool")
     blockers = pd.Series("", index=rows.index, dtype="str")
-    blocked = organ_grade_4.copy()
+    blocked = pd.Series(_blocked(rows), index=rows.index)
     for column, words in HEMODYNAMIC_CRITERIA.items():
         met = rows[column].astype("bool")
-        blocked = blocked | met
         blockers = blockers + np.where(met, words + ", ", "")
     blockers = blockers + np.where(organ_grade_4, "a grade-4 non-neurologic organ toxicity, ", "")
     return neurologic, blocked, blockers.str.removesuffix(", ")
+
+
+def _blocked(rows: pd.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
+    """Whether the corticosteroid-first branch is ruled out (bool per row of the
+    :func:`_determinants`): a hemodynamic criterion met or a grade-4 organ toxicity."""
+    blocked = np.asarray(rows["organ_grade_4"], dtype="bool")
+    for column in HEMODYNAMIC_CRITERIA:
+        blocked = blocked | np.asarray(rows[column], dtype="bool")
+    return blocked
+
+
+#: The recommendation codes of the Figure 2 branches (:func:`_branch_conditions`), in
+#: order, then the code when none applies.
+RECOMMENDATION_CHOICES: tuple[str, ...] = (
+    "supportive_care",
+    "consider_immunosuppression",
+    "supportive_care",
+    "corticosteroids_preferred",
+    "immunosuppression",
+    "none",
+)
+
+
+def _branch_conditions(
+    grade: np.ndarray, high_risk: np.ndarray, neurologic: np.ndarray, blocked: np.ndarray
+) -> list[np.ndarray]:
+    """Per row, whether each Figure 2 branch applies (treatment.md §1); the first that
+    does is taken: grade 1; grade 2 and high risk; grade 2; grade 3-4 with neurologic
+    dysfunction and nothing that blocks corticosteroids first; grade 3-4."""
+    severe = (grade == 3) | (grade == 4)
+    return [
+        grade == 1,
+        (grade == 2) & high_risk,
+        grade == 2,
+        severe & neurologic & ~blocked,
+        severe,
+    ]
+
+
+def _recommendation_numbers(rows: dict[str, np.ndarray], high_risk: np.ndarray) -> np.ndarray:
+    """Per row of the :func:`_determinants`, the number of its recommendation code in
+    :data:`RECOMMENDATION_CHOICES` (the rule :func:`_recommendation` words)."""
+    conditions = _branch_conditions(
+        np.asarray(rows["grade"], dtype="float64"),
+        np.asarray(high_risk, dtype="bool"),
+        np.asarray(rows["neurologic"], dtype="bool"),
+        _blocked(rows),
+    )
+    numbers = np.full(len(conditions[0]), len(conditions), dtype="intp")
+    for number in reversed(range(len(conditions))):  # the first branch that applies wins
+        numbers[conditions[number]] = number
+    return numbers
 
 
 def _recommendation(
@@ -348,29 +443,10 @@ def _recommendation(
     neurologic, blocked, blockers = _neurologic_branch(rows)
     neurotox = _numeric(rows, "neurotox_used")
 
-    severe = grade.isin([3, 4])
-    steroids_first = severe & neurologic & ~blocked
-    conditions = [
-        grade.eq(1),
-        grade.eq(2) & high_risk,
-        grade.eq(2),
-        steroids_first,
-        severe,
-    ]
+    numbers = _recommendation_numbers(rows, high_risk.to_numpy(dtype="bool"))
+    conditions = [numbers == i for i in range(len(RECOMMENDATION_CHOICES) - 1)]
     recommendation = pd.Series(
-        np.select(
-            conditions,
-            [
-                "supportive_care",
-                "consider_immunosuppression",
-                "supportive_care",
-                "corticosteroids_preferred",
-                "immunosuppression",
-            ],
-            default="none",
-        ),
-        index=rows.index,
-        dtype="str",
+        np.asarray(RECOMMENDATION_CHOICES, dtype=object)[numbers], index=rows.index, dtype="str"
     )
 
     grade_words = "Grade " + _number_words(grade)
@@ -474,7 +550,7 @@ def immunosuppressant_given(rows: pd.DataFrame) -> pd.Series:
         rows, "other_immunosuppressant", lambda text: ~text.str.lower().isin(NO_AGENT_WORDS)
     )
     for column in IMMUNOSUPPRESSANT_DOSE_COLUMNS:
-        given = given | (_numeric(rows, column).to_numpy() > 0)
+        given = given | _compare(rows, column, operator.gt, 0)
     return pd.Series(given, index=rows.index)
 
 
@@ -548,7 +624,7 @@ def _alert_codes(graded: pd.DataFrame) -> np.ndarray:
     flags = {
         "crp_past_peak": _crp_past_peak(rows, rows.ordered(_numeric(graded, "crp_mg_l"))),
         "no_improvement_after_tocilizumab": _no_improvement_after_tocilizumab(
-            rows, grade, given, rows.ordered(_numeric(graded, "tocilizumab_mg").to_numpy() > 0)
+            rows, grade, given, rows.ordered(_compare(graded, "tocilizumab_mg", operator.gt, 0))
         ),
         "untreated_severe": _untreated_severe(rows, grade, given),
     }

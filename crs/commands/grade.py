@@ -86,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
         patient_id=args.patient_id,
     )
     attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
-    table = grade_to_table(export, attributions)
-    # A million graded rows: the column-wise writer, same bytes as write_csv.
+    table = grade_to_table(export, attributions, categorical=True)
+    # A million graded rows: the column-wise writer, same bytes as write_csv (categoricals
+    # of text are written as their text, once per distinct text).
     write_large_csv(table, sys.stdout if args.output == "-" else Path(args.output))
     _write_report(export.report, args.report)
     return 0
