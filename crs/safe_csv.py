@@ -34,6 +34,8 @@ def neutralise(series: pd.Series) -> pd.Series:
     )
     if not risky.any():
         return series
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = text  # a categorical cannot take a value outside its categories
     return series.mask(risky, "'" + text)
 
 

@@ -35,3 +35,12 @@ def test_writing_does_not_modify_the_callers_frame() -> None:
     frame = pd.DataFrame({"id": ["=HYPERLINK(x)"]})
     write_csv(frame, io.StringIO())
     assert frame.loc[0, "id"] == "=HYPERLINK(x)"
+
+
+def test_a_categorical_column_with_a_formula_is_neutralised_like_its_text() -> None:
+    # The command line keeps few-valued columns as categoricals; a formula among their
+    # categories must be quoted, not refused because "'=..." is not a category.
+    cells = ["=1+1", "supportive_care", None, "=1+1"]
+    categorical = to_csv_bytes(pd.DataFrame({"v": pd.Categorical(cells)}))
+    assert categorical == to_csv_bytes(pd.DataFrame({"v": pd.array(cells, dtype="str")}))
+    assert categorical.decode().splitlines()[1:3] == ["'=1+1", "supportive_care"]
