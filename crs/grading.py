@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crs.carry import WINDOWS, Timeline, carry_forward
 from crs.columns import CANONICAL, DTYPES, empty_column
@@ -98,10 +99,12 @@ def _joined(bits: dict[str, np.ndarray], names: list[str]) -> tuple[np.ndarray, 
     """``;``-joined, alphabetically sorted names whose bit is set: (code, lookup table)."""
     names = sorted(names)
     n = len(next(iter(bits.values())))
-    code = np.zeros(n, dtype=np.int64)
+    # One byte per row while it holds every bit (8 names), else 64-bit codes.
+    dtype = np.uint8 if len(names) <= 8 else np.int64
+    code = np.zeros(n, dtype=dtype)
     for bit, name in enumerate(names):
-        code |= bits[name].astype(np.int64, copy=False) << bit
-    return code, _combinations(tuple(names))
+        code |= np.asarray(bits[name], dtype=bool).view(np.uint8).astype(dtype, copy=False) << bit
+    return code.astype(np.int64, copy=False), _combinations(tuple(names))
 
 
 @functools.cache
@@ -120,9 +123,19 @@ def _text_column(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> pd.Serie
     """A ``str`` column from text values, or from (codes, table), built per distinct value."""
     if isinstance(values, tuple):
         codes, table = values
+        if len(codes) and isinstance(table[codes[0]], str) and (codes == codes[0]).all():
+            return _constant_text(table[codes[0]], len(codes))
     else:
         codes, table = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
     return pd.Series(pd.array(np.asarray(table, dtype=object), dtype="str").take(codes))
+
+
+def _constant_text(value: str, n: int) -> pd.Series:
+    """A ``str`` column of ``n`` times ``value``, built from Arrow buffers (no gather)."""
+    encoded = value.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(encoded)
+    array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(encoded * n))
+    return pd.Series(pd.array(array, dtype="str"))
 
 
 def _sort_order(codes: np.ndarray, instant: np.ndarray) -> np.ndarray | None:

@@ -73,9 +73,17 @@ def _recorded_rates(
     for agent in AGENTS:
         rate = _column(frame, agent.rate_column)
         per_kg = _column(frame, agent.weight_based_column)
-        documented[agent.name] = ~np.isnan(rate) | ~np.isnan(per_kg)
+        documented[agent.name] = ~np.isnan(rate)
         with np.errstate(invalid="ignore"):
-            positive[agent.name] = (rate > 0) | (per_kg > 0)
+            positive[agent.name] = rate > 0
+        per_kg_documented = ~np.isnan(per_kg)
+        if not per_kg_documented.any():
+            # No μg/kg/min rate (the usual case): the rate column alone says it all.
+            dose[agent.name] = rate
+            continue
+        documented[agent.name] |= per_kg_documented
+        with np.errstate(invalid="ignore"):
+            positive[agent.name] |= per_kg > 0
         # The reader converts weight-based rates when it knows the weight; converting here
         # too keeps hand-built frames honest. Without a weight the dose stays unknown.
         dose[agent.name] = np.where(np.isnan(rate), per_kg * weight, rate)
@@ -92,13 +100,17 @@ def _expiry_events(
     window = int(WINDOWS["vasopressor"] / pd.Timedelta(microseconds=1))
     event_codes, event_t = [], []
     for agent in AGENTS:
-        nxt = timeline.next_documented(documented[agent.name])
         starts = np.flatnonzero(documented[agent.name] & positive[agent.name])
+        if not len(starts):
+            continue
+        nxt = timeline.next_documented(documented[agent.name])
         expires = timeline.t[starts] + window
         following = nxt[starts]
         lapses = (following < 0) | (timeline.t[np.maximum(following, 0)] > expires)
         event_codes.append(codes[starts[lapses]])
         event_t.append(expires[lapses] + 1)
+    if not event_t:
+        return codes[:0], timeline.t[:0]
     return np.concatenate(event_codes), np.concatenate(event_t)
 
 
