@@ -74,10 +74,20 @@ def factorize_rows(
 
 def _column_codes(column: np.ndarray) -> tuple[np.ndarray, int]:
     """Codes ``0 … width - 1`` of a column's distinct values, and ``width``."""
-    if column.dtype.kind in "biu" and len(column):
+    small_unsigned = column.dtype.kind == "u" and column.dtype.itemsize < 8
+    if (column.dtype.kind in "bi" or small_unsigned) and len(column):
         low, high = int(column.min()), int(column.max())
         if high - low < _DIRECT_RANGE:
             return column.astype(np.int64) - low, high - low + 1
+    if column.dtype.kind == "f" and len(column):
+        missing = np.isnan(column)
+        if missing.mean() > 0.5:
+            # Mostly NaN (a value shown on few rows): NaN is code 0, the rest hashed.
+            known = ~missing
+            values = np.zeros(len(column), dtype=np.int64)
+            codes, uniques = pd.factorize(column[known])
+            values[known] = codes + 1
+            return values, len(uniques) + 1
     values, uniques = pd.factorize(column, use_na_sentinel=False)
     return values, max(len(uniques), 1)
 

@@ -227,7 +227,8 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
 
     Returns per-agent ``running`` and ``dose`` (dicts of arrays), ``n_vasopressors``,
     ``ne_eq_ug_min``, ``dose_unknown``, ``high_dose_now``, ``high_dose_hours``,
-    ``vasopressors`` (running agents, ``;``) and ``grade`` (0, 2 or 3).
+    ``vasopressors`` (running agents, ``;``, as codes into a table of the 32 possible
+    texts: ``(codes, table)``) and ``grade`` (0, 2 or 3).
     """
     documented, positive, dose = _recorded_rates(frame)
     n = timeline.n
@@ -256,16 +257,21 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
     state["high_dose_sustained"] = sustained
     n_running = state["n_vasopressors"]
     state["grade"] = np.select([(n_running >= 2) | sustained, n_running == 1], [3, 2], 0)
-    state["vasopressors"] = running_names(state["running"])
+    state["vasopressors"] = (running_code(state["running"]), _RUNNING_NAMES)
     return state
+
+
+def running_code(running: dict[str, np.ndarray]) -> np.ndarray:
+    """Bit pattern of the running agents (bit ``i`` = ``AGENTS[i]``), 0 … 31."""
+    code = np.zeros(len(next(iter(running.values()))), dtype=np.int64)
+    for bit, agent in enumerate(AGENTS):
+        code |= running[agent.name].astype(np.int64, copy=False) << bit
+    return code
 
 
 def running_names(running: dict[str, np.ndarray]) -> np.ndarray:
     """``;``-joined names of running agents, via a lookup of the 32 possible combinations."""
-    code = np.zeros(len(next(iter(running.values()))), dtype=np.int64)
-    for bit, agent in enumerate(AGENTS):
-        code |= running[agent.name].astype(np.int64, copy=False) << bit
-    return _RUNNING_NAMES[code]
+    return _RUNNING_NAMES[running_code(running)]
 
 
 _RUNNING_NAMES = np.array(

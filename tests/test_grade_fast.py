@@ -15,6 +15,7 @@ from grading_frames import at, canonical, patient
 from crs import explain as ex
 from crs.carry import Timeline, carry_forward, take
 from crs.grading import _constant_text, _joined, _sort_order, _text_column, grade
+from crs.hypotension import sbp_threshold
 from crs.oxygen import device_codes
 from crs.symptoms import _ANY_SYMPTOM, NEGATION, constitutional_symptoms
 
@@ -90,22 +91,50 @@ def test_sort_order_is_none_exactly_when_lexsort_is_the_identity() -> None:
     np.testing.assert_array_equal(_sort_order(np.zeros(2, dtype=np.int64), extreme[::-1]), [1, 0])
 
 
+def _factorize_rows_reference(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Every column through ``pd.factorize`` (the general path), groups by first row."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        values, uniques = pd.factorize(column, use_na_sentinel=False)
+        codes = codes * max(len(uniques), 1) + values
+    codes, _ = pd.factorize(codes)
+    seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
+    return codes, np.flatnonzero(codes > seen_before)
+
+
 def test_factorize_rows_gives_the_same_groups_however_columns_are_coded() -> None:
     n = 500
+    sparse = np.full(n, np.nan)
+    shown = RNG.random(n) < 0.1
+    sparse[shown] = RNG.choice([0.0, -0.0, 1.25, 3.0], shown.sum())
+    sparse[:3] = [0.0, -0.0, 1.25]
     columns = [
         RNG.integers(-3, 4, n),  # small integer range: packed directly
         RNG.random(n) < 0.5,  # boolean
-        RNG.integers(-(2**40), 2**40, n) // 2**38,  # wide range: hash table
+        RNG.integers(-(2**40), 2**40, n) // 2**20,  # wide range: hash table
         np.where(RNG.random(n) < 0.5, np.nan, RNG.integers(0, 3, n) / 3),  # float with NaN
+        sparse,  # mostly NaN: only the values hashed
         np.full(n, 7, dtype=np.int64),
+        RNG.integers(0, 3, n).astype(np.uint8),
     ]
-    as_float = [c.astype(np.float64) for c in columns]  # forces pd.factorize everywhere
-    codes, first = ex.factorize_rows(columns)
-    codes_ref, first_ref = ex.factorize_rows(as_float)
-    np.testing.assert_array_equal(codes, codes_ref)
-    np.testing.assert_array_equal(first, first_ref)
+    for chosen in ([0, 1], [3, 4], [0, 1, 3, 4, 5, 6], [2, 4]):
+        picked = [columns[i] for i in chosen]
+        codes, first = ex.factorize_rows(picked)
+        codes_ref, first_ref = _factorize_rows_reference(picked)
+        np.testing.assert_array_equal(codes, codes_ref)
+        np.testing.assert_array_equal(first, first_ref)
+    all_nan = ex.factorize_rows([np.full(4, np.nan), np.arange(4)])
+    np.testing.assert_array_equal(all_nan[0], [0, 1, 2, 3])
     empty = ex.factorize_rows([np.zeros(0, dtype=np.int64)])
     assert len(empty[0]) == 0 and len(empty[1]) == 0
+
+
+def test_one_sbp_limit_for_adults_equals_the_age_bands() -> None:
+    ages = np.array([18.0, 40.0, np.nan, 99.5, 1e6, 18.0])
+    with_child = np.append(ages, 4.0)  # a child sends the column down the general path
+    np.testing.assert_array_equal(sbp_threshold(ages), sbp_threshold(with_child)[:-1])
+    assert sbp_threshold(with_child)[-1] == 78.0
+    assert len(sbp_threshold(np.zeros(0))) == 0
 
 
 def test_arrow_join_equals_the_numpy_join() -> None:
