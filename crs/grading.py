@@ -253,11 +253,13 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     covered = _attributed(attributions, rows)
     removed = {c: covered[c] & (criterion_grade[c] > 0) for c in ATTRIBUTABLE}
     for criterion in ATTRIBUTABLE:
-        criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])
+        if removed[criterion].any():
+            criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])
     criterion_grade = {c: g.astype(np.int64, copy=False) for c, g in criterion_grade.items()}
 
     overall = functools.reduce(np.maximum, criterion_grade.values(), np.zeros(n, np.int64))
-    driving = {c: (g == overall) & (overall > 0) for c, g in criterion_grade.items()}
+    any_finding = overall > 0
+    driving = {c: (g == overall) & any_finding for c, g in criterion_grade.items()}
     unknown_bits = {
         "temperature": np.isnan(temp),
         "blood_pressure": np.isnan(sbp) & np.isnan(map_documented),
