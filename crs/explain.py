@@ -56,13 +56,18 @@ def factorize_rows(
     span = 1
     for column, known in zip(columns, widths, strict=True):
         if known is None:
-            values, width = _column_codes(np.asarray(column))
+            (values, width), shift = _column_codes(np.asarray(column)), 0
         else:
-            values, width = np.asarray(column, dtype=np.int64) + 1, known
+            values, width, shift = np.asarray(column, dtype=np.int64), known, 1
         if span * width >= 2**62:
             codes, firsts = pd.factorize(codes)
+            codes = codes.astype(np.int64, copy=False)
             span = max(len(firsts), 1)
-        codes = codes * width + values
+        # codes = codes * width + values + shift, in place (no temporaries of n rows).
+        codes *= width
+        codes += values
+        if shift:
+            codes += shift
         span *= width
     codes, _ = pd.factorize(codes)
     codes = codes.astype(np.int64, copy=False)
