@@ -58,7 +58,9 @@ def factorize_rows(
         if known is None:
             (values, width), shift = _column_codes(np.asarray(column)), 0
         else:
-            values, width, shift = np.asarray(column, dtype=np.int64), known, 1
+            values, width, shift = np.asarray(column), known, 1
+            if values.dtype.kind not in "iu" or values.dtype == np.uint64:
+                values = values.astype(np.int64)  # added in place to int64 codes below
         if span * width >= 2**62:
             codes, firsts = pd.factorize(codes)
             codes = codes.astype(np.int64, copy=False)
@@ -352,7 +354,7 @@ def explain(evidence: dict, driving: dict[str, np.ndarray]) -> pd.Series:
     for criterion, builder in BUILDERS.items():
         keys, text = builder(evidence)
         rows = np.flatnonzero(driving[criterion])
-        code = np.full(n, -1, dtype=np.int64)
+        code = np.full(n, -1, dtype=np.int32 if n < 2**31 else np.int64)
         table = np.zeros(0, dtype=object)
         if len(rows):
             sub, first = factorize_rows(keys(rows))
