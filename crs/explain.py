@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crs.hypotension import ADULT_MAP_BELOW
 from crs.oxygen import BASES, DEVICE_LABELS, DEVICES, FIO2_GRADE3
@@ -42,8 +44,11 @@ def factorize_rows(
 
     Returns each row's group code (numbered in order of first appearance) and the
     position of each group's first row. A column with a known ``width`` already holds
-    integer codes in ``-1 … width - 2`` and is packed as is; others are factorized.
-    Column codes are packed into one integer, re-numbered only before an overflow.
+    integer codes in ``-1 … width - 2`` and is packed as is; an integer or boolean
+    column of small range is packed as its offset from its minimum; others are
+    factorized. Column codes are packed into one integer, re-numbered only before an
+    overflow. The result depends only on which rows share all values, not on how
+    each column was coded.
     """
     n = len(columns[0])
     widths = widths or [None] * len(columns)
@@ -51,14 +56,20 @@ def factorize_rows(
     span = 1
     for column, known in zip(columns, widths, strict=True):
         if known is None:
-            values, uniques = pd.factorize(np.asarray(column), use_na_sentinel=False)
-            width = max(len(uniques), 1)
+            (values, width), shift = _column_codes(np.asarray(column)), 0
         else:
-            values, width = np.asarray(column, dtype=np.int64) + 1, known
+            values, width, shift = np.asarray(column), known, 1
+            if values.dtype.kind not in "iu" or values.dtype == np.uint64:
+                values = values.astype(np.int64)  # added in place to int64 codes below
         if span * width >= 2**62:
             codes, firsts = pd.factorize(codes)
+            codes = codes.astype(np.int64, copy=False)
             span = max(len(firsts), 1)
-        codes = codes * width + values
+        # codes = codes * width + values + shift, in place (no temporaries of n rows).
+        codes *= width
+        codes += values
+        if shift:
+            codes += shift
         span *= width
     codes, _ = pd.factorize(codes)
     codes = codes.astype(np.int64, copy=False)
@@ -66,6 +77,30 @@ def factorize_rows(
         return codes, codes
     seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
     return codes, np.flatnonzero(codes > seen_before)
+
+
+def _column_codes(column: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes ``0 … width - 1`` of a column's distinct values, and ``width``."""
+    small_unsigned = column.dtype.kind == "u" and column.dtype.itemsize < 8
+    if (column.dtype.kind in "bi" or small_unsigned) and len(column):
+        low, high = int(column.min()), int(column.max())
+        if high - low < _DIRECT_RANGE:
+            return column.astype(np.int64) - low, high - low + 1
+    if column.dtype.kind == "f" and len(column):
+        missing = np.isnan(column)
+        if missing.mean() > 0.5:
+            # Mostly NaN (a value shown on few rows): NaN is code 0, the rest hashed.
+            known = ~missing
+            values = np.zeros(len(column), dtype=np.int64)
+            codes, uniques = pd.factorize(column[known])
+            values[known] = codes + 1
+            return values, len(uniques) + 1
+    values, uniques = pd.factorize(column, use_na_sentinel=False)
+    return values, max(len(uniques), 1)
+
+
+#: Integer columns spanning fewer values than this are packed without a hash table.
+_DIRECT_RANGE = 1 << 16
 
 
 def number(values: np.ndarray) -> np.ndarray:
@@ -232,20 +267,29 @@ def _organ_toxicity(ev: dict) -> tuple[Callable, Callable]:
     organs = ev["organs"]
     entered = (("neurotox_used", "neurotoxicity"), ("organ_tox_used", "organ toxicity"))
 
-    def shown(organ: str, r: np.ndarray) -> np.ndarray:
-        # Only organs at the row's organ-toxicity grade appear in the sentence.
-        ctcae = organs[f"organ_{organ}"][r]
-        counts = np.minimum(ctcae, 3) if organ in ("ast", "alt") else ctcae
-        return (counts == ev["g_organ_toxicity"][r]) & (ctcae >= 2)
+    def rounded(where: np.ndarray, values: np.ndarray) -> np.ndarray:
+        # ``values`` rounded as shown (2 decimals) where ``where``, else NaN; in place.
+        out = np.where(where, values, np.nan)
+        return np.round(out, 2, out=out)
 
     def keys(r: np.ndarray) -> list[np.ndarray]:
         target = ev["g_organ_toxicity"][r]
-        creatinine = shown("creatinine", r) & organs["creatinine_by_baseline"][r]
+        grades, values = [], []
+        for organ in ORGAN_LABELS:
+            # Only organs at the row's organ-toxicity grade appear in the sentence.
+            ctcae = organs[f"organ_{organ}"][r]
+            counts = np.minimum(ctcae, 3) if organ in ("ast", "alt") else ctcae
+            shown = (counts == target) & (ctcae >= 2)
+            grades.append(np.where(shown, ctcae, -1))
+            values.append(rounded(shown, organs[f"{organ}_value"][r]))
+            if organ == "creatinine":
+                by_baseline = shown & organs["creatinine_by_baseline"][r]
+                ratio = rounded(by_baseline, organs["creatinine_x_baseline"][r])
         return [
             target,
-            *(np.where(shown(o, r), organs[f"organ_{o}"][r], -1) for o in ORGAN_LABELS),
-            *(np.where(shown(o, r), _r(organs[f"{o}_value"][r]), np.nan) for o in ORGAN_LABELS),
-            np.where(creatinine, _r(organs["creatinine_x_baseline"][r]), np.nan),
+            *grades,
+            *values,
+            ratio,
             *(np.floor(np.nan_to_num(organs[k][r])) == target for k, _ in entered),
         ]
 
@@ -310,7 +354,7 @@ def explain(evidence: dict, driving: dict[str, np.ndarray]) -> pd.Series:
     for criterion, builder in BUILDERS.items():
         keys, text = builder(evidence)
         rows = np.flatnonzero(driving[criterion])
-        code = np.full(n, -1, dtype=np.int64)
+        code = np.full(n, -1, dtype=np.int32 if n < 2**31 else np.int64)
         table = np.zeros(0, dtype=object)
         if len(rows):
             sub, first = factorize_rows(keys(rows))
@@ -327,30 +371,49 @@ def explain(evidence: dict, driving: dict[str, np.ndarray]) -> pd.Series:
     widths.append(len(attributed_table) + 1)
     codes, first = factorize_rows(key_columns, widths)
 
-    # Build each distinct sentence once.
-    pieces = [table[column[first]] for table, column in zip(tables, key_columns[1:-2], strict=True)]
-    body = _join(pieces, "; ")
-    body = np.where(grade[first] == 0, "no CRS finding recorded", body).astype(object)
-    prefix = np.array([f"Grade {g}: " for g in range(6)], dtype=object)[grade[first]]
+    # Build each distinct sentence once, with Arrow string kernels on the distinct rows
+    # (one piece per criterion: its text, "" when it does not drive the grade).
+    pieces = [
+        _arrow(table).take(column[first] % len(table))  # code -1 → the last entry, ""
+        for table, column in zip(tables, key_columns[1:-2], strict=True)
+    ]
+    body = _arrow_join(pieces, "; ")
+    body = pc.if_else(pa.array(grade[first] == 0), _text("no CRS finding recorded"), body)
+    prefix = _arrow([f"Grade {g}: " for g in range(6)]).take(grade[first])
     # Wording of the small tables first, then one lookup per distinct sentence.
-    domains = np.array(
+    domains = (
+        ", ".join(DOMAIN_LABELS.get(d, d) for d in u.split(";")) if u else "" for u in unknown_table
+    )
+    lower = _arrow(
         [
-            ", ".join(DOMAIN_LABELS.get(d, d) for d in u.split(";")) if u else ""
-            for u in unknown_table
-        ],
-        dtype=object,
-    )[unknown_code[first]]
-    lower = np.where(
-        domains != "",
-        "; not documented within the carry-forward window: "
-        + domains
-        + ", so the grade is a lower bound",
-        "",
-    ).astype(object)
-    removed = np.array([a.replace(";", ", ") for a in attributed_table], dtype=object)
-    removed = removed[attributed_code[first]]
-    not_crs = np.where(
-        removed != "", "; attributed to another cause by a clinician: " + removed, ""
-    ).astype(object)
-    sentences = prefix + body + lower + not_crs + "."
-    return pd.Series(pd.array(sentences, dtype="str").take(codes), dtype="str")
+            f"; not documented within the carry-forward window: {d}, so the grade is a lower bound"
+            if d
+            else ""
+            for d in domains
+        ]
+    ).take(unknown_code[first])
+    removed = (a.replace(";", ", ") for a in attributed_table)
+    not_crs = _arrow(
+        [f"; attributed to another cause by a clinician: {r}" if r else "" for r in removed]
+    ).take(attributed_code[first])
+    sentences = pc.binary_join_element_wise(prefix, body, lower, not_crs, _text("."), _text(""))
+    return pd.Series(pd.array(sentences.take(codes), dtype="str"), dtype="str")
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, type=pa.large_string())
+
+
+def _arrow(values: np.ndarray | list[str]) -> pa.Array:
+    """Python text values as an Arrow ``large_string`` array (the ``str`` dtype's storage)."""
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+
+
+def _arrow_join(parts: list[pa.Array], sep: str) -> pa.Array:
+    """:func:`_join` on Arrow text: join element-wise with ``sep``, skipping empty parts."""
+    empty, glue = _text(""), _text(sep)
+    out = parts[0]
+    for part in parts[1:]:
+        both = pc.and_(pc.not_equal(out, empty), pc.not_equal(part, empty))
+        out = pc.binary_join_element_wise(out, pc.if_else(both, glue, empty), part, empty)
+    return out

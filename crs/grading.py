@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crs.carry import WINDOWS, Timeline, carry_forward
 from crs.columns import CANONICAL, DTYPES, empty_column
@@ -98,10 +99,12 @@ def _joined(bits: dict[str, np.ndarray], names: list[str]) -> tuple[np.ndarray, 
     """``;``-joined, alphabetically sorted names whose bit is set: (code, lookup table)."""
     names = sorted(names)
     n = len(next(iter(bits.values())))
-    code = np.zeros(n, dtype=np.int64)
+    # One byte per row while it holds every bit (8 names), else 64-bit codes.
+    dtype = np.uint8 if len(names) <= 8 else np.int64
+    code = np.zeros(n, dtype=dtype)
     for bit, name in enumerate(names):
-        code |= bits[name].astype(np.int64, copy=False) << bit
-    return code, _combinations(tuple(names))
+        code |= np.asarray(bits[name], dtype=bool).view(np.uint8).astype(dtype, copy=False) << bit
+    return code.astype(np.int64, copy=False), _combinations(tuple(names))
 
 
 @functools.cache
@@ -120,9 +123,32 @@ def _text_column(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> pd.Serie
     """A ``str`` column from text values, or from (codes, table), built per distinct value."""
     if isinstance(values, tuple):
         codes, table = values
+        if len(codes) and isinstance(table[codes[0]], str) and (codes == codes[0]).all():
+            return _constant_text(table[codes[0]], len(codes))
     else:
         codes, table = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
     return pd.Series(pd.array(np.asarray(table, dtype=object), dtype="str").take(codes))
+
+
+def _constant_text(value: str, n: int) -> pd.Series:
+    """A ``str`` column of ``n`` times ``value``, built from Arrow buffers (no gather)."""
+    encoded = value.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(encoded)
+    array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(encoded * n))
+    return pd.Series(pd.array(array, dtype="str"))
+
+
+def _sort_order(codes: np.ndarray, instant: np.ndarray) -> np.ndarray | None:
+    """Row order by (patient code, instant), stable; ``None`` when already in that order.
+
+    Readers hand over sorted frames, so a linear check usually replaces the sort.
+    """
+    if len(codes) < 2:
+        return None
+    same, later = codes[1:] == codes[:-1], codes[1:] > codes[:-1]
+    if (later | (same & (instant[1:] >= instant[:-1]))).all():
+        return None
+    return np.lexsort((instant, codes))
 
 
 def _attributed(attributions: pd.DataFrame | None, rows: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -170,12 +196,12 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     frame = _complete(frame)
     codes, _ = pd.factorize(frame["patient_id"].astype("str"), use_na_sentinel=False)
     instant = frame["instant"].to_numpy(dtype="datetime64[us]")
-    order = np.lexsort((instant.view("int64"), codes))
-    if np.array_equal(order, np.arange(len(order))):
+    order = _sort_order(codes, instant.view("int64"))
+    if order is None:
         rows = frame.reset_index(drop=True)
     else:
         rows = frame.take(order).reset_index(drop=True)
-    codes = codes[order]
+        codes = codes[order]
     timeline = Timeline(codes, rows["instant"].to_numpy(dtype="datetime64[us]"))
     n = len(rows)
 
@@ -227,11 +253,13 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     covered = _attributed(attributions, rows)
     removed = {c: covered[c] & (criterion_grade[c] > 0) for c in ATTRIBUTABLE}
     for criterion in ATTRIBUTABLE:
-        criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])
+        if removed[criterion].any():
+            criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])
     criterion_grade = {c: g.astype(np.int64, copy=False) for c, g in criterion_grade.items()}
 
     overall = functools.reduce(np.maximum, criterion_grade.values(), np.zeros(n, np.int64))
-    driving = {c: (g == overall) & (overall > 0) for c, g in criterion_grade.items()}
+    any_finding = overall > 0
+    driving = {c: (g == overall) & any_finding for c, g in criterion_grade.items()}
     unknown_bits = {
         "temperature": np.isnan(temp),
         "blood_pressure": np.isnan(sbp) & np.isnan(map_documented),

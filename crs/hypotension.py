@@ -28,6 +28,12 @@ RELATIVE_DROP = 0.20
 def sbp_threshold(age_years: np.ndarray) -> np.ndarray:
     """SBP limit (hypotension when SBP is *below* it) for each age; unknown age → adult."""
     age = np.asarray(age_years, dtype="float64")
+    oldest_band_from, oldest_band_limit, oldest_band_per_year = PALS_BANDS[0]
+    with np.errstate(invalid="ignore"):
+        any_younger = (age < oldest_band_from).any()
+    if not any_younger and oldest_band_per_year == 0 and oldest_band_limit == ADULT_SBP_BELOW:
+        # Only adults and unknown ages (the usual ward): one limit for every row.
+        return np.full(len(age), ADULT_SBP_BELOW)
     whole_years = np.floor(np.nan_to_num(age))
     with np.errstate(invalid="ignore"):
         conditions = [age >= low for low, _, _ in PALS_BANDS]

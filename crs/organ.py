@@ -172,14 +172,13 @@ def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndar
         source = timeline.last_documented(documented, window)
         out[f"{organ}_value"] = take(values, source)
         for key, measured in _grade_measurements(frame, timeline, organ, values, rows).items():
-            at_rows = (
-                np.zeros(n, dtype=measured.dtype) if measured.dtype != float else np.full(n, np.nan)
-            )
-            at_rows[rows] = measured
-            carried = at_rows[np.maximum(source, 0)] if n else at_rows
+            # Grades at the measured rows, plus one last slot for "none" (NaN, 0 or
+            # False) that ``source == -1`` reads: one gather carries them forward.
             missing = np.nan if measured.dtype == float else 0
+            at_rows = np.full(n + 1, missing, dtype=measured.dtype)
+            at_rows[rows] = measured
             name = f"organ_{organ}" if key == "grade" else f"{organ}_{key}"
-            out[name] = np.where(source >= 0, carried, missing).astype(measured.dtype)
+            out[name] = at_rows[source]
     for entered in ("neurotox_grade", "organ_tox_grade"):
         carried, _ = carry_forward(_column(frame, entered), timeline, WINDOWS[entered])
         out[entered.replace("_grade", "_used")] = carried

@@ -69,7 +69,11 @@ def device_codes(devices: pd.Series | np.ndarray) -> np.ndarray:
     Classified once per distinct recorded word, then mapped back to the rows. Float, so
     the codes carry forward like any other value.
     """
-    codes, uniques = pd.factorize(pd.Series(devices, dtype="object"))
+    if isinstance(devices, pd.Series) and devices.dtype == "str":
+        # The canonical column: factorized as is (no conversion of every row to object).
+        codes, uniques = pd.factorize(devices)
+    else:
+        codes, uniques = pd.factorize(pd.Series(devices, dtype="object"))
     text = (
         pd.Series(uniques, dtype="str")
         .str.lower()

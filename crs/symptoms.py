@@ -33,12 +33,16 @@ _ANY_SYMPTOM = r"\b(?:" + "|".join(SYMPTOM_WORDS.values()) + r")\b"
 
 
 def constitutional_symptoms(symptoms: pd.Series) -> np.ndarray:
-    """True where the row's free text records a constitutional symptom of Table 1."""
+    """True where the row's free text records a constitutional symptom of Table 1.
+
+    Each distinct text is matched once and the answer mapped back to its rows (a ward
+    writes the same few phrases again and again).
+    """
     text = pd.Series(symptoms, dtype="str")
-    present = text.notna().to_numpy()
-    out = np.zeros(len(text), dtype=bool)
-    if not present.any():
-        return out
-    cleaned = text[present].str.lower().str.replace(NEGATION, ";", regex=True)
-    out[present] = cleaned.str.contains(_ANY_SYMPTOM, regex=True).to_numpy(dtype=bool)
-    return out
+    codes, uniques = pd.factorize(text)  # missing text: code -1
+    if not len(uniques):
+        return np.zeros(len(text), dtype=bool)
+    distinct = pd.Series(uniques, dtype="str")
+    cleaned = distinct.str.lower().str.replace(NEGATION, ";", regex=True)
+    found = cleaned.str.contains(_ANY_SYMPTOM, regex=True).to_numpy(dtype=bool)
+    return np.append(found, False)[codes]

@@ -73,9 +73,17 @@ def _recorded_rates(
     for agent in AGENTS:
         rate = _column(frame, agent.rate_column)
         per_kg = _column(frame, agent.weight_based_column)
-        documented[agent.name] = ~np.isnan(rate) | ~np.isnan(per_kg)
+        documented[agent.name] = ~np.isnan(rate)
         with np.errstate(invalid="ignore"):
-            positive[agent.name] = (rate > 0) | (per_kg > 0)
+            positive[agent.name] = rate > 0
+        per_kg_documented = ~np.isnan(per_kg)
+        if not per_kg_documented.any():
+            # No μg/kg/min rate (the usual case): the rate column alone says it all.
+            dose[agent.name] = rate
+            continue
+        documented[agent.name] |= per_kg_documented
+        with np.errstate(invalid="ignore"):
+            positive[agent.name] |= per_kg > 0
         # The reader converts weight-based rates when it knows the weight; converting here
         # too keeps hand-built frames honest. Without a weight the dose stays unknown.
         dose[agent.name] = np.where(np.isnan(rate), per_kg * weight, rate)
@@ -92,13 +100,17 @@ def _expiry_events(
     window = int(WINDOWS["vasopressor"] / pd.Timedelta(microseconds=1))
     event_codes, event_t = [], []
     for agent in AGENTS:
-        nxt = timeline.next_documented(documented[agent.name])
         starts = np.flatnonzero(documented[agent.name] & positive[agent.name])
+        if not len(starts):
+            continue
+        nxt = timeline.next_documented(documented[agent.name])
         expires = timeline.t[starts] + window
         following = nxt[starts]
         lapses = (following < 0) | (timeline.t[np.maximum(following, 0)] > expires)
         event_codes.append(codes[starts[lapses]])
         event_t.append(expires[lapses] + 1)
+    if not event_t:
+        return codes[:0], timeline.t[:0]
     return np.concatenate(event_codes), np.concatenate(event_t)
 
 
@@ -215,7 +227,8 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
 
     Returns per-agent ``running`` and ``dose`` (dicts of arrays), ``n_vasopressors``,
     ``ne_eq_ug_min``, ``dose_unknown``, ``high_dose_now``, ``high_dose_hours``,
-    ``vasopressors`` (running agents, ``;``) and ``grade`` (0, 2 or 3).
+    ``vasopressors`` (running agents, ``;``, as codes into a table of the 32 possible
+    texts: ``(codes, table)``) and ``grade`` (0, 2 or 3).
     """
     documented, positive, dose = _recorded_rates(frame)
     n = timeline.n
@@ -244,16 +257,21 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
     state["high_dose_sustained"] = sustained
     n_running = state["n_vasopressors"]
     state["grade"] = np.select([(n_running >= 2) | sustained, n_running == 1], [3, 2], 0)
-    state["vasopressors"] = running_names(state["running"])
+    state["vasopressors"] = (running_code(state["running"]), _RUNNING_NAMES)
     return state
+
+
+def running_code(running: dict[str, np.ndarray]) -> np.ndarray:
+    """Bit pattern of the running agents (bit ``i`` = ``AGENTS[i]``), 0 … 31."""
+    code = np.zeros(len(next(iter(running.values()))), dtype=np.int64)
+    for bit, agent in enumerate(AGENTS):
+        code |= running[agent.name].astype(np.int64, copy=False) << bit
+    return code
 
 
 def running_names(running: dict[str, np.ndarray]) -> np.ndarray:
     """``;``-joined names of running agents, via a lookup of the 32 possible combinations."""
-    code = np.zeros(len(next(iter(running.values()))), dtype=np.int64)
-    for bit, agent in enumerate(AGENTS):
-        code |= running[agent.name].astype(np.int64, copy=False) << bit
-    return _RUNNING_NAMES[code]
+    return _RUNNING_NAMES[running_code(running)]
 
 
 _RUNNING_NAMES = np.array(
