@@ -34,7 +34,7 @@ from crs.columns import (
 from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
 from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
-from crs.merging import merge_same_instant, sort_and_conform
+from crs.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.names import normalise_name
 from crs.numbers import (
     ParsedColumn,
@@ -149,11 +149,11 @@ def _read(
     # then its cells, are released as soon as they are no longer needed, so the sort
     # below never holds the raw table and two copies of the canonical columns at once.
     del data
-    cols, work, n, merged, not_graded, axis = _canonical_columns(
+    cols, work, n, merged, not_graded, axis, ordered = _canonical_columns(
         table, label, patients_data, patients_label, patient_id
     )
     del table
-    frame_out = sort_and_conform(cols)  # consumes cols
+    frame_out = sort_and_conform(cols, ordered=ordered)  # consumes cols
     report = QualityReport(
         source=label,
         rows_read=n,
@@ -174,11 +174,12 @@ def _canonical_columns(
     patients_data: bytes | None,
     patients_label: str,
     patient_id: str | None,
-) -> tuple[Cols, ReadWork, int, int, int, Axis]:
+) -> tuple[Cols, ReadWork, int, int, int, Axis, bool]:
     """The canonical columns, unsorted and merged (spec §1, §1.1), and what was found.
 
-    Returns (columns, report work, rows read, rows merged, rows not graded, time axis);
-    every view of the file's cells dies with this function's locals.
+    Returns (columns, report work, rows read, rows merged, rows not graded, time axis,
+    whether the rows are already in the frame's order); every view of the file's cells
+    dies with this function's locals.
     """
     work = ReadWork(label=label, lines=table.lines)
     work.conversions.extend(table.notes)
@@ -213,13 +214,17 @@ def _canonical_columns(
     }
     if not keep.all():
         cols = {name: column[keep].reset_index(drop=True) for name, column in cols.items()}
-    cols = _patient_level(cols, sources, raws, work)
+    # The patients and the instants are not changed below: one look at their order
+    # serves the patient-level values, the merge and the sort.
+    codes = patient_codes(cols["patient_id"])
+    ordered = strictly_ordered(codes, cols["instant"])
+    cols = _patient_level(cols, sources, raws, work, codes)
     if patients_data is not None:
         cols = _apply_patients_table(cols, patients_data, patients_label, work)
     cols = _day_from_infusion(cols, identity["axis"], work)
     cols = _weight_based_pressors(cols, sources, work)
-    cols, merged = merge_same_instant(cols, sources, raws, long_layout, work)
-    return cols, work, n, merged, int(not_graded.sum()), identity["axis"]
+    cols, merged = merge_same_instant(cols, sources, raws, long_layout, work, ordered=ordered)
+    return cols, work, n, merged, int(not_graded.sum()), identity["axis"], ordered
 
 
 # --- column names -------------------------------------------------------------------
@@ -550,9 +555,14 @@ def _check_range(values: pd.Series, raw: pd.Series, s: Source, work: ReadWork) -
 
 
 def _patient_level(
-    cols: Cols, sources: list[Source], raws: dict[str, pd.Series], work: ReadWork
+    cols: Cols,
+    sources: list[Source],
+    raws: dict[str, pd.Series],
+    work: ReadWork,
+    codes: np.ndarray,
 ) -> Cols:
     """One value per patient: the earliest row's (spec §1); differing values reported.
+    ``codes``: the rows' patients, numbered in order of first appearance.
 
     [reader decision] "Earliest" is the earliest row in time (file order on a tie) that
     has a value: a blank cell is not a differing value.
@@ -562,7 +572,6 @@ def _patient_level(
     if not present or n == 0:
         return cols
     labels = {s.canonical: s.label for s in sources}
-    codes, _ = pd.factorize(cols["patient_id"])
     instant = cols["instant"].to_numpy().view("int64")
     step_code, step_time = np.diff(codes), np.diff(instant)
     if np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))):
@@ -576,16 +585,27 @@ def _patient_level(
         documented = values.notna().to_numpy()
         if not documented.any():
             continue
-        hits = order[documented[order]]  # documented rows, in time order per patient
-        hit_codes = sorted_codes[documented[order]]
-        _, first_at = np.unique(hit_codes, return_index=True)
+        if documented.all():
+            hits, hit_codes = order, sorted_codes
+        else:
+            hits = order[documented[order]]  # documented rows, in time order per patient
+            hit_codes = sorted_codes[documented[order]]
+        # The order sorts by patient first: a patient's first hit is where the code changes.
+        first_at = np.flatnonzero(np.diff(hit_codes, prepend=-1))
         first_row = np.full(codes.max() + 1, -1, dtype="int64")
         first_row[hit_codes[first_at]] = hits[first_at]
         source_row = first_row[codes]
         known = source_row >= 0
-        chosen = values.iloc[np.where(known, source_row, 0)].reset_index(drop=True)
-        chosen = chosen.where(pd.Series(known))
-        differs = (values.notna() & chosen.notna() & (values != chosen)).to_numpy()
+        if values.dtype == np.dtype("float64"):
+            # The same as the general lines below, in numpy.
+            array = values.to_numpy()
+            chosen_array = np.where(known, array[np.where(known, source_row, 0)], np.nan)
+            chosen = pd.Series(chosen_array, copy=False)
+            differs = documented & ~np.isnan(chosen_array) & (array != chosen_array)
+        else:
+            chosen = values.iloc[np.where(known, source_row, 0)].reset_index(drop=True)
+            chosen = chosen.where(pd.Series(known))
+            differs = (values.notna() & chosen.notna() & (values != chosen)).to_numpy()
         if differs.any():
             rows = np.flatnonzero(differs)
             first_line = cols["line"].to_numpy()[source_row[rows]]
