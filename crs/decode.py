@@ -342,7 +342,8 @@ def _line_numbers(data: bytes, rows: int) -> tuple[np.ndarray, str | None]:
     simple = np.arange(2, rows + 2, dtype="int64")
     if b'"' not in data and b"\r" not in data:
         # Every physical line is a record: no blank line when the counts agree.
-        physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        breaks = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
+        physical = breaks + (0 if data.endswith(b"\n") else 1)
         if physical == rows + 1:
             return simple, None
     _, _, lines = _records(data)

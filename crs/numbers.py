@@ -70,10 +70,19 @@ def _issues(rows: np.ndarray, raw: pd.Series, reason: pd.Series | str, kind: str
     )
 
 
-def no_issues() -> pd.DataFrame:
+def _empty_issues() -> pd.DataFrame:
     return pd.DataFrame(
         {c: pd.Series(dtype="int64" if c == "row" else "str") for c in ISSUE_COLUMNS}
     )
+
+
+#: Building an empty frame costs milliseconds (and every clean column asks for one):
+#: callers get a copy of this one, which copy-on-write makes their own.
+_NO_ISSUES = _empty_issues()
+
+
+def no_issues() -> pd.DataFrame:
+    return _NO_ISSUES.copy()
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -264,5 +273,10 @@ def _as_text(raw: pd.Series) -> pd.Series:
 def clean_text(raw: pd.Series) -> pd.Series:
     """Text cells stripped, empty → missing (``str`` dtype)."""
     text = raw.astype("str").str.strip() if is_text(raw) else raw.astype("str")
-    text = text.where(raw.notna())
-    return text.mask(text == "").astype("str")
+    if raw.dtype != "str" or text.isna().sum() != raw.isna().sum():
+        # Only cells of another dtype can turn from missing into text here.
+        text = text.where(raw.notna())
+    empty = text == ""
+    if empty.any():
+        text = text.mask(empty)
+    return text.astype("str")
