@@ -212,8 +212,8 @@ def _canonical_columns(
         "instant": identity["instant"],
         "time": identity["time"],
         "day": identity["day"],
-        "line": pd.Series(table.lines),
-        ROW: pd.Series(np.arange(n, dtype="int64")),
+        "line": pd.Series(table.lines, copy=False),
+        ROW: pd.Series(np.arange(n, dtype="int64"), copy=False),
         **values,
     }
     if not keep.all():
@@ -222,7 +222,7 @@ def _canonical_columns(
     # serves the patient-level values, the merge and the sort.
     codes = patient_codes(cols["patient_id"])
     ordered = strictly_ordered(codes, cols["instant"])
-    cols = _patient_level(cols, sources, raws, work, codes)
+    cols = _patient_level(cols, sources, raws, work, codes, ordered)
     if patients_data is not None:
         cols = _apply_patients_table(cols, patients_data, patients_label, work)
     cols = _day_from_infusion(cols, identity["axis"], work)
@@ -570,9 +570,11 @@ def _patient_level(
     raws: dict[str, pd.Series],
     work: ReadWork,
     codes: np.ndarray,
+    ordered: bool = False,
 ) -> Cols:
     """One value per patient: the earliest row's (spec §1); differing values reported.
-    ``codes``: the rows' patients, numbered in order of first appearance.
+    ``codes``: the rows' patients, numbered in order of first appearance; ``ordered``:
+    the rows are :func:`~crs.merging.strictly_ordered`.
 
     [reader decision] "Earliest" is the earliest row in time (file order on a tie) that
     has a value: a blank cell is not a differing value.
@@ -583,33 +585,42 @@ def _patient_level(
         return cols
     labels = {s.canonical: s.label for s in sources}
     instant = cols["instant"].to_numpy().view("int64")
-    step_code, step_time = np.diff(codes), np.diff(instant)
-    if np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))):
+    if ordered or _grouped_in_time(codes, instant):
         order = np.arange(len(codes))  # exports are usually sorted by patient and time
     else:
         order = np.lexsort((cols["line"].to_numpy(), instant, codes))
     sorted_codes = codes[order]
     out = dict(cols)
+    every_row: np.ndarray | None = None  # source rows of a column documented on every row
     for column in present:
         values = cols[column]
         documented = values.notna().to_numpy()
         if not documented.any():
             continue
-        if documented.all():
-            hits, hit_codes = order, sorted_codes
+        if documented.all() and every_row is not None:
+            source_row = every_row
         else:
-            hits = order[documented[order]]  # documented rows, in time order per patient
-            hit_codes = sorted_codes[documented[order]]
-        # The order sorts by patient first: a patient's first hit is where the code changes.
-        first_at = np.flatnonzero(np.diff(hit_codes, prepend=-1))
-        first_row = np.full(codes.max() + 1, -1, dtype="int64")
-        first_row[hit_codes[first_at]] = hits[first_at]
-        source_row = first_row[codes]
+            if documented.all():
+                hits, hit_codes = order, sorted_codes
+            else:
+                hits = order[documented[order]]  # documented rows, in time order per patient
+                hit_codes = sorted_codes[documented[order]]
+            # The order sorts by patient first: a patient's first hit is where the code
+            # changes.
+            first_at = np.concatenate(([0], np.flatnonzero(hit_codes[1:] != hit_codes[:-1]) + 1))
+            first_row = np.full(codes.max() + 1, -1, dtype="int64")
+            first_row[hit_codes[first_at]] = hits[first_at]
+            source_row = first_row[codes]
+            if documented.all():
+                every_row = source_row
         known = source_row >= 0
         if values.dtype in _NUMPY_DTYPES:
             # The same as the general lines below, in numpy.
             array = values.to_numpy()
-            chosen_array = np.where(known, array[np.where(known, source_row, 0)], np.nan)
+            if known.all():
+                chosen_array = array[source_row]
+            else:
+                chosen_array = np.where(known, array[np.where(known, source_row, 0)], np.nan)
             chosen = pd.Series(chosen_array, copy=False)
             differs = documented & ~np.isnan(chosen_array) & (array != chosen_array)
         else:
@@ -643,6 +654,12 @@ def _patient_level(
         if differs.any() or not documented.all():
             out[column] = chosen.astype(DTYPES[column])
     return out
+
+
+def _grouped_in_time(codes: np.ndarray, instant: np.ndarray) -> bool:
+    """Rows grouped by patient in order of first appearance, instants never decreasing."""
+    step_code, step_time = np.diff(codes), np.diff(instant)
+    return bool(np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))))
 
 
 def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -> Cols:
