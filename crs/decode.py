@@ -174,7 +174,7 @@ def _parse_csv(
     frame = _arrow_frame(table) if table is not None else None
     if frame is not None:
         return frame, []
-    if not arrow_failed:
+    if not arrow_failed and not (table is not None and _pandas_arrow_fails(table, dtype)):
         # Names or column types the fast conversion does not handle: pandas' own way.
         try:
             frame = pd.read_csv(
@@ -183,6 +183,10 @@ def _parse_csv(
             return frame, []
         except Exception:  # e.g. an integer column with blanks next to a text column
             pass
+    if not arrow_failed:
+        frame = _read_arrow_text(data, separator)
+        if frame is not None:
+            return frame, []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -310,6 +314,45 @@ def _arrow_frame(table: pa.Table) -> pd.DataFrame | None:
         columns.append(column)
     frame = pa.Table.from_arrays(columns, names=table.column_names).to_pandas(split_blocks=True)
     return frame
+
+
+def _pandas_arrow_fails(table: pa.Table, dtype: dict[str, str]) -> bool:
+    """Whether ``pd.read_csv(engine="pyarrow", dtype=dtype)`` raises for ``table`` (a
+    test holds this): given a dtype, pandas reads Arrow integers as nullable integers and
+    then casts the columns it was not given a dtype for to numpy integers, which fails
+    on a blank cell."""
+    return bool(dtype) and any(
+        pa.types.is_integer(column.type) and column.null_count for column in table.columns
+    )
+
+
+def _read_arrow_text(data: bytes, separator: str) -> pd.DataFrame | None:
+    """Every cell as text, exactly as ``pd.read_csv(engine="c", dtype="str")`` gives
+    it, read by pyarrow; None for a file where the two parsers could differ.
+
+    Without quotes and carriage returns a record is one line and a cell is the text
+    between separators, for both parsers, and both read pandas' missing-value words as
+    missing. They differ on lines starting with a space or a tab (the C parser skips
+    such a line when nothing else is on it), so such files, and files whose names
+    pandas would change (blank or repeated), are left to the C parser; so is a file
+    with one column. A test compares the two on generated messy files.
+    """
+    if b'"' in data or b"\r" in data or b"\n " in data or b"\n\t" in data:
+        return None
+    if data.startswith((b" ", b"\t")):
+        return None
+    read, parse, convert = arrow_options(separator, {})
+    convert.default_column_type = pa.large_string()
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert
+        )
+    except Exception:  # ragged rows, cells larger than a block: the C parser decides
+        return None
+    names = table.column_names
+    if len(names) < 2 or "" in names or len(set(names)) != len(names) or table.num_rows == 0:
+        return None
+    return table.to_pandas(split_blocks=True)
 
 
 def _first_sentence(exc: Exception) -> str:

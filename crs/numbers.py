@@ -1,7 +1,8 @@
 """Reading numbers and booleans from export cells (spec grading.md §1 and §1.1).
 
-Fast path first: a column pandas/pyarrow already read as numbers is used as is, and a
-text column goes through ``pd.to_numeric`` once. Only the cells that fail are cleaned
+Fast path first: a column pandas/pyarrow already read as numbers is used as is, a text
+column of plain decimals is cast by Arrow at once, and any other text column goes
+through ``pd.to_numeric`` once. Only the cells that fail are cleaned
 with vectorised string methods: comparators (``<5`` is read as 5), units written after
 the number (``39°C``), thousands separators and decimal commas. Every reading that
 changes what the cell says is returned as an issue for the data-quality report.
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Cells that mean "not recorded" (not a problem, spec §1.1 lists only real problems).
 MISSING_TOKENS: frozenset[str] = frozenset(
@@ -30,6 +33,9 @@ _CELL = (
     r"(?P<num>[+-]?(?:\d[\d,.]*|[.,]\d+)(?:[eE][+-]?\d+)?)"
     r"\s*(?P<unit>[a-zA-Z°%µμ/][a-zA-Z°%µμ/\s.]*)?$"
 )
+#: A plain decimal, read alike by pandas and Arrow: an optional sign, at most 7 digits
+#: before and 8 after the point; no exponent, space, comma or unit.
+PLAIN_DECIMAL = r"^[+-]?(?:\d{1,7}(?:\.\d{0,8})?|\.\d{1,8})$"
 _THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
 _POINT_THOUSANDS_COMMA_DECIMAL = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
@@ -150,7 +156,9 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
             return ParsedColumn(values, issues)
         return ParsedColumn(values, no_issues())
 
-    values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    values = _plain_decimals(raw)
+    if values is None:
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
     array = values.to_numpy()
     failed = (~np.isfinite(array)) & raw.notna().to_numpy()
     if decimal_comma:
@@ -163,6 +171,30 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
     array = array.copy()
     array[rows] = fixed
     return ParsedColumn(pd.Series(array, index=index), issues)
+
+
+def _plain_decimals(raw: pd.Series) -> pd.Series | None:
+    """``pd.to_numeric(raw, errors="coerce")`` for an Arrow text column whose every cell
+    is a plain decimal (:data:`PLAIN_DECIMAL`), read by Arrow in one cast and without a
+    Python object per cell; None for any other column (the caller then uses pandas).
+
+    Both read such a cell to the same, correctly rounded double (15 digits at most: the
+    digits and the power of ten are exact). Only ``-0`` can differ (pandas reads a column
+    of whole numbers as integers, where the sign of zero is lost), so a negative zero
+    sends the column to pandas too.
+    """
+    if not isinstance(raw.array, pd.arrays.ArrowStringArray):
+        return None
+    cells = pa.chunked_array(pa.array(raw.array))
+    plain = pc.match_substring_regex(cells, PLAIN_DECIMAL)
+    if not pc.all(plain).as_py():  # missing cells are skipped
+        return None
+    array = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    if np.any(np.signbit(array) & (array == 0)):
+        return None
+    if not array.flags.writeable:
+        array = array.copy()
+    return pd.Series(array, index=raw.index, copy=False)
 
 
 def _clean(

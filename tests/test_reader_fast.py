@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crs.decode as decode
+import crs.numbers as numbers
 import crs.reader as reader
 from crs.errors import UnusableExportError
 from crs.merging import _order, _shares_instant, patient_codes, strictly_ordered
-from crs.numbers import _empty_issues, clean_text, no_issues
+from crs.numbers import _empty_issues, clean_text, no_issues, parse_numbers
 from crs.reader import read_export
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -36,6 +38,9 @@ def _read(data: bytes | Path, general: bool, **kwargs):
             patch.setattr(decode, "_arrow_frame", lambda table: None)
             patch.setattr(reader, "strictly_ordered", lambda codes, instant: False)
             patch.setattr(reader, "_NUMPY_DTYPES", frozenset())
+            patch.setattr(numbers, "_plain_decimals", lambda raw: None)
+            patch.setattr(decode, "_pandas_arrow_fails", lambda table, dtype: False)
+            patch.setattr(decode, "_read_arrow_text", lambda data, separator: None)
         try:
             return read_export(data, **kwargs)
         except UnusableExportError as error:
@@ -159,15 +164,59 @@ def exports(draw) -> bytes:
         rows.append([patient, time] + [draw(cells[k]) for k in kinds])
     if draw(st.booleans()):
         rows.sort(key=lambda row: (row[0], row[1]))  # sorted exports take the fast path
+    separator = draw(st.sampled_from([",", ";", "\t"]))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=draw(st.sampled_from([",", ";", "\t"])))
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
     writer.writerow(["patient_id", "time", *columns])
     writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    lines = buffer.getvalue().split("\n")
+    # Damage a few lines the way hand-edited exports are damaged.
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(lines)))
+        damage = draw(
+            st.sampled_from(["", " ", "\t", " " + separator, separator * 2, "x", "P9" + separator])
+        )
+        if damage in ("", " ", "\t", "x") or draw(st.booleans()):
+            lines.insert(at, damage)
+        elif at < len(lines):
+            lines[at] = draw(st.sampled_from([" ", "\t", ""])) + lines[at] + damage
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    return ending.join(lines).encode("utf-8")
+
+
+UNQUOTED = st.sampled_from(
+    ["", " ", "NaN", "nan", "None", "N/A", "-", "<5", ">= 2", "yes", "39°C", "1e3", "inf"]
+    + [" 37.2 ", "\u22123", "007", "12", "-0", "+4", "5.", "0.000000001", "x y", "#N/A"]
+)
+
+
+@st.composite
+def unquoted_exports(draw) -> bytes:
+    """Exports without quotes: an integer column with blanks sends them to the text read."""
+    columns = draw(st.lists(st.sampled_from(COLUMNS[:-1]), min_size=1, max_size=5))
+    kinds = [draw(st.sampled_from(["float", "int_blank", "messy"])) for _ in columns]
+    cells = {
+        "float": CLEAN_FLOAT,
+        "int_blank": st.one_of(CLEAN_INT, st.just("")),
+        "messy": st.one_of(UNQUOTED, CLEAN_FLOAT, CLEAN_INT),
+    }
+    separator = draw(st.sampled_from([",", ";", "\t"]))
+    start = pd.Timestamp("2024-03-05T08:00")
+    lines = [separator.join(["patient_id", "time", *columns])]
+    for _ in range(draw(st.integers(1, 14))):
+        patient = draw(st.sampled_from(["P1", "P2", "P3", "P1 ", "", "007", "NA"]))
+        time = (start + pd.Timedelta(hours=draw(st.integers(0, 6)))).isoformat()
+        lines.append(separator.join([patient, time, *(draw(cells[k]) for k in kinds)]))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(1, len(lines)))
+        lines.insert(at, draw(st.sampled_from(["", " ", "\t", separator * (len(columns) + 1)])))
+    if draw(st.booleans()):
+        lines.append("")
+    return "\n".join(lines).encode("utf-8")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(exports())
+@given(st.one_of(exports(), unquoted_exports()))
 def test_a_generated_export_reads_the_same_with_and_without_the_fast_paths(data) -> None:
     _assert_same(_read(data, general=False), _read(data, general=True))
 
@@ -206,6 +255,30 @@ def test_the_arrow_options_are_the_ones_pandas_passes(monkeypatch) -> None:
             theirs = {k: v for k, v in theirs.items() if not callable(v)}
             assert sorted(ours.pop("null_values")) == sorted(theirs.pop("null_values"))
             assert ours == theirs
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(exports(), unquoted_exports(), unquoted_exports()))
+def test_pandas_fails_on_the_tables_said_to_fail_and_the_text_read_equals_pandas_c(data):
+    text = data.decode("utf-8")
+    separator = decode._sniff(decode._first_line(data))
+    names = decode._split_header(decode._first_line(data), separator)
+    dtype = {n: "str" for n in names if n in ("patient_id", "symptoms", "o2_device")}
+    try:
+        table = decode._read_arrow(data, separator, dtype)
+    except Exception:
+        table = None
+    if table is not None and decode._pandas_arrow_fails(table, dtype):
+        with pytest.raises(Exception):  # noqa: B017 - whatever pandas raises
+            pd.read_csv(io.BytesIO(data), sep=separator, engine="pyarrow", dtype=dtype)
+    fast = decode._read_arrow_text(data, separator)
+    if fast is None:
+        return
+    assert '"' not in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = pd.read_csv(io.BytesIO(data), sep=separator, engine="c", dtype="str", index_col=False)
+    pd.testing.assert_frame_equal(fast, c, check_exact=True, check_column_type=False)
 
 
 def test_the_missing_cells_are_pandas_defaults() -> None:
@@ -290,3 +363,46 @@ def test_the_range_check_reports_what_a_full_comparison_finds(values) -> None:
         bad = (array < 25.0) | (array > 45.0)
     pd.testing.assert_series_equal(out, column.mask(bad))
     assert sum(len(p) for p in work.problems) == int(bad.sum())
+
+
+NUMBER_CELLS = st.one_of(
+    st.sampled_from(
+        ["-0", "+0", "-0.0", "0", "007", "-.5", "5.", "+.5", "1e3", " 5", "1,5", "", "<5"]
+        + ["9999999.99999999", "12345678", "0.000000001", "nan", "inf", "١٢"]
+    ),
+    st.floats(-1e7, 1e7, allow_nan=False).map(repr),
+    st.floats(-1e3, 1e3, allow_nan=False).map(lambda v: f"{v:.3f}"),
+    st.integers(-(10**9), 10**9).map(str),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(NUMBER_CELLS, st.none()), max_size=12), st.booleans())
+def test_a_text_column_of_numbers_reads_as_pandas_reads_it(cells, decimal_comma) -> None:
+    text = pd.Series(cells, dtype="str")
+    fast = parse_numbers(text, decimal_comma=decimal_comma)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(numbers, "_plain_decimals", lambda raw: None)
+        plain = parse_numbers(text, decimal_comma=decimal_comma)
+    pd.testing.assert_series_equal(fast.values, plain.values, check_exact=True)
+    assert np.array_equal(np.signbit(fast.values), np.signbit(plain.values))
+    pd.testing.assert_frame_equal(fast.issues, plain.issues, check_exact=True)
+
+
+def test_plain_decimals_cast_by_arrow_equal_pandas_on_a_million_cells() -> None:
+    rng = np.random.default_rng(7)
+    n = 200_000
+    whole = rng.integers(0, 10 ** rng.integers(1, 8, n)).astype(str)
+    fraction = rng.integers(0, 10**8, n).astype(str)
+    digits = rng.integers(0, 9, n)
+    cut = np.array([f[:d] for f, d in zip(fraction, digits, strict=True)], dtype=object)
+    sign = rng.choice(["", "-", "+"], n).astype(object)
+    point = rng.choice([".", ""], n, p=[0.8, 0.2]).astype(object)
+    cells = pd.Series(sign + whole.astype(object) + point + cut, dtype="str")
+    cells = cells[cells.str.fullmatch(numbers.PLAIN_DECIMAL)]
+    cells = cells[~cells.str.fullmatch(r"-[0.]*")].reset_index(drop=True)  # no -0
+    fast = numbers._plain_decimals(cells)
+    assert fast is not None
+    slow = pd.to_numeric(cells.astype(object), errors="coerce").astype("float64")
+    assert np.array_equal(fast.to_numpy(), slow.to_numpy())
+    assert np.array_equal(np.signbit(fast.to_numpy()), np.signbit(slow.to_numpy()))
