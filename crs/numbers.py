@@ -33,9 +33,13 @@ _CELL = (
     r"(?P<num>[+-]?(?:\d[\d,.]*|[.,]\d+)(?:[eE][+-]?\d+)?)"
     r"\s*(?P<unit>[a-zA-Z°%µμ/][a-zA-Z°%µμ/\s.]*)?$"
 )
-#: A plain decimal, read alike by pandas and Arrow: an optional sign, at most 7 digits
-#: before and 8 after the point; no exponent, space, comma or unit.
-PLAIN_DECIMAL = r"^[+-]?(?:\d{1,7}(?:\.\d{0,8})?|\.\d{1,8})$"
+#: A plain decimal, read alike by pandas and Arrow: an optional sign, digits with at most
+#: one point, nothing else (no exponent, space, comma or unit), and at most
+#: :data:`PLAIN_LENGTH` characters (so at most 15 digits).
+PLAIN_DECIMAL = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
+PLAIN_LENGTH = 15
+_PLAIN_BYTES = np.zeros(256, dtype=bool)
+_PLAIN_BYTES[list(b"0123456789.+-")] = True
 _THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
 _POINT_THOUSANDS_COMMA_DECIMAL = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
@@ -105,6 +109,10 @@ def comma_evidence(raw: pd.Series) -> int:
     (``39,1``); ``1,500`` is no evidence either way. Only text columns can hold one."""
     if not is_text(raw):
         return 0
+    if isinstance(raw.array, pd.arrays.ArrowStringArray) and not any(
+        (_cell_bytes(chunk)[1] == ord(",")).any() for chunk in _arrow_chunks(raw)
+    ):
+        return 0  # no comma anywhere in the column (one look at its bytes)
     text = raw.dropna()
     # Most cells have no comma: the regular expressions run on the few that do.
     with_comma = text[text.str.contains(",", regex=False)]
@@ -181,20 +189,54 @@ def _plain_decimals(raw: pd.Series) -> pd.Series | None:
     Both read such a cell to the same, correctly rounded double (15 digits at most: the
     digits and the power of ten are exact). Only ``-0`` can differ (pandas reads a column
     of whole numbers as integers, where the sign of zero is lost), so a negative zero
-    sends the column to pandas too.
+    sends the column to pandas too. A cell is plain when it is made of digits, points
+    and signs only, is short enough, and Arrow reads it as a number: the only such
+    cells are those of the pattern (a test holds this).
     """
     if not isinstance(raw.array, pd.arrays.ArrowStringArray):
         return None
     cells = pa.chunked_array(pa.array(raw.array))
-    plain = pc.match_substring_regex(cells, PLAIN_DECIMAL)
-    if not pc.all(plain).as_py():  # missing cells are skipped
+    if cells.null_count == len(cells) or not all(_plain_bytes(c) for c in cells.chunks):
         return None
-    array = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    try:
+        numbers = pc.cast(cells, pa.float64())
+    except pa.ArrowInvalid:  # e.g. "1.2.3" or "+-5"
+        return None
+    array = numbers.to_numpy(zero_copy_only=False)
     if np.any(np.signbit(array) & (array == 0)):
         return None
     if not array.flags.writeable:
         array = array.copy()
     return pd.Series(array, index=raw.index, copy=False)
+
+
+def _arrow_chunks(raw: pd.Series) -> list[pa.Array]:
+    """The Arrow arrays holding an Arrow-backed text column (no copy)."""
+    return pa.chunked_array(pa.array(raw.array)).chunks
+
+
+def _cell_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's length and the bytes of all cells of an Arrow string array (views of
+    its buffers; a missing cell's bytes, if any, are included)."""
+    offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offset_buffer, data_buffer = chunk.buffers()
+    if offset_buffer is None or len(chunk) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    if data_buffer is None:
+        return np.diff(offsets), np.zeros(0, dtype=np.uint8)
+    return np.diff(offsets), np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+
+
+def _plain_bytes(chunk: pa.Array) -> bool:
+    """Every cell of an Arrow string array at most :data:`PLAIN_LENGTH` bytes long and
+    made of digits, points and signs only (checked on its buffers, in numpy)."""
+    lengths, data = _cell_bytes(chunk)
+    if len(lengths) and lengths.max() > PLAIN_LENGTH:
+        return False
+    return bool(_PLAIN_BYTES[data].all())
 
 
 def _clean(

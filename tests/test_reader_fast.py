@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.csv
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -399,10 +400,35 @@ def test_plain_decimals_cast_by_arrow_equal_pandas_on_a_million_cells() -> None:
     sign = rng.choice(["", "-", "+"], n).astype(object)
     point = rng.choice([".", ""], n, p=[0.8, 0.2]).astype(object)
     cells = pd.Series(sign + whole.astype(object) + point + cut, dtype="str")
-    cells = cells[cells.str.fullmatch(numbers.PLAIN_DECIMAL)]
+    cells = cells[cells.str.fullmatch(numbers.PLAIN_DECIMAL) & (cells.str.len() <= 15)]
     cells = cells[~cells.str.fullmatch(r"-[0.]*")].reset_index(drop=True)  # no -0
     fast = numbers._plain_decimals(cells)
     assert fast is not None
     slow = pd.to_numeric(cells.astype(object), errors="coerce").astype("float64")
     assert np.array_equal(fast.to_numpy(), slow.to_numpy())
     assert np.array_equal(np.signbit(fast.to_numpy()), np.signbit(slow.to_numpy()))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="0123456789.+-e ", min_size=0, max_size=18))
+def test_a_cell_is_plain_exactly_when_it_matches_the_pattern(cell) -> None:
+    import re
+
+    expected = (
+        re.fullmatch(numbers.PLAIN_DECIMAL, cell) is not None
+        and len(cell) <= numbers.PLAIN_LENGTH
+        and not re.fullmatch(r"-[0.]*", cell)
+    )
+    column = pd.Series([cell, "1.5", None], dtype="str")
+    assert (numbers._plain_decimals(column) is not None) == expected
+    assert numbers._plain_decimals(column.iloc[1:].reset_index(drop=True)) is not None
+    sliced = pd.Series(pa.chunked_array([pa.array(["9", cell, "2"]).slice(1, 1)]).to_pandas())
+    if expected:
+        assert numbers._plain_decimals(sliced.astype("str")) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NUMBER_CELLS, st.sampled_from(["39,1", "1,500", " 2,5 ", ","]))))
+def test_decimal_comma_evidence_is_counted_as_on_plain_text(cells) -> None:
+    text = pd.Series(cells, dtype="str")
+    assert numbers.comma_evidence(text) == numbers.comma_evidence(text.astype(object))
