@@ -13,6 +13,9 @@ column is day-first or month-first is decided once per column:
 3. a tie reads day-first (the order of ISO 8601 and of most of the world), and the
    choice is reported.
 Dotted dates (``05.03.2024``) are always day-first. Cells still unparseable are NaT.
+
+A text column whose every cell is a plain ISO 8601 date-time (``2024-03-05T14:30:00``)
+is read from its digits in numpy, with the same result as pandas' ISO 8601 reading.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from crs.numbers import cell_bytes
 
 _NUMERIC_DATE = (
     r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
@@ -45,6 +51,9 @@ def parse_times(raw: pd.Series, column: str = "time") -> ParsedTimes:
     if raw.dtype.kind in "iufb":
         # Numbers are not date-times (a day count belongs in the `day` column).
         return ParsedTimes(_nat(index), None)
+    plain = _plain_iso(raw)
+    if plain is not None:
+        return ParsedTimes(plain, None)
     text = raw.astype("str").str.strip()
     text = text.mask(text == "")
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
@@ -67,6 +76,71 @@ def parse_times(raw: pd.Series, column: str = "time") -> ParsedTimes:
                 out[still[has_month]] = _naive(words).to_numpy()
         values = pd.Series(out, index=index)
     return ParsedTimes(values, note)
+
+
+#: Plain ISO 8601 cells read without pandas: ``YYYY-MM-DDTHH:MM`` or
+#: ``YYYY-MM-DDTHH:MM:SS`` (``T`` or a space), one of the two lengths in the whole column.
+_PLAIN_ISO_LENGTHS = (16, 19)
+_PLAIN_YEARS = (1900, 2199)
+
+
+def _plain_iso(raw: pd.Series) -> pd.Series | None:
+    """The times of an Arrow text column whose every cell is a plain ISO 8601 date-time
+    without zone (see :data:`_PLAIN_ISO_LENGTHS`), computed from the digits in numpy —
+    what ``pd.to_datetime(format="ISO8601")`` reads, without a Python object per cell.
+    None for any other column, and for any impossible date (February 30, 24:00):
+    pandas then reads the column as always."""
+    if not isinstance(raw.array, pd.arrays.ArrowStringArray):
+        return None
+    cells = pa.chunked_array(pa.array(raw.array)).combine_chunks()
+    if len(cells) == 0 or cells.null_count == len(cells):
+        return None
+    lengths, data = cell_bytes(cells)
+    valid = ~np.asarray(cells.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    width = int(lengths[valid][0])
+    if width not in _PLAIN_ISO_LENGTHS or np.any(lengths != np.where(valid, width, 0)):
+        return None  # a length differs, or a missing cell holds bytes
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[valid]
+    template = "0000-00-00T00:00:00"[:width]
+    digits: dict[int, np.ndarray] = {}
+    for at, char in enumerate(template):
+        byte = data[starts + at]  # the byte at this position of every cell
+        if char == "0":
+            ok = (byte >= ord("0")) & (byte <= ord("9"))
+            digits[at] = byte.astype(np.int64) - ord("0")
+        elif char == "T":
+            ok = (byte == ord("T")) | (byte == ord(" "))
+        else:
+            ok = byte == ord(char)
+        if not ok.all():
+            return None
+
+    def number(first: int, count: int) -> np.ndarray:
+        value = digits[first]
+        for at in range(first + 1, first + count):
+            value = value * 10 + digits[at]
+        return value
+
+    year, month, day = number(0, 4), number(5, 2), number(8, 2)
+    hour, minute = number(11, 2), number(14, 2)
+    second = number(17, 2) if width == 19 else np.zeros(len(starts), dtype=np.int64)
+    if not (
+        np.all((year >= _PLAIN_YEARS[0]) & (year <= _PLAIN_YEARS[1]))
+        and np.all((month >= 1) & (month <= 12))
+        and np.all((hour <= 23) & (minute <= 59) & (second <= 59))
+    ):
+        return None
+    first_of_month = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    month_days = (first_of_month + 1).astype("datetime64[D]") - first_of_month.astype(
+        "datetime64[D]"
+    )
+    if not np.all((day >= 1) & (day <= month_days.astype(np.int64))):
+        return None
+    seconds = (hour * 3600 + minute * 60 + second).astype("timedelta64[s]")
+    stamp = first_of_month.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[us]")
+    out[valid] = (stamp + seconds).astype("datetime64[us]")
+    return pd.Series(out, index=raw.index, copy=False)
 
 
 def _naive(values: pd.Series) -> pd.Series:
