@@ -207,7 +207,7 @@ def _plain_decimals(raw: pd.Series) -> pd.Series | None:
         return None
     if not array.flags.writeable:
         array = array.copy()
-    return pd.Series(array, index=raw.index, copy=False)
+    return pd.Series(array, index=raw.index, name=raw.name, copy=False)
 
 
 def _arrow_chunks(raw: pd.Series) -> list[pa.Array]:

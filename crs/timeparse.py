@@ -82,6 +82,17 @@ def parse_times(raw: pd.Series, column: str = "time") -> ParsedTimes:
 #: ``YYYY-MM-DDTHH:MM:SS`` (``T`` or a space), one of the two lengths in the whole column.
 _PLAIN_ISO_LENGTHS = (16, 19)
 _PLAIN_YEARS = (1900, 2199)
+_PLAIN_ISO_TEMPLATE = "0000-00-00T00:00:00"
+#: The bytes allowed at each position of the template (digits; the separators; ``T`` is
+#: checked apart, as ``T`` or a space).
+_TEMPLATE_LOW = np.array(
+    [ord("0") if c == "0" else (ord(" ") if c == "T" else ord(c)) for c in _PLAIN_ISO_TEMPLATE],
+    dtype=np.uint8,
+)
+_TEMPLATE_HIGH = np.array(
+    [ord("9") if c == "0" else (ord("T") if c == "T" else ord(c)) for c in _PLAIN_ISO_TEMPLATE],
+    dtype=np.uint8,
+)
 
 
 def _plain_iso(raw: pd.Series) -> pd.Series | None:
@@ -100,47 +111,54 @@ def _plain_iso(raw: pd.Series) -> pd.Series | None:
     width = int(lengths[valid][0])
     if width not in _PLAIN_ISO_LENGTHS or np.any(lengths != np.where(valid, width, 0)):
         return None  # a length differs, or a missing cell holds bytes
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[valid]
-    template = "0000-00-00T00:00:00"[:width]
-    digits: dict[int, np.ndarray] = {}
-    for at, char in enumerate(template):
-        byte = data[starts + at]  # the byte at this position of every cell
-        if char == "0":
-            ok = (byte >= ord("0")) & (byte <= ord("9"))
-            digits[at] = byte.astype(np.int64) - ord("0")
-        elif char == "T":
-            ok = (byte == ord("T")) | (byte == ord(" "))
-        else:
-            ok = byte == ord(char)
-        if not ok.all():
-            return None
+    # Missing cells hold no bytes: the cells' bytes are one row per cell.
+    cell = data.reshape(-1, width)
+    low, high = _TEMPLATE_LOW[:width], _TEMPLATE_HIGH[:width]
+    if not ((cell >= low) & (cell <= high)).all():
+        return None
+    separator = cell[:, 10]
+    if not ((separator == ord("T")) | (separator == ord(" "))).all():
+        return None
+
+    digit = cell - np.uint8(ord("0"))  # only the digit positions are used below
 
     def number(first: int, count: int) -> np.ndarray:
-        value = digits[first]
+        value = digit[:, first].astype(np.int64)
         for at in range(first + 1, first + count):
-            value = value * 10 + digits[at]
+            value = value * 10 + digit[:, at]
         return value
 
     year, month, day = number(0, 4), number(5, 2), number(8, 2)
     hour, minute = number(11, 2), number(14, 2)
-    second = number(17, 2) if width == 19 else np.zeros(len(starts), dtype=np.int64)
+    second = number(17, 2) if width == 19 else np.zeros(len(cell), dtype=np.int64)
     if not (
         np.all((year >= _PLAIN_YEARS[0]) & (year <= _PLAIN_YEARS[1]))
         and np.all((month >= 1) & (month <= 12))
         and np.all((hour <= 23) & (minute <= 59) & (second <= 59))
     ):
         return None
-    first_of_month = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
-    month_days = (first_of_month + 1).astype("datetime64[D]") - first_of_month.astype(
-        "datetime64[D]"
-    )
-    if not np.all((day >= 1) & (day <= month_days.astype(np.int64))):
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[month - 1] + (leap & (month == 2))
+    if not np.all((day >= 1) & (day <= month_days)):
         return None
-    seconds = (hour * 3600 + minute * 60 + second).astype("timedelta64[s]")
-    stamp = first_of_month.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+    seconds = _days_since_1970(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
     out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[us]")
-    out[valid] = (stamp + seconds).astype("datetime64[us]")
-    return pd.Series(out, index=raw.index, copy=False)
+    out[valid] = (seconds * 1_000_000).view("datetime64[us]")
+    return pd.Series(out, index=raw.index, name=raw.name, copy=False)
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _days_since_1970(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days from 1970-01-01 to a (proleptic Gregorian) date, in integer arithmetic
+    (H. Hinnant's ``days_from_civil``: years start in March, eras of 400 years)."""
+    year = year - (month <= 2)
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
 
 
 def _naive(values: pd.Series) -> pd.Series:
