@@ -110,7 +110,7 @@ def comma_evidence(raw: pd.Series) -> int:
     if not is_text(raw):
         return 0
     if isinstance(raw.array, pd.arrays.ArrowStringArray) and not any(
-        (cell_bytes(chunk)[1] == ord(",")).any() for chunk in _arrow_chunks(raw)
+        (_cell_bytes(chunk)[1] == ord(",")).any() for chunk in _arrow_chunks(raw)
     ):
         return 0  # no comma anywhere in the column (one look at its bytes)
     text = raw.dropna()
@@ -215,7 +215,7 @@ def _arrow_chunks(raw: pd.Series) -> list[pa.Array]:
     return pa.chunked_array(pa.array(raw.array)).chunks
 
 
-def cell_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _cell_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Each cell's length and the bytes of all cells of an Arrow string array (views of
     its buffers; a missing cell's bytes, if any, are included)."""
     offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
@@ -233,7 +233,7 @@ def cell_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def _plain_bytes(chunk: pa.Array) -> bool:
     """Every cell of an Arrow string array at most :data:`PLAIN_LENGTH` bytes long and
     made of digits, points and signs only (checked on its buffers, in numpy)."""
-    lengths, data = cell_bytes(chunk)
+    lengths, data = _cell_bytes(chunk)
     if len(lengths) and lengths.max() > PLAIN_LENGTH:
         return False
     return bool(_PLAIN_BYTES[data].all())

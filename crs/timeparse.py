@@ -13,9 +13,6 @@ column is day-first or month-first is decided once per column:
 3. a tie reads day-first (the order of ISO 8601 and of most of the world), and the
    choice is reported.
 Dotted dates (``05.03.2024``) are always day-first. Cells still unparseable are NaT.
-
-A text column whose every cell is a plain ISO 8601 date-time (``2024-03-05T14:30:00``)
-is read from its digits in numpy, with the same result as pandas' ISO 8601 reading.
 """
 
 from __future__ import annotations
@@ -24,9 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-
-from crs.numbers import cell_bytes
 
 _NUMERIC_DATE = (
     r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
@@ -51,9 +45,6 @@ def parse_times(raw: pd.Series, column: str = "time") -> ParsedTimes:
     if raw.dtype.kind in "iufb":
         # Numbers are not date-times (a day count belongs in the `day` column).
         return ParsedTimes(_nat(index), None)
-    plain = _plain_iso(raw)
-    if plain is not None:
-        return ParsedTimes(plain, None)
     text = raw.astype("str").str.strip()
     text = text.mask(text == "")
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
@@ -76,89 +67,6 @@ def parse_times(raw: pd.Series, column: str = "time") -> ParsedTimes:
                 out[still[has_month]] = _naive(words).to_numpy()
         values = pd.Series(out, index=index)
     return ParsedTimes(values, note)
-
-
-#: Plain ISO 8601 cells read without pandas: ``YYYY-MM-DDTHH:MM`` or
-#: ``YYYY-MM-DDTHH:MM:SS`` (``T`` or a space), one of the two lengths in the whole column.
-_PLAIN_ISO_LENGTHS = (16, 19)
-_PLAIN_YEARS = (1900, 2199)
-_PLAIN_ISO_TEMPLATE = "0000-00-00T00:00:00"
-#: The bytes allowed at each position of the template (digits; the separators; ``T`` is
-#: checked apart, as ``T`` or a space).
-_TEMPLATE_LOW = np.array(
-    [ord("0") if c == "0" else (ord(" ") if c == "T" else ord(c)) for c in _PLAIN_ISO_TEMPLATE],
-    dtype=np.uint8,
-)
-_TEMPLATE_HIGH = np.array(
-    [ord("9") if c == "0" else (ord("T") if c == "T" else ord(c)) for c in _PLAIN_ISO_TEMPLATE],
-    dtype=np.uint8,
-)
-
-
-def _plain_iso(raw: pd.Series) -> pd.Series | None:
-    """The times of an Arrow text column whose every cell is a plain ISO 8601 date-time
-    without zone (see :data:`_PLAIN_ISO_LENGTHS`), computed from the digits in numpy —
-    what ``pd.to_datetime(format="ISO8601")`` reads, without a Python object per cell.
-    None for any other column, and for any impossible date (February 30, 24:00):
-    pandas then reads the column as always."""
-    if not isinstance(raw.array, pd.arrays.ArrowStringArray):
-        return None
-    cells = pa.chunked_array(pa.array(raw.array)).combine_chunks()
-    if len(cells) == 0 or cells.null_count == len(cells):
-        return None
-    lengths, data = cell_bytes(cells)
-    valid = ~np.asarray(cells.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    width = int(lengths[valid][0])
-    if width not in _PLAIN_ISO_LENGTHS or np.any(lengths != np.where(valid, width, 0)):
-        return None  # a length differs, or a missing cell holds bytes
-    # Missing cells hold no bytes: the cells' bytes are one row per cell.
-    cell = data.reshape(-1, width)
-    low, high = _TEMPLATE_LOW[:width], _TEMPLATE_HIGH[:width]
-    if not ((cell >= low) & (cell <= high)).all():
-        return None
-    separator = cell[:, 10]
-    if not ((separator == ord("T")) | (separator == ord(" "))).all():
-        return None
-
-    digit = cell - np.uint8(ord("0"))  # only the digit positions are used below
-
-    def number(first: int, count: int) -> np.ndarray:
-        value = digit[:, first].astype(np.int64)
-        for at in range(first + 1, first + count):
-            value = value * 10 + digit[:, at]
-        return value
-
-    year, month, day = number(0, 4), number(5, 2), number(8, 2)
-    hour, minute = number(11, 2), number(14, 2)
-    second = number(17, 2) if width == 19 else np.zeros(len(cell), dtype=np.int64)
-    if not (
-        np.all((year >= _PLAIN_YEARS[0]) & (year <= _PLAIN_YEARS[1]))
-        and np.all((month >= 1) & (month <= 12))
-        and np.all((hour <= 23) & (minute <= 59) & (second <= 59))
-    ):
-        return None
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = _MONTH_DAYS[month - 1] + (leap & (month == 2))
-    if not np.all((day >= 1) & (day <= month_days)):
-        return None
-    seconds = _days_since_1970(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
-    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[us]")
-    out[valid] = (seconds * 1_000_000).view("datetime64[us]")
-    return pd.Series(out, index=raw.index, name=raw.name, copy=False)
-
-
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
-
-def _days_since_1970(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days from 1970-01-01 to a (proleptic Gregorian) date, in integer arithmetic
-    (H. Hinnant's ``days_from_civil``: years start in March, eras of 400 years)."""
-    year = year - (month <= 2)
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
 
 
 def _naive(values: pd.Series) -> pd.Series:

@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 import crs.decode as decode
 import crs.numbers as numbers
 import crs.reader as reader
-import crs.timeparse as timeparse
 from crs.errors import UnusableExportError
 from crs.merging import _order, _shares_instant, patient_codes, strictly_ordered
 from crs.numbers import _empty_issues, clean_text, no_issues, parse_numbers
@@ -43,7 +42,6 @@ def _read(data: bytes | Path, general: bool, **kwargs):
             patch.setattr(numbers, "_plain_decimals", lambda raw: None)
             patch.setattr(decode, "_pandas_arrow_fails", lambda table, dtype: False)
             patch.setattr(decode, "_read_arrow_text", lambda data, separator: None)
-            patch.setattr(timeparse, "_plain_iso", lambda raw: None)
         try:
             return read_export(data, **kwargs)
         except UnusableExportError as error:
@@ -434,44 +432,3 @@ def test_a_cell_is_plain_exactly_when_it_matches_the_pattern(cell) -> None:
 def test_decimal_comma_evidence_is_counted_as_on_plain_text(cells) -> None:
     text = pd.Series(cells, dtype="str")
     assert numbers.comma_evidence(text) == numbers.comma_evidence(text.astype(object))
-
-
-TIME_CELLS = st.one_of(
-    st.datetimes(pd.Timestamp("1890-01-01"), pd.Timestamp("2210-12-31")).map(
-        lambda d: d.strftime("%Y-%m-%dT%H:%M:%S")
-    ),
-    st.datetimes(pd.Timestamp("1995-01-01"), pd.Timestamp("2030-12-31")).map(
-        lambda d: d.strftime("%Y-%m-%d %H:%M")
-    ),
-    st.builds(
-        lambda y, m, d, h, mi, s, sep: f"{y:04d}-{m:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}",
-        st.integers(1899, 2201),
-        st.integers(0, 13),
-        st.integers(0, 32),
-        st.integers(0, 25),
-        st.integers(0, 61),
-        st.integers(0, 61),
-        st.sampled_from(["T", " ", "t", "_"]),
-    ),
-    st.sampled_from(["", " 2024-03-05T08:00:00", "2024-03-05T08:00:00Z", "2024-3-5T08:00:00"]),
-)
-
-
-@settings(max_examples=600, deadline=None)
-@given(st.lists(st.one_of(TIME_CELLS, st.none()), min_size=1, max_size=8), st.booleans())
-def test_plain_iso_times_read_as_pandas_reads_them(cells, single_form) -> None:
-    if single_form:  # mostly one form per column, as exports are
-        cells = [c for c in cells if c is None or len(c) == 19] or [None]
-    raw = pd.Series(cells, dtype="str")
-    fast = timeparse.parse_times(raw, "time")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(timeparse, "_plain_iso", lambda raw: None)
-        general = timeparse.parse_times(raw, "time")
-    pd.testing.assert_series_equal(fast.values, general.values, check_exact=True)
-    assert fast.note == general.note
-
-
-def test_plain_iso_times_take_the_fast_path() -> None:
-    raw = pd.Series(["2024-02-29T23:59:59", None, "2025-12-31 00:00:00"], dtype="str")
-    assert timeparse._plain_iso(raw) is not None
-    assert timeparse._plain_iso(raw.iloc[[0, 1]].str.slice(0, 16)) is not None
