@@ -12,18 +12,41 @@ from crs.quality import problems_frame
 from crs.readstate import ROW, Cols, ReadWork, Source, raw_at
 
 
+def patient_codes(patient_id: pd.Series) -> np.ndarray:
+    """Integer codes of the patients in order of first appearance (0, 1, …)."""
+    codes, _ = pd.factorize(patient_id)
+    return codes
+
+
+def strictly_ordered(codes: np.ndarray, instant: pd.Series) -> bool:
+    """Whether the rows are grouped by patient in order of first appearance, with
+    strictly increasing instants within each patient (exports usually are): then no
+    two rows share a (patient, instant) and the rows are already in the frame's order.
+    ``codes`` are :func:`patient_codes` of the same rows."""
+    if len(codes) < 2:
+        return True
+    step_code = np.diff(codes)
+    step_time = np.diff(instant.to_numpy().view("int64"))
+    return bool(np.all((step_code > 0) | ((step_code == 0) & (step_time > 0))))
+
+
 def merge_same_instant(
     cols: Cols,
     sources: list[Source],
     raws: dict[str, pd.Series],
     long_layout: bool,
     work: ReadWork,
+    *,
+    ordered: bool = False,
 ) -> tuple[Cols, int]:
     """One row per (patient, instant); the later row wins a conflict (spec §1.1).
 
     Only the rows that share an instant are grouped (a file without duplicates costs one
-    ``duplicated`` pass), on integer group ids, with numpy per column.
+    ``duplicated`` pass, and none when ``ordered``: the caller found the rows
+    :func:`strictly_ordered`), on integer group ids, with numpy per column.
     """
+    if ordered:
+        return cols, 0
     duplicate = _shares_instant(cols["patient_id"], cols["instant"])
     if not duplicate.any():
         return cols, 0
@@ -136,8 +159,11 @@ def _missing_column(name: str, n: int, shared: dict[object, pa.ChunkedArray]) ->
     return pd.Series(pd.arrays.ArrowStringArray(shared[dtype], dtype=dtype))
 
 
-def sort_and_conform(cols: Cols) -> pd.DataFrame:
+def sort_and_conform(cols: Cols, *, ordered: bool = False) -> pd.DataFrame:
     """Patients in order of first appearance, then instant; every canonical column.
+
+    ``ordered``: the caller found the rows, in file order, :func:`strictly_ordered`, so
+    they are already in this order.
 
     ``cols`` is consumed (emptied): each unsorted column is released as soon as its
     sorted copy exists, so a large export never holds two copies of the frame
@@ -145,7 +171,7 @@ def sort_and_conform(cols: Cols) -> pd.DataFrame:
     no other reference to the columns for that memory to be returned.
     """
     n = len(cols["line"])
-    order = _order(cols)
+    order = None if ordered else _order(cols)
     columns = []
     shared: dict[object, pa.ChunkedArray] = {}
     for name in CANONICAL:

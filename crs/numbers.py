@@ -1,7 +1,8 @@
 """Reading numbers and booleans from export cells (spec grading.md §1 and §1.1).
 
-Fast path first: a column pandas/pyarrow already read as numbers is used as is, and a
-text column goes through ``pd.to_numeric`` once. Only the cells that fail are cleaned
+Fast path first: a column pandas/pyarrow already read as numbers is used as is, a text
+column of plain decimals is cast by Arrow at once, and any other text column goes
+through ``pd.to_numeric`` once. Only the cells that fail are cleaned
 with vectorised string methods: comparators (``<5`` is read as 5), units written after
 the number (``39°C``), thousands separators and decimal commas. Every reading that
 changes what the cell says is returned as an issue for the data-quality report.
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Cells that mean "not recorded" (not a problem, spec §1.1 lists only real problems).
 MISSING_TOKENS: frozenset[str] = frozenset(
@@ -30,6 +33,13 @@ _CELL = (
     r"(?P<num>[+-]?(?:\d[\d,.]*|[.,]\d+)(?:[eE][+-]?\d+)?)"
     r"\s*(?P<unit>[a-zA-Z°%µμ/][a-zA-Z°%µμ/\s.]*)?$"
 )
+#: A plain decimal, read alike by pandas and Arrow: an optional sign, digits with at most
+#: one point, nothing else (no exponent, space, comma or unit), and at most
+#: :data:`PLAIN_LENGTH` characters (so at most 15 digits).
+PLAIN_DECIMAL = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
+PLAIN_LENGTH = 15
+_PLAIN_BYTES = np.zeros(256, dtype=bool)
+_PLAIN_BYTES[list(b"0123456789.+-")] = True
 _THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
 _POINT_THOUSANDS_COMMA_DECIMAL = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
@@ -70,10 +80,19 @@ def _issues(rows: np.ndarray, raw: pd.Series, reason: pd.Series | str, kind: str
     )
 
 
-def no_issues() -> pd.DataFrame:
+def _empty_issues() -> pd.DataFrame:
     return pd.DataFrame(
         {c: pd.Series(dtype="int64" if c == "row" else "str") for c in ISSUE_COLUMNS}
     )
+
+
+#: Building an empty frame costs milliseconds (and every clean column asks for one):
+#: callers get a copy of this one, which copy-on-write makes their own.
+_NO_ISSUES = _empty_issues()
+
+
+def no_issues() -> pd.DataFrame:
+    return _NO_ISSUES.copy()
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -90,6 +109,10 @@ def comma_evidence(raw: pd.Series) -> int:
     (``39,1``); ``1,500`` is no evidence either way. Only text columns can hold one."""
     if not is_text(raw):
         return 0
+    if isinstance(raw.array, pd.arrays.ArrowStringArray) and not any(
+        (_cell_bytes(chunk)[1] == ord(",")).any() for chunk in _arrow_chunks(raw)
+    ):
+        return 0  # no comma anywhere in the column (one look at its bytes)
     text = raw.dropna()
     # Most cells have no comma: the regular expressions run on the few that do.
     with_comma = text[text.str.contains(",", regex=False)]
@@ -141,7 +164,9 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
             return ParsedColumn(values, issues)
         return ParsedColumn(values, no_issues())
 
-    values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    values = _plain_decimals(raw)
+    if values is None:
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
     array = values.to_numpy()
     failed = (~np.isfinite(array)) & raw.notna().to_numpy()
     if decimal_comma:
@@ -154,6 +179,64 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
     array = array.copy()
     array[rows] = fixed
     return ParsedColumn(pd.Series(array, index=index), issues)
+
+
+def _plain_decimals(raw: pd.Series) -> pd.Series | None:
+    """``pd.to_numeric(raw, errors="coerce")`` for an Arrow text column whose every cell
+    is a plain decimal (:data:`PLAIN_DECIMAL`), read by Arrow in one cast and without a
+    Python object per cell; None for any other column (the caller then uses pandas).
+
+    Both read such a cell to the same, correctly rounded double (15 digits at most: the
+    digits and the power of ten are exact). Only ``-0`` can differ (pandas reads a column
+    of whole numbers as integers, where the sign of zero is lost), so a negative zero
+    sends the column to pandas too. A cell is plain when it is made of digits, points
+    and signs only, is short enough, and Arrow reads it as a number: the only such
+    cells are those of the pattern (a test holds this).
+    """
+    if not isinstance(raw.array, pd.arrays.ArrowStringArray):
+        return None
+    cells = pa.chunked_array(pa.array(raw.array))
+    if cells.null_count == len(cells) or not all(_plain_bytes(c) for c in cells.chunks):
+        return None
+    try:
+        numbers = pc.cast(cells, pa.float64())
+    except pa.ArrowInvalid:  # e.g. "1.2.3" or "+-5"
+        return None
+    array = numbers.to_numpy(zero_copy_only=False)
+    if np.any(np.signbit(array) & (array == 0)):
+        return None
+    if not array.flags.writeable:
+        array = array.copy()
+    return pd.Series(array, index=raw.index, name=raw.name, copy=False)
+
+
+def _arrow_chunks(raw: pd.Series) -> list[pa.Array]:
+    """The Arrow arrays holding an Arrow-backed text column (no copy)."""
+    return pa.chunked_array(pa.array(raw.array)).chunks
+
+
+def _cell_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's length and the bytes of all cells of an Arrow string array (views of
+    its buffers; a missing cell's bytes, if any, are included)."""
+    offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offset_buffer, data_buffer = chunk.buffers()
+    if offset_buffer is None or len(chunk) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    if data_buffer is None:
+        return np.diff(offsets), np.zeros(0, dtype=np.uint8)
+    return np.diff(offsets), np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+
+
+def _plain_bytes(chunk: pa.Array) -> bool:
+    """Every cell of an Arrow string array at most :data:`PLAIN_LENGTH` bytes long and
+    made of digits, points and signs only (checked on its buffers, in numpy)."""
+    lengths, data = _cell_bytes(chunk)
+    if len(lengths) and lengths.max() > PLAIN_LENGTH:
+        return False
+    return bool(_PLAIN_BYTES[data].all())
 
 
 def _clean(
@@ -264,5 +347,10 @@ def _as_text(raw: pd.Series) -> pd.Series:
 def clean_text(raw: pd.Series) -> pd.Series:
     """Text cells stripped, empty → missing (``str`` dtype)."""
     text = raw.astype("str").str.strip() if is_text(raw) else raw.astype("str")
-    text = text.where(raw.notna())
-    return text.mask(text == "").astype("str")
+    if raw.dtype != "str" or text.isna().sum() != raw.isna().sum():
+        # Only cells of another dtype can turn from missing into text here.
+        text = text.where(raw.notna())
+    empty = text == ""
+    if empty.any():
+        text = text.mask(empty)
+    return text.astype("str")

@@ -34,7 +34,7 @@ from crs.columns import (
 from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
 from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
-from crs.merging import merge_same_instant, sort_and_conform
+from crs.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.names import normalise_name
 from crs.numbers import (
     ParsedColumn,
@@ -57,6 +57,10 @@ FAHRENHEIT_MEDIAN_ABOVE = 50.0
 
 
 _TEXT_KINDS = ("id", "text")
+
+#: Patient-level columns of these dtypes are chosen with numpy rather than pandas (the
+#: same values; tests empty it to compare the two ways).
+_NUMPY_DTYPES: frozenset[np.dtype] = frozenset({np.dtype("float64")})
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,11 @@ def _read(
     # then its cells, are released as soon as they are no longer needed, so the sort
     # below never holds the raw table and two copies of the canonical columns at once.
     del data
-    cols, work, n, merged, not_graded, axis = _canonical_columns(
+    cols, work, n, merged, not_graded, axis, ordered = _canonical_columns(
         table, label, patients_data, patients_label, patient_id
     )
     del table
-    frame_out = sort_and_conform(cols)  # consumes cols
+    frame_out = sort_and_conform(cols, ordered=ordered)  # consumes cols
     report = QualityReport(
         source=label,
         rows_read=n,
@@ -174,11 +178,12 @@ def _canonical_columns(
     patients_data: bytes | None,
     patients_label: str,
     patient_id: str | None,
-) -> tuple[Cols, ReadWork, int, int, int, Axis]:
+) -> tuple[Cols, ReadWork, int, int, int, Axis, bool]:
     """The canonical columns, unsorted and merged (spec §1, §1.1), and what was found.
 
-    Returns (columns, report work, rows read, rows merged, rows not graded, time axis);
-    every view of the file's cells dies with this function's locals.
+    Returns (columns, report work, rows read, rows merged, rows not graded, time axis,
+    whether the rows are already in the frame's order); every view of the file's cells
+    dies with this function's locals.
     """
     work = ReadWork(label=label, lines=table.lines)
     work.conversions.extend(table.notes)
@@ -207,19 +212,23 @@ def _canonical_columns(
         "instant": identity["instant"],
         "time": identity["time"],
         "day": identity["day"],
-        "line": pd.Series(table.lines),
-        ROW: pd.Series(np.arange(n, dtype="int64")),
+        "line": pd.Series(table.lines, copy=False),
+        ROW: pd.Series(np.arange(n, dtype="int64"), copy=False),
         **values,
     }
     if not keep.all():
         cols = {name: column[keep].reset_index(drop=True) for name, column in cols.items()}
-    cols = _patient_level(cols, sources, raws, work)
+    # The patients and the instants are not changed below: one look at their order
+    # serves the patient-level values, the merge and the sort.
+    codes = patient_codes(cols["patient_id"])
+    ordered = strictly_ordered(codes, cols["instant"])
+    cols = _patient_level(cols, sources, raws, work, codes, ordered)
     if patients_data is not None:
         cols = _apply_patients_table(cols, patients_data, patients_label, work)
     cols = _day_from_infusion(cols, identity["axis"], work)
     cols = _weight_based_pressors(cols, sources, work)
-    cols, merged = merge_same_instant(cols, sources, raws, long_layout, work)
-    return cols, work, n, merged, int(not_graded.sum()), identity["axis"]
+    cols, merged = merge_same_instant(cols, sources, raws, long_layout, work, ordered=ordered)
+    return cols, work, n, merged, int(not_graded.sum()), identity["axis"], ordered
 
 
 # --- column names -------------------------------------------------------------------
@@ -527,6 +536,12 @@ def _check_range(values: pd.Series, raw: pd.Series, s: Source, work: ReadWork) -
     """Physiologically impossible values (spec §1.1) become missing and are reported."""
     spec = SPECS[s.canonical]
     array = values.to_numpy()
+    if len(array) == 0 or (
+        # Smallest and largest value (NaN only when every value is missing): two passes
+        # without a temporary array settle the usual column, all within range.
+        not np.fmin.reduce(array) < spec.low and not np.fmax.reduce(array) > spec.high
+    ):
+        return values
     with np.errstate(invalid="ignore"):
         bad = (array < spec.low) | (array > spec.high)
     if not bad.any():
@@ -550,9 +565,16 @@ def _check_range(values: pd.Series, raw: pd.Series, s: Source, work: ReadWork) -
 
 
 def _patient_level(
-    cols: Cols, sources: list[Source], raws: dict[str, pd.Series], work: ReadWork
+    cols: Cols,
+    sources: list[Source],
+    raws: dict[str, pd.Series],
+    work: ReadWork,
+    codes: np.ndarray,
+    ordered: bool = False,
 ) -> Cols:
     """One value per patient: the earliest row's (spec §1); differing values reported.
+    ``codes``: the rows' patients, numbered in order of first appearance; ``ordered``:
+    the rows are :func:`~crs.merging.strictly_ordered`.
 
     [reader decision] "Earliest" is the earliest row in time (file order on a tie) that
     has a value: a blank cell is not a differing value.
@@ -562,30 +584,49 @@ def _patient_level(
     if not present or n == 0:
         return cols
     labels = {s.canonical: s.label for s in sources}
-    codes, _ = pd.factorize(cols["patient_id"])
     instant = cols["instant"].to_numpy().view("int64")
-    step_code, step_time = np.diff(codes), np.diff(instant)
-    if np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))):
+    if ordered or _grouped_in_time(codes, instant):
         order = np.arange(len(codes))  # exports are usually sorted by patient and time
     else:
         order = np.lexsort((cols["line"].to_numpy(), instant, codes))
     sorted_codes = codes[order]
     out = dict(cols)
+    every_row: np.ndarray | None = None  # source rows of a column documented on every row
     for column in present:
         values = cols[column]
         documented = values.notna().to_numpy()
         if not documented.any():
             continue
-        hits = order[documented[order]]  # documented rows, in time order per patient
-        hit_codes = sorted_codes[documented[order]]
-        _, first_at = np.unique(hit_codes, return_index=True)
-        first_row = np.full(codes.max() + 1, -1, dtype="int64")
-        first_row[hit_codes[first_at]] = hits[first_at]
-        source_row = first_row[codes]
+        if documented.all() and every_row is not None:
+            source_row = every_row
+        else:
+            if documented.all():
+                hits, hit_codes = order, sorted_codes
+            else:
+                hits = order[documented[order]]  # documented rows, in time order per patient
+                hit_codes = sorted_codes[documented[order]]
+            # The order sorts by patient first: a patient's first hit is where the code
+            # changes.
+            first_at = np.concatenate(([0], np.flatnonzero(hit_codes[1:] != hit_codes[:-1]) + 1))
+            first_row = np.full(codes.max() + 1, -1, dtype="int64")
+            first_row[hit_codes[first_at]] = hits[first_at]
+            source_row = first_row[codes]
+            if documented.all():
+                every_row = source_row
         known = source_row >= 0
-        chosen = values.iloc[np.where(known, source_row, 0)].reset_index(drop=True)
-        chosen = chosen.where(pd.Series(known))
-        differs = (values.notna() & chosen.notna() & (values != chosen)).to_numpy()
+        if values.dtype in _NUMPY_DTYPES:
+            # The same as the general lines below, in numpy.
+            array = values.to_numpy()
+            if known.all():
+                chosen_array = array[source_row]
+            else:
+                chosen_array = np.where(known, array[np.where(known, source_row, 0)], np.nan)
+            chosen = pd.Series(chosen_array, copy=False)
+            differs = documented & ~np.isnan(chosen_array) & (array != chosen_array)
+        else:
+            chosen = values.iloc[np.where(known, source_row, 0)].reset_index(drop=True)
+            chosen = chosen.where(pd.Series(known))
+            differs = (values.notna() & chosen.notna() & (values != chosen)).to_numpy()
         if differs.any():
             rows = np.flatnonzero(differs)
             first_line = cols["line"].to_numpy()[source_row[rows]]
@@ -613,6 +654,12 @@ def _patient_level(
         if differs.any() or not documented.all():
             out[column] = chosen.astype(DTYPES[column])
     return out
+
+
+def _grouped_in_time(codes: np.ndarray, instant: np.ndarray) -> bool:
+    """Rows grouped by patient in order of first appearance, instants never decreasing."""
+    step_code, step_time = np.diff(codes), np.diff(instant)
+    return bool(np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))))
 
 
 def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -> Cols:
