@@ -171,7 +171,7 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
     failed = (~np.isfinite(array)) & raw.notna().to_numpy()
     if decimal_comma:
         # In a decimal-comma file "1.500" is one thousand five hundred, never 1.5.
-        failed |= raw.str.contains(".", regex=False).fillna(False).to_numpy()
+        failed |= raw.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
     if not failed.any():
         return ParsedColumn(values, no_issues())
     rows = np.flatnonzero(failed)

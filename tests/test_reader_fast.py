@@ -432,3 +432,14 @@ def test_a_cell_is_plain_exactly_when_it_matches_the_pattern(cell) -> None:
 def test_decimal_comma_evidence_is_counted_as_on_plain_text(cells) -> None:
     text = pd.Series(cells, dtype="str")
     assert numbers.comma_evidence(text) == numbers.comma_evidence(text.astype(object))
+
+
+def test_decimal_comma_cells_read_the_same_from_object_and_str_columns() -> None:
+    # parse_numbers once failed on an object column in a decimal-comma file (a `|=`
+    # between a bool and an object array); the reader passes `str`, a caller may not.
+    cells = ["38,5", "1.500,5", None, "x"]
+    as_object = parse_numbers(pd.Series(cells, dtype=object), decimal_comma=True)
+    as_str = parse_numbers(pd.Series(cells, dtype="str"), decimal_comma=True)
+    assert as_object.values.tolist()[:2] == [38.5, 1500.5]
+    pd.testing.assert_series_equal(as_object.values, as_str.values)
+    pd.testing.assert_frame_equal(as_object.issues, as_str.issues)
