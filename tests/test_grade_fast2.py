@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from grading_frames import canonical, patient
 
-from crs import grading
+from crs import carry, grading
+from crs.carry import Timeline
 from crs.grading import grade
 
 RNG = np.random.default_rng(20261121)
@@ -62,3 +63,68 @@ def test_grading_with_small_pages_restores_the_setting_and_changes_nothing(
         assert _SWITCH(huge_pages) == huge_pages
     finally:
         _SWITCH(before)
+
+
+def _dense_last_documented(tl: Timeline, documented: np.ndarray, window: pd.Timedelta):
+    """The running-maximum path of ``Timeline.last_documented`` (forced)."""
+    share = carry._SPARSE_SHARE
+    try:
+        carry._SPARSE_SHARE = 10**12  # nothing counts as sparse
+        return tl.last_documented(documented, window)
+    finally:
+        carry._SPARSE_SHARE = share
+
+
+def _messy_timeline() -> tuple[Timeline, np.ndarray]:
+    n_patients = int(RNG.integers(1, 30))
+    sizes = RNG.integers(1, 40, n_patients)
+    codes = np.repeat(np.arange(n_patients), sizes)
+    hour = 3_600_000_000
+    # Ties, steps exactly on the 6 h / 12 h / 48 h window edges and one microsecond off.
+    steps = RNG.choice([0, 1, hour, 6 * hour, 6 * hour + 1, 12 * hour, 48 * hour + 1], len(codes))
+    t = np.cumsum(steps).astype(np.int64) + int(RNG.integers(-(2**50), 2**50))
+    # Patients need not follow each other in time: restart some at an earlier instant.
+    restart = RNG.random(n_patients) < 0.3
+    t -= np.repeat(np.where(restart, RNG.integers(0, 10**13, n_patients), 0), sizes)
+    return Timeline(codes, t.view("datetime64[us]")), codes
+
+
+def test_sparse_last_documented_equals_the_running_maximum_on_messy_timelines() -> None:
+    windows = [pd.Timedelta(0), pd.Timedelta(hours=6), pd.Timedelta(hours=12), pd.Timedelta(days=2)]
+    for _ in range(300):
+        tl, _ = _messy_timeline()
+        density = RNG.choice([0.01, 0.05, 0.12, 0.3])
+        documented = RNG.random(tl.n) < density
+        if RNG.random() < 0.2:
+            documented[-1] = True  # the very last row documented
+        if RNG.random() < 0.2:
+            documented[0] = True
+        for window in windows:
+            got = tl.last_documented(documented, window)
+            assert got.dtype == np.int64
+            np.testing.assert_array_equal(got, _dense_last_documented(tl, documented, window))
+
+
+def test_sparse_last_documented_guards_send_other_input_to_the_general_path() -> None:
+    # Instants at the ends of datetime64[us]: no keys, the running maximum answers.
+    t = np.array([np.iinfo(np.int64).min + 1, 0, np.iinfo(np.int64).max], dtype=np.int64)
+    tl = Timeline(np.array([0, 1, 1]), t.view("datetime64[us]"))
+    assert tl._key() is None
+    documented = np.zeros(3, dtype=bool)
+    documented[1] = True
+    np.testing.assert_array_equal(
+        tl.last_documented(documented, pd.Timedelta(hours=6)), [-1, 1, -1]
+    )
+    # A window longer than the gap between patients' keys goes the general path too.
+    tl, _ = _messy_timeline()
+    documented = RNG.random(tl.n) < 0.05
+    long = pd.Timedelta(microseconds=carry._PATIENT_GAP)
+    np.testing.assert_array_equal(
+        tl.last_documented(documented, long), _dense_last_documented(tl, documented, long)
+    )
+    # Patients' keys increase and keep each patient's instant differences.
+    key = tl._key()
+    assert (np.diff(key) >= 0).all()
+    same = ~tl.first[1:]
+    np.testing.assert_array_equal(np.diff(key)[same], np.diff(tl.t)[same])
+    assert (np.diff(key)[~same] == carry._PATIENT_GAP).all()  # windows are shorter
