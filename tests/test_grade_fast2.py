@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from grading_frames import canonical, patient
 
-from crs import carry, grading
+from crs import carry, grading, vasopressors
 from crs.carry import Timeline
 from crs.grading import grade
 
@@ -128,3 +128,31 @@ def test_sparse_last_documented_guards_send_other_input_to_the_general_path() ->
     same = ~tl.first[1:]
     np.testing.assert_array_equal(np.diff(key)[same], np.diff(tl.t)[same])
     assert (np.diff(key)[~same] == carry._PATIENT_GAP).all()  # windows are shorter
+
+
+def test_expiry_events_merged_without_a_sort_equal_the_lexsort() -> None:
+    hour = 3_600_000_000
+    for _ in range(300):
+        tl, codes = _messy_timeline()
+        k = int(RNG.integers(1, 40))
+        rows = RNG.integers(0, tl.n, k)
+        # Events one window + 1 μs after a row, or landing exactly on later rows' instants.
+        ahead = RNG.choice([24 * hour + 1, 0, 1, hour], k)
+        event_t = tl.t[rows] + ahead
+        on_row = RNG.random(k) < 0.3
+        later = np.minimum(rows + 1, tl.end[rows])
+        event_t = np.where(on_row, tl.t[later], event_t)
+        ahead = event_t - tl.t[rows]
+        order = vasopressors._merge_order(tl, codes, event_t, rows)
+        all_codes = np.concatenate((codes, codes[rows]))
+        all_t = np.concatenate((tl.t, event_t))
+        is_event = np.concatenate((np.zeros(tl.n, bool), np.ones(k, bool)))
+        np.testing.assert_array_equal(order, np.lexsort((is_event, all_t, all_codes)))
+    # Guards: codes not ascending, or keys that cannot be built, give None (callers sort).
+    descending = np.array([1, 1, 0])
+    tl = Timeline(descending, np.array([0, 5, 1], dtype=np.int64).view("datetime64[us]"))
+    rows = np.zeros(1, dtype=np.int64)
+    assert vasopressors._merge_order(tl, descending, tl.t[rows] + 1, rows) is None
+    t = np.array([np.iinfo(np.int64).min + 1, 0], dtype=np.int64)
+    extreme = Timeline(np.array([0, 1]), t.view("datetime64[us]"))
+    assert vasopressors._merge_order(extreme, np.array([0, 1]), t[:1] + 1, rows) is None
