@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crs.carry import WINDOWS, Timeline, carry_forward
+from crs.carry import WINDOWS, Timeline, carry_forward, carry_values
 from crs.columns import CANONICAL, DTYPES, empty_column
 from crs.explain import explain
 from crs.hypotension import hypotension, mean_arterial_pressure
@@ -242,16 +242,19 @@ def _grade(frame: pd.DataFrame, attributions: pd.DataFrame | None) -> pd.DataFra
     def carried(name: str) -> tuple[np.ndarray, np.ndarray]:
         return carry_forward(_float(rows, name), timeline, WINDOWS[name])
 
+    def carried_value(name: str) -> np.ndarray:
+        return carry_values(_float(rows, name), timeline, WINDOWS[name])
+
     # §3 fever and symptoms.
-    temp, _ = carried("temp_c")
+    temp = carried_value("temp_c")
     with np.errstate(invalid="ignore"):
         fever = temp >= FEVER_C
     symptoms = constitutional_symptoms(rows["symptoms"])
 
     # §3.1 hypotension.
-    sbp, _ = carried("sbp_mmhg")
-    dbp, _ = carried("dbp_mmhg")
-    map_documented, _ = carried("map_mmhg")
+    sbp = carried_value("sbp_mmhg")
+    dbp = carried_value("dbp_mmhg")
+    map_documented = carried_value("map_mmhg")
     map_used, map_computed = mean_arterial_pressure(map_documented, sbp, dbp)
     low_bp = hypotension(
         sbp, map_used, _float(rows, "age_years"), _float(rows, "baseline_sbp_mmhg")
@@ -266,12 +269,12 @@ def _grade(frame: pd.DataFrame, attributions: pd.DataFrame | None) -> pd.DataFra
     device, device_source = carry_forward(
         device_codes(rows["o2_device"]), timeline, WINDOWS["o2_device"]
     )
-    ventilated, _ = carried("ventilated")
+    ventilated = carried_value("ventilated")
     oxy = oxygen(fio2, flow, device, ventilated, fio2_source, flow_source, device_source)
 
     # §3.4 organ toxicity.
     organs = organ_toxicity(rows, timeline)
-    ice, _ = carried("ice_score")
+    ice = carried_value("ice_score")
 
     criterion_grade = {
         "fever": np.where(fever, FIXED_GRADE["fever"], 0),

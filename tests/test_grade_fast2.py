@@ -156,3 +156,73 @@ def test_expiry_events_merged_without_a_sort_equal_the_lexsort() -> None:
     t = np.array([np.iinfo(np.int64).min + 1, 0], dtype=np.int64)
     extreme = Timeline(np.array([0, 1]), t.view("datetime64[us]"))
     assert vasopressors._merge_order(extreme, np.array([0, 1]), t[:1] + 1, rows) is None
+
+
+def test_carry_forward_from_spans_equals_the_running_maximum() -> None:
+    for _ in range(100):
+        tl, _ = _messy_timeline()
+        values = np.where(RNG.random(tl.n) < 0.06, RNG.normal(size=tl.n).round(1), np.nan)
+        for window in (pd.Timedelta(hours=6), pd.Timedelta(days=2)):
+            got_values, got_source = carry.carry_forward(values, tl, window)
+            share = carry._SPARSE_SHARE
+            try:
+                carry._SPARSE_SHARE = 10**12
+                values_ref, source_ref = carry.carry_forward(values, tl, window)
+                assert tl.sparse_spans(~np.isnan(values), window) is None
+            finally:
+                carry._SPARSE_SHARE = share
+            np.testing.assert_array_equal(got_source, source_ref)
+            np.testing.assert_array_equal(got_values, values_ref)
+            np.testing.assert_array_equal(carry.carry_values(values, tl, window), values_ref)
+            assert got_values.dtype == values_ref.dtype and got_source.dtype == source_ref.dtype
+
+
+def _random_ward(n_patients: int = 12) -> pd.DataFrame:
+    """Patients with sparse labs, rates, devices and entered grades, rows out of order."""
+    columns = {
+        "temp_c": lambda: RNG.choice([37.0, 38.0, 39.2]),
+        "sbp_mmhg": lambda: RNG.choice([80.0, 95.0, 120.0]),
+        "map_mmhg": lambda: RNG.choice([60.0, 70.0]),
+        "fio2": lambda: RNG.choice([30.0, 40.0, 60.0]),
+        "o2_device": lambda: RNG.choice(["NC", "room air", "NRB", "BiPAP", "trach"]),
+        "o2_flow_l_min": lambda: RNG.choice([2.0, 6.0]),
+        "norepinephrine_ug_min": lambda: RNG.choice([0.0, 5.0, 22.0]),
+        "vasopressin_u_min": lambda: RNG.choice([0.0, 0.04]),
+        "dopamine_ug_kg_min": lambda: RNG.choice([0.0, 12.0]),
+        "creatinine_mg_dl": lambda: RNG.choice([0.9, 1.8, 2.5, 4.0]),
+        "ast_u_l": lambda: RNG.choice([30.0, 400.0, 900.0]),
+        "alt_u_l": lambda: RNG.choice([30.0, 250.0]),
+        "bilirubin_mg_dl": lambda: RNG.choice([1.0, 4.0]),
+        "fibrinogen_mg_dl": lambda: RNG.choice([90.0, 300.0]),
+        "inr": lambda: RNG.choice([1.0, 2.6]),
+        "neurotox_grade": lambda: RNG.choice([1.0, 2.0, 3.0]),
+        "ice_score": lambda: RNG.choice([4.0, 9.0]),
+        "symptoms": lambda: RNG.choice(["rigors", "no rash"]),
+    }
+    frames = []
+    for p in range(n_patients):
+        hours = np.cumsum(RNG.choice([0.0, 1.0, 6.0, 24.0, 24.0 + 1e-6 / 3600], 40))
+        rows = []
+        for hour in hours:
+            row = {"hours": float(hour)}
+            for name, draw in columns.items():
+                if RNG.random() < 0.05:
+                    row[name] = draw()
+            rows.append(row)
+        frames.append(patient(rows, f"P{p}", age_years=float(RNG.choice([6.0, 50.0]))))
+    frame = canonical(*frames)
+    return frame.sample(frac=1.0, random_state=int(RNG.integers(1 << 30))).reset_index(drop=True)
+
+
+def test_grading_with_sparse_spans_equals_grading_without() -> None:
+    for _ in range(5):
+        frame = _random_ward()
+        fast = grade(frame)
+        share = carry._SPARSE_SHARE
+        try:
+            carry._SPARSE_SHARE = 10**12  # every column down the running-maximum path
+            general = grade(frame)
+        finally:
+            carry._SPARSE_SHARE = share
+        pd.testing.assert_frame_equal(fast, general, check_exact=True)
+        assert (fast["grade"] > 0).any()
