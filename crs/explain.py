@@ -62,21 +62,40 @@ def factorize_rows(
             if values.dtype.kind not in "iu" or values.dtype == np.uint64:
                 values = values.astype(np.int64)  # added in place to int64 codes below
         if span * width >= 2**62:
-            codes, firsts = pd.factorize(codes)
-            codes = codes.astype(np.int64, copy=False)
-            span = max(len(firsts), 1)
+            codes, distinct = _factorize_runs(codes)
+            span = max(distinct, 1)
         # codes = codes * width + values + shift, in place (no temporaries of n rows).
         codes *= width
         codes += values
         if shift:
             codes += shift
         span *= width
-    codes, _ = pd.factorize(codes)
-    codes = codes.astype(np.int64, copy=False)
+    codes, _ = _factorize_runs(codes)
     if not n:
         return codes, codes
     seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
     return codes, np.flatnonzero(codes > seen_before)
+
+
+def _factorize_runs(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """``pd.factorize(codes)`` codes (int64) and their number, hashing one row per run.
+
+    Rows come sorted by patient and instant, so neighbours often share their key: only
+    the first row of each run of equal values is hashed and its code repeated over the
+    run. First appearances are run heads, so the numbering is ``pd.factorize``'s. With
+    few repeats (runs over 3/4 of the rows) every row is hashed as before.
+    """
+    n = len(codes)
+    heads = np.ones(n, dtype=bool)
+    if n > 1:
+        np.not_equal(codes[1:], codes[:-1], out=heads[1:])
+    starts = np.flatnonzero(heads)
+    if len(starts) * 4 > n * 3:
+        values, uniques = pd.factorize(codes)
+        return values.astype(np.int64, copy=False), len(uniques)
+    values, uniques = pd.factorize(codes[starts])
+    lengths = np.diff(np.append(starts, n))
+    return np.repeat(values.astype(np.int64, copy=False), lengths), len(uniques)
 
 
 def _column_codes(column: np.ndarray) -> tuple[np.ndarray, int]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from grading_frames import canonical, patient
 
-from crs import carry, grading, vasopressors
+from crs import carry, explain, grading, vasopressors
 from crs.carry import Timeline
 from crs.grading import grade
 
@@ -226,3 +226,17 @@ def test_grading_with_sparse_spans_equals_grading_without() -> None:
             carry._SPARSE_SHARE = share
         pd.testing.assert_frame_equal(fast, general, check_exact=True)
         assert (fast["grade"] > 0).any()
+
+
+def test_factorize_by_runs_equals_pd_factorize() -> None:
+    for _ in range(300):
+        n = int(RNG.integers(0, 60))
+        values = RNG.integers(-3, 4, n).astype(np.int64)
+        if RNG.random() < 0.7:  # long runs: only the run heads are hashed
+            values = np.repeat(values, RNG.integers(1, 6, n))[:n]
+        if RNG.random() < 0.2:
+            values = values * (2**61)  # large and negative codes
+        codes, count = explain._factorize_runs(values)
+        expected, uniques = pd.factorize(values)
+        np.testing.assert_array_equal(codes, expected)
+        assert codes.dtype == np.int64 and count == len(uniques)
