@@ -49,16 +49,56 @@ def factorize_rows(
     factorized. Column codes are packed into one integer, re-numbered only before an
     overflow. The result depends only on which rows share all values, not on how
     each column was coded.
+
+    Rows come sorted by patient and instant, so neighbours often share every value:
+    only the first row of each such run is grouped, and its code repeated over the run.
     """
+    columns = [np.asarray(column) for column in columns]
+    n = len(columns[0])
+    heads = _run_heads(columns) if n >= _RUNS_FROM else None
+    if heads is not None:
+        starts = np.flatnonzero(heads)
+        if len(starts) * 4 <= n * 3:
+            codes, first = _factorize_rows([c[starts] for c in columns], widths)
+            return np.repeat(codes, np.diff(np.append(starts, n))), starts[first]
+    return _factorize_rows(columns, widths)
+
+
+#: Fewer rows than this are grouped directly (finding runs would not pay).
+_RUNS_FROM = 1024
+
+
+def _run_heads(columns: list[np.ndarray]) -> np.ndarray | None:
+    """True where a row differs from the row before in some column (bit for bit).
+
+    Rows of one run have identical bits in every column, hence equal values: a run
+    never spans two groups. ``None`` when a column is not numeric or boolean.
+    """
+    n = len(columns[0])
+    heads = np.zeros(n, dtype=bool)
+    heads[0] = True
+    for column in columns:
+        if column.dtype.kind == "f":
+            column = column.view(f"i{column.dtype.itemsize}")  # -0.0 ≠ 0.0, NaN = NaN
+        elif column.dtype.kind not in "biu":
+            return None
+        heads[1:] |= column[1:] != column[:-1]
+    return heads
+
+
+def _factorize_rows(
+    columns: list[np.ndarray], widths: list[int | None] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_rows` on every row."""
     n = len(columns[0])
     widths = widths or [None] * len(columns)
     codes = np.zeros(n, dtype=np.int64)
     span = 1
     for column, known in zip(columns, widths, strict=True):
         if known is None:
-            (values, width), shift = _column_codes(np.asarray(column)), 0
+            (values, width), shift = _column_codes(column), 0
         else:
-            values, width, shift = np.asarray(column), known, 1
+            values, width, shift = column, known, 1
             if values.dtype.kind not in "iu" or values.dtype == np.uint64:
                 values = values.astype(np.int64)  # added in place to int64 codes below
         if span * width >= 2**62:

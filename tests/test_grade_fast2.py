@@ -240,3 +240,44 @@ def test_factorize_by_runs_equals_pd_factorize() -> None:
         expected, uniques = pd.factorize(values)
         np.testing.assert_array_equal(codes, expected)
         assert codes.dtype == np.int64 and count == len(uniques)
+
+
+def _factorize_rows_reference(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Every column through ``pd.factorize`` (the general path), groups by first row."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        values, uniques = pd.factorize(column, use_na_sentinel=False)
+        codes = codes * max(len(uniques), 1) + values
+    codes, _ = pd.factorize(codes)
+    seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
+    return codes, np.flatnonzero(codes > seen_before)
+
+
+def test_factorize_rows_by_runs_equals_grouping_every_row() -> None:
+    for _ in range(40):
+        n = int(RNG.integers(1024, 4000))
+        distinct = int(RNG.integers(1, 300))
+        # Long runs of repeated rows, as in a sorted ward; -0.0 next to 0.0, NaN next to NaN.
+        pick = np.repeat(RNG.integers(0, distinct, n), RNG.integers(1, 8, n))[:n]
+        floats = RNG.choice([0.0, -0.0, np.nan, 1.25, 2.5], distinct)
+        columns = [
+            RNG.integers(-3, 4, distinct)[pick],
+            (RNG.random(distinct) < 0.5)[pick],
+            floats[pick],
+            RNG.integers(-(2**40), 2**40, distinct)[pick],
+            RNG.integers(-1, 5, distinct).astype(np.int32)[pick],
+        ]
+        codes, first = explain.factorize_rows(columns)
+        codes_ref, first_ref = _factorize_rows_reference(columns)
+        np.testing.assert_array_equal(codes, codes_ref)
+        np.testing.assert_array_equal(first, first_ref)
+        # Known widths (criterion codes) take the same route.
+        known = [columns[4], columns[0] + 3]
+        codes, first = explain.factorize_rows(known, [7, 8])
+        codes_ref, first_ref = _factorize_rows_reference(known)
+        np.testing.assert_array_equal(codes, codes_ref)
+        np.testing.assert_array_equal(first, first_ref)
+    # Text columns are grouped without runs.
+    text = np.array(["a", "b"] * 600, dtype=object)
+    assert explain._run_heads([text]) is None
+    np.testing.assert_array_equal(explain.factorize_rows([text])[0], np.tile([0, 1], 600))
