@@ -58,7 +58,7 @@ def factorize_rows(
     heads = _run_heads(columns) if n >= _RUNS_FROM else None
     if heads is not None:
         starts = np.flatnonzero(heads)
-        if len(starts) * 4 <= n * 3:
+        if len(starts) * 2 <= n:
             codes, first = _factorize_rows([c[starts] for c in columns], widths)
             return np.repeat(codes, np.diff(np.append(starts, n))), starts[first]
     return _factorize_rows(columns, widths)
