@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from crs.hypotension import ADULT_MAP_BELOW
 from crs.oxygen import BASES, DEVICE_LABELS, DEVICES, FIO2_GRADE3
-from crs.vasopressors import AGENTS
+from crs.vasopressors import AGENTS, agent_values
 
 #: Organ values named in explanations: label and unit.
 ORGAN_LABELS: dict[str, tuple[str, str]] = {
@@ -245,8 +245,8 @@ def _vasopressor(ev: dict) -> tuple[Callable, Callable]:
 
     def keys(r: np.ndarray) -> list[np.ndarray]:
         return [
-            *(pressors["running"][a.name][r] for a in AGENTS),
-            *(_r(pressors["dose"][a.name][r]) for a in AGENTS),
+            *(agent_values(pressors, "running", a.name, r) for a in AGENTS),
+            *(_r(agent_values(pressors, "dose", a.name, r)) for a in AGENTS),
             _r(pressors["high_dose_hours"][r]),
             pressors["high_dose_now"][r],
             pressors["high_dose_sustained"][r],
@@ -256,13 +256,14 @@ def _vasopressor(ev: dict) -> tuple[Callable, Callable]:
     def text(r: np.ndarray) -> np.ndarray:
         parts = []
         for agent in AGENTS:
-            dose = pressors["dose"][agent.name][r]
+            dose = agent_values(pressors, "dose", agent.name, r)
             piece = np.where(
                 np.isnan(dose),
                 agent.name + " (dose unknown: μg/kg/min without a weight)",
                 agent.name + " " + number(dose) + f" {agent.unit}",
             ).astype(object)
-            parts.append(np.where(pressors["running"][agent.name][r], piece, "").astype(object))
+            running = agent_values(pressors, "running", agent.name, r)
+            parts.append(np.where(running, piece, "").astype(object))
         agents = _join(parts, " + ")
         hours = number(pressors["high_dose_hours"][r])
         several = pressors["n_vasopressors"][r] >= 2

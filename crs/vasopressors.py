@@ -257,10 +257,12 @@ def _scatter_one(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
 def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray) -> dict:
     """Spec §3.2 at each row of ``frame`` (sorted by patient, instant, as ``timeline``).
 
-    Returns per-agent ``running`` and ``dose`` (dicts of arrays), ``n_vasopressors``,
-    ``ne_eq_ug_min``, ``dose_unknown``, ``high_dose_now``, ``high_dose_hours``,
-    ``vasopressors`` (running agents, ``;``, as codes into a table of the 32 possible
-    texts: ``(codes, table)``) and ``grade`` (0, 2 or 3).
+    Returns ``n_vasopressors``, ``ne_eq_ug_min``, ``dose_unknown``, ``high_dose_now``,
+    ``high_dose_hours``, ``vasopressors`` (running agents, ``;``, as codes into a table
+    of the 32 possible texts: ``(codes, table)``) and ``grade`` (0, 2 or 3) at every
+    row; per-agent ``running`` and ``dose`` (dicts of arrays) only at the rows
+    ``agent_rows`` (ascending; ``None`` = every row): the others run no vasopressor.
+    Read them at given rows with :func:`agent_values`.
     """
     documented, positive, dose = _recorded_rates(frame)
     n = timeline.n
@@ -273,6 +275,8 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
     treated = np.flatnonzero(last[timeline.end] >= timeline.start) if n else timeline.positions
     if len(treated) == n:
         state = _events_state(timeline, codes, documented, positive, dose)
+        state["vasopressors"] = (running_code(state["running"]), _RUNNING_NAMES)
+        state["agent_rows"] = None
     else:
         sub = Timeline(codes[treated], timeline.t[treated].view("datetime64[us]"))
         state = _events_state(
@@ -282,15 +286,37 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
             _subset(positive, treated),
             _subset(dose, treated),
         )
+        # Per-agent values stay at the treated rows (explanations read a few of them).
+        per_agent = {key: state.pop(key) for key in ("running", "dose")}
+        state["vasopressors"] = running_code(per_agent["running"])
         state = _scatter(state, treated, n)
+        state["vasopressors"] = (state["vasopressors"], _RUNNING_NAMES)
+        state |= per_agent
+        state["agent_rows"] = treated
     held_us = state.pop("held_us")
     state["high_dose_hours"] = held_us / _US_HOUR
     sustained = state["high_dose_now"] & (held_us >= SUSTAINED / pd.Timedelta(microseconds=1))
     state["high_dose_sustained"] = sustained
     n_running = state["n_vasopressors"]
     state["grade"] = np.select([(n_running >= 2) | sustained, n_running == 1], [3, 2], 0)
-    state["vasopressors"] = (running_code(state["running"]), _RUNNING_NAMES)
     return state
+
+
+def agent_values(state: dict, kind: str, agent: str, rows: np.ndarray) -> np.ndarray:
+    """``running`` or ``dose`` of one agent at ``rows`` of ``vasopressor_state``'s frame.
+
+    Rows outside ``agent_rows`` run no vasopressor: not running, dose NaN.
+    """
+    values = state[kind][agent]
+    kept = state["agent_rows"]
+    if kept is None:
+        return values[rows]
+    out = np.full(len(rows), np.nan) if values.dtype.kind == "f" else np.zeros(len(rows), bool)
+    if len(kept):
+        at = np.minimum(np.searchsorted(kept, rows), len(kept) - 1)
+        found = kept[at] == rows
+        out[found] = values[at[found]]
+    return out
 
 
 def running_code(running: dict[str, np.ndarray]) -> np.ndarray:

@@ -281,3 +281,46 @@ def test_factorize_rows_by_runs_equals_grouping_every_row() -> None:
     text = np.array(["a", "b"] * 600, dtype=object)
     assert explain._run_heads([text]) is None
     np.testing.assert_array_equal(explain.factorize_rows([text])[0], np.tile([0, 1], 600))
+
+
+def test_agent_values_kept_at_treated_rows_equal_values_spread_to_every_row() -> None:
+    for _ in range(5):
+        frame = _random_ward()
+        # Half the patients never get a vasopressor: their rows are left out.
+        untreated = frame["patient_id"].isin([f"P{p}" for p in range(0, 12, 2)])
+        for column in ("norepinephrine_ug_min", "vasopressin_u_min", "dopamine_ug_kg_min"):
+            frame.loc[untreated, column] = np.nan
+        graded = grade(frame)
+        assert graded["grade"].gt(0).any()
+        order = np.lexsort((frame["instant"].to_numpy(), pd.factorize(frame["patient_id"])[0]))
+        rows = frame.take(order).reset_index(drop=True)
+        codes = pd.factorize(rows["patient_id"])[0]
+        tl = Timeline(codes, rows["instant"].to_numpy(dtype="datetime64[us]"))
+        state = vasopressors.vasopressor_state(rows, tl, codes)
+        assert state["agent_rows"] is not None and len(state["agent_rows"]) < tl.n
+        every = np.arange(tl.n)
+        for agent in vasopressors.AGENTS:
+            running = vasopressors.agent_values(state, "running", agent.name, every)
+            dose = vasopressors.agent_values(state, "dose", agent.name, every)
+            full = {"running": running, "dose": dose}
+            spread = {
+                kind: vasopressors._scatter_one(state[kind][agent.name], state["agent_rows"], tl.n)
+                for kind in ("running", "dose")
+            }
+            for kind in ("running", "dose"):
+                np.testing.assert_array_equal(full[kind], spread[kind])
+                assert full[kind].dtype == spread[kind].dtype
+            assert not running[~np.isin(every, state["agent_rows"])].any()
+            picked = RNG.integers(0, tl.n, 50)
+            np.testing.assert_array_equal(
+                vasopressors.agent_values(state, "dose", agent.name, picked), dose[picked]
+            )
+        np.testing.assert_array_equal(
+            vasopressors.running_names(
+                {
+                    a.name: vasopressors.agent_values(state, "running", a.name, every)
+                    for a in vasopressors.AGENTS
+                }
+            ),
+            state["vasopressors"][1][state["vasopressors"][0]],
+        )
