@@ -260,20 +260,27 @@ def carry_forward(
     array, documented, spans = _prepare(values, timeline, window)
     if spans is not None:
         return spans.spread(array[spans.rows], np.nan), spans.spread(spans.rows, -1)
-    source = timeline.last_documented(documented, window)
-    if array.dtype.kind in "fiu":
-        return take(array.astype("float64", copy=False), source), source
-    return take(array, source, missing=None), source
+    return _carry_all(array, documented, timeline, window)
 
 
 def carry_values(
     values: pd.Series | np.ndarray, timeline: Timeline, window: pd.Timedelta | None
 ) -> np.ndarray:
     """The values of :func:`carry_forward` alone (no source positions for sparse columns)."""
-    array, _, spans = _prepare(values, timeline, window)
+    array, documented, spans = _prepare(values, timeline, window)
     if spans is not None:
         return spans.spread(array[spans.rows], np.nan)
-    return carry_forward(array, timeline, window)[0]
+    return _carry_all(array, documented, timeline, window)[0]
+
+
+def _carry_all(
+    array: np.ndarray, documented: np.ndarray, timeline: Timeline, window: pd.Timedelta | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`carry_forward` with a running maximum over every row (the general path)."""
+    source = timeline.last_documented(documented, window)
+    if array.dtype.kind in "fiu":
+        return take(array.astype("float64", copy=False), source), source
+    return take(array, source, missing=None), source
 
 
 def _prepare(
