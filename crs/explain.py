@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from crs.hypotension import ADULT_MAP_BELOW
 from crs.oxygen import BASES, DEVICE_LABELS, DEVICES, FIO2_GRADE3
-from crs.vasopressors import AGENTS
+from crs.vasopressors import AGENTS, agent_values
 
 #: Organ values named in explanations: label and unit.
 ORGAN_LABELS: dict[str, tuple[str, str]] = {
@@ -49,34 +49,93 @@ def factorize_rows(
     factorized. Column codes are packed into one integer, re-numbered only before an
     overflow. The result depends only on which rows share all values, not on how
     each column was coded.
+
+    Rows come sorted by patient and instant, so neighbours often share every value:
+    only the first row of each such run is grouped, and its code repeated over the run.
     """
+    columns = [np.asarray(column) for column in columns]
+    n = len(columns[0])
+    heads = _run_heads(columns) if n >= _RUNS_FROM else None
+    if heads is not None:
+        starts = np.flatnonzero(heads)
+        if len(starts) * 2 <= n:
+            codes, first = _factorize_rows([c[starts] for c in columns], widths)
+            return np.repeat(codes, np.diff(np.append(starts, n))), starts[first]
+    return _factorize_rows(columns, widths)
+
+
+#: Fewer rows than this are grouped directly (finding runs would not pay).
+_RUNS_FROM = 1024
+
+
+def _run_heads(columns: list[np.ndarray]) -> np.ndarray | None:
+    """True where a row differs from the row before in some column (bit for bit).
+
+    Rows of one run have identical bits in every column, hence equal values: a run
+    never spans two groups. ``None`` when a column is not numeric or boolean.
+    """
+    n = len(columns[0])
+    heads = np.zeros(n, dtype=bool)
+    heads[0] = True
+    for column in columns:
+        if column.dtype.kind == "f":
+            column = column.view(f"i{column.dtype.itemsize}")  # -0.0 ≠ 0.0, NaN = NaN
+        elif column.dtype.kind not in "biu":
+            return None
+        heads[1:] |= column[1:] != column[:-1]
+    return heads
+
+
+def _factorize_rows(
+    columns: list[np.ndarray], widths: list[int | None] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_rows` on every row."""
     n = len(columns[0])
     widths = widths or [None] * len(columns)
     codes = np.zeros(n, dtype=np.int64)
     span = 1
     for column, known in zip(columns, widths, strict=True):
         if known is None:
-            (values, width), shift = _column_codes(np.asarray(column)), 0
+            (values, width), shift = _column_codes(column), 0
         else:
-            values, width, shift = np.asarray(column), known, 1
+            values, width, shift = column, known, 1
             if values.dtype.kind not in "iu" or values.dtype == np.uint64:
                 values = values.astype(np.int64)  # added in place to int64 codes below
         if span * width >= 2**62:
-            codes, firsts = pd.factorize(codes)
-            codes = codes.astype(np.int64, copy=False)
-            span = max(len(firsts), 1)
+            codes, distinct = _factorize_runs(codes)
+            span = max(distinct, 1)
         # codes = codes * width + values + shift, in place (no temporaries of n rows).
         codes *= width
         codes += values
         if shift:
             codes += shift
         span *= width
-    codes, _ = pd.factorize(codes)
-    codes = codes.astype(np.int64, copy=False)
+    codes, _ = _factorize_runs(codes)
     if not n:
         return codes, codes
     seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
     return codes, np.flatnonzero(codes > seen_before)
+
+
+def _factorize_runs(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """``pd.factorize(codes)`` codes (int64) and their number, hashing one row per run.
+
+    Rows come sorted by patient and instant, so neighbours often share their key: only
+    the first row of each run of equal values is hashed and its code repeated over the
+    run. First appearances are run heads, so the numbering is ``pd.factorize``'s. With
+    few repeats (runs over 3/4 of the rows) every row is hashed as before.
+    """
+    n = len(codes)
+    heads = np.ones(n, dtype=bool)
+    if n > 1:
+        np.not_equal(codes[1:], codes[:-1], out=heads[1:])
+    starts = np.flatnonzero(heads)
+    if len(starts) * 4 > n * 3:
+        values, uniques = pd.factorize(codes)
+        return values.astype(np.int64, copy=False), len(uniques)
+    values, uniques = pd.factorize(codes[starts])
+    lengths = np.diff(np.append(starts, n))
+    return np.repeat(values.astype(np.int64, copy=False), lengths), len(uniques)
 
 
 def _column_codes(column: np.ndarray) -> tuple[np.ndarray, int]:
@@ -186,8 +245,8 @@ def _vasopressor(ev: dict) -> tuple[Callable, Callable]:
 
     def keys(r: np.ndarray) -> list[np.ndarray]:
         return [
-            *(pressors["running"][a.name][r] for a in AGENTS),
-            *(_r(pressors["dose"][a.name][r]) for a in AGENTS),
+            *(agent_values(pressors, "running", a.name, r) for a in AGENTS),
+            *(_r(agent_values(pressors, "dose", a.name, r)) for a in AGENTS),
             _r(pressors["high_dose_hours"][r]),
             pressors["high_dose_now"][r],
             pressors["high_dose_sustained"][r],
@@ -197,13 +256,14 @@ def _vasopressor(ev: dict) -> tuple[Callable, Callable]:
     def text(r: np.ndarray) -> np.ndarray:
         parts = []
         for agent in AGENTS:
-            dose = pressors["dose"][agent.name][r]
+            dose = agent_values(pressors, "dose", agent.name, r)
             piece = np.where(
                 np.isnan(dose),
                 agent.name + " (dose unknown: μg/kg/min without a weight)",
                 agent.name + " " + number(dose) + f" {agent.unit}",
             ).astype(object)
-            parts.append(np.where(pressors["running"][agent.name][r], piece, "").astype(object))
+            running = agent_values(pressors, "running", agent.name, r)
+            parts.append(np.where(running, piece, "").astype(object))
         agents = _join(parts, " + ")
         hours = number(pressors["high_dose_hours"][r])
         several = pressors["n_vasopressors"][r] >= 2

@@ -12,13 +12,15 @@ so a patient's grade depends only on that patient's rows, whatever the row order
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crs.carry import WINDOWS, Timeline, carry_forward
+from crs.carry import WINDOWS, Timeline, carry_forward, carry_values
 from crs.columns import CANONICAL, DTYPES, empty_column
 from crs.explain import explain
 from crs.hypotension import hypotension, mean_arterial_pressure
@@ -177,6 +179,32 @@ def _attributed(attributions: pd.DataFrame | None, rows: pd.DataFrame) -> dict[s
     return covered
 
 
+@contextlib.contextmanager
+def _small_pages() -> Iterator[None]:
+    """numpy allocates with ordinary 4 KiB pages inside the block, then as before.
+
+    numpy asks the kernel for transparent huge pages (``madvise``) on every array of
+    4 MiB or more. Where the kernel then compacts memory at the first touch of each
+    2 MiB page (THP ``defrag=madvise``, the usual setting), a fresh process paid about
+    0.5 s of system time for the ≈ 600 MB that the first grading of a million rows
+    touches (later gradings reuse freed memory and do not pay it). Grading reads each
+    array a few times in order, so huge pages do not make it faster. Results do not
+    depend on it. numpy has no public switch at run time (only the
+    ``NUMPY_MADVISE_HUGEPAGE`` environment variable, read at import), hence the guarded
+    private call: without it, nothing changes.
+    """
+    switch = getattr(getattr(np, "_core", None), "multiarray", None)
+    switch = getattr(switch, "_set_madvise_hugepage", None)
+    if switch is None:
+        yield
+        return
+    before = switch(False)
+    try:
+        yield
+    finally:
+        switch(before)
+
+
 def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Grade every row of a canonical frame (architecture §2; spec §2–§5).
 
@@ -193,6 +221,12 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     pandas.DataFrame
         The graded frame, sorted by patient (first appearance) then instant.
     """
+    with _small_pages():
+        return _grade(frame, attributions)
+
+
+def _grade(frame: pd.DataFrame, attributions: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`grade` itself."""
     frame = _complete(frame)
     codes, _ = pd.factorize(frame["patient_id"].astype("str"), use_na_sentinel=False)
     instant = frame["instant"].to_numpy(dtype="datetime64[us]")
@@ -208,16 +242,19 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     def carried(name: str) -> tuple[np.ndarray, np.ndarray]:
         return carry_forward(_float(rows, name), timeline, WINDOWS[name])
 
+    def carried_value(name: str) -> np.ndarray:
+        return carry_values(_float(rows, name), timeline, WINDOWS[name])
+
     # §3 fever and symptoms.
-    temp, _ = carried("temp_c")
+    temp = carried_value("temp_c")
     with np.errstate(invalid="ignore"):
         fever = temp >= FEVER_C
     symptoms = constitutional_symptoms(rows["symptoms"])
 
     # §3.1 hypotension.
-    sbp, _ = carried("sbp_mmhg")
-    dbp, _ = carried("dbp_mmhg")
-    map_documented, _ = carried("map_mmhg")
+    sbp = carried_value("sbp_mmhg")
+    dbp = carried_value("dbp_mmhg")
+    map_documented = carried_value("map_mmhg")
     map_used, map_computed = mean_arterial_pressure(map_documented, sbp, dbp)
     low_bp = hypotension(
         sbp, map_used, _float(rows, "age_years"), _float(rows, "baseline_sbp_mmhg")
@@ -232,12 +269,12 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     device, device_source = carry_forward(
         device_codes(rows["o2_device"]), timeline, WINDOWS["o2_device"]
     )
-    ventilated, _ = carried("ventilated")
+    ventilated = carried_value("ventilated")
     oxy = oxygen(fio2, flow, device, ventilated, fio2_source, flow_source, device_source)
 
     # §3.4 organ toxicity.
     organs = organ_toxicity(rows, timeline)
-    ice, _ = carried("ice_score")
+    ice = carried_value("ice_score")
 
     criterion_grade = {
         "fever": np.where(fever, FIXED_GRADE["fever"], 0),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crs.carry import WINDOWS, Timeline, carry_forward, take
+from crs.carry import WINDOWS, Timeline, carry_values, take
 
 #: CTCAE v4.0 bands (one row per toxicity, measure and grade; ``closed`` says which end
 #: belongs to the band: "right" = (low, high], "left" = [low, high), "both" = [low, high]).
@@ -169,18 +169,26 @@ def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndar
         values = _column(frame, column)
         documented = ~np.isnan(values)
         rows = np.flatnonzero(documented)
-        source = timeline.last_documented(documented, window)
-        out[f"{organ}_value"] = take(values, source)
+        spans = timeline.sparse_spans(documented, window)
+        if spans is None:
+            source = timeline.last_documented(documented, window)
+            out[f"{organ}_value"] = take(values, source)
+        else:
+            # Few measurements: values and grades spread straight from the measured rows.
+            out[f"{organ}_value"] = spans.spread(values[rows], np.nan)
         for key, measured in _grade_measurements(frame, timeline, organ, values, rows).items():
+            missing = np.nan if measured.dtype == float else 0
+            name = f"organ_{organ}" if key == "grade" else f"{organ}_{key}"
+            if spans is not None:
+                out[name] = spans.spread(measured, missing)
+                continue
             # Grades at the measured rows, plus one last slot for "none" (NaN, 0 or
             # False) that ``source == -1`` reads: one gather carries them forward.
-            missing = np.nan if measured.dtype == float else 0
             at_rows = np.full(n + 1, missing, dtype=measured.dtype)
             at_rows[rows] = measured
-            name = f"organ_{organ}" if key == "grade" else f"{organ}_{key}"
             out[name] = at_rows[source]
     for entered in ("neurotox_grade", "organ_tox_grade"):
-        carried, _ = carry_forward(_column(frame, entered), timeline, WINDOWS[entered])
+        carried = carry_values(_column(frame, entered), timeline, WINDOWS[entered])
         out[entered.replace("_grade", "_used")] = carried
     # Non-transaminase organs count from CTCAE grade 2 (Table 2); entered grades as given.
     other = functools.reduce(

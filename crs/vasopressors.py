@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crs.carry import WINDOWS, Timeline, take
+from crs.carry import _PATIENT_GAP, WINDOWS, Timeline, take
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,14 @@ def _recorded_rates(
 
 def _expiry_events(
     timeline: Timeline, codes: np.ndarray, documented: dict, positive: dict
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Instants where a carried positive rate runs out of its window with no newer rate.
 
     A rate is in effect while at most 24 h old, so it is gone one microsecond later.
+    Returns the events' patient codes, instants and the rows whose rates run out.
     """
     window = int(WINDOWS["vasopressor"] / pd.Timedelta(microseconds=1))
-    event_codes, event_t = [], []
+    event_codes, event_t, event_rows = [], [], []
     for agent in AGENTS:
         starts = np.flatnonzero(documented[agent.name] & positive[agent.name])
         if not len(starts):
@@ -109,9 +110,38 @@ def _expiry_events(
         lapses = (following < 0) | (timeline.t[np.maximum(following, 0)] > expires)
         event_codes.append(codes[starts[lapses]])
         event_t.append(expires[lapses] + 1)
+        event_rows.append(starts[lapses])
     if not event_t:
-        return codes[:0], timeline.t[:0]
-    return np.concatenate(event_codes), np.concatenate(event_t)
+        return codes[:0], timeline.t[:0], timeline.positions[:0]
+    return np.concatenate(event_codes), np.concatenate(event_t), np.concatenate(event_rows)
+
+
+def _merge_order(
+    timeline: Timeline, codes: np.ndarray, event_t: np.ndarray, event_rows: np.ndarray
+) -> np.ndarray | None:
+    """``np.lexsort((is_event, t, codes))`` of rows then events, by merging (no sort).
+
+    Rows are already in (patient, instant) order, so each row keeps its place and only
+    the (few) events are sorted, stably, by ``Timeline._key`` (the row's key moved by
+    the same microseconds); rows come first at equal instants, as in the lexsort.
+    ``None`` when the merge cannot stand for the lexsort (no keys, an event beyond the
+    keys' gap between patients, codes not ascending): callers sort.
+    """
+    key = timeline._key()
+    if key is None or not len(codes) or (codes[1:] < codes[:-1]).any():
+        return None
+    ahead = event_t - timeline.t[event_rows]
+    if ahead.min() < 0 or ahead.max() >= _PATIENT_GAP:
+        return None
+    event_key = key[event_rows] + ahead
+    by_key = np.argsort(event_key, kind="stable")
+    event_key = event_key[by_key]
+    n = timeline.n
+    order = np.empty(n + len(event_key), dtype=np.int64)
+    order[timeline.positions + np.searchsorted(event_key, key, side="left")] = timeline.positions
+    events_at = np.arange(len(event_key)) + np.searchsorted(key, event_key, side="right")
+    order[events_at] = n + by_key
+    return order
 
 
 def _state(
@@ -177,14 +207,16 @@ def _events_state(
     timeline: Timeline, codes: np.ndarray, documented: dict, positive: dict, dose: dict
 ) -> dict:
     """``_state`` at the rows of ``timeline``, with carried-rate expiries as extra events."""
-    event_codes, event_t = _expiry_events(timeline, codes, documented, positive)
+    event_codes, event_t, event_rows = _expiry_events(timeline, codes, documented, positive)
     if not len(event_t):
         return _state(timeline, documented, positive, dose)
     # Rows first at equal instants, so each row keeps its place among the events.
     all_codes = np.concatenate((codes, event_codes))
     all_t = np.concatenate((timeline.t, event_t))
     is_event = np.concatenate((np.zeros(timeline.n, bool), np.ones(len(event_t), bool)))
-    order = np.lexsort((is_event, all_t, all_codes))
+    order = _merge_order(timeline, codes, event_t, event_rows)
+    if order is None:
+        order = np.lexsort((is_event, all_t, all_codes))
     events = Timeline(all_codes[order], all_t[order].view("datetime64[us]"))
     pad = np.zeros(len(event_t), dtype=bool)
     nan = np.full(len(event_t), np.nan)
@@ -225,10 +257,12 @@ def _scatter_one(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
 def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray) -> dict:
     """Spec §3.2 at each row of ``frame`` (sorted by patient, instant, as ``timeline``).
 
-    Returns per-agent ``running`` and ``dose`` (dicts of arrays), ``n_vasopressors``,
-    ``ne_eq_ug_min``, ``dose_unknown``, ``high_dose_now``, ``high_dose_hours``,
-    ``vasopressors`` (running agents, ``;``, as codes into a table of the 32 possible
-    texts: ``(codes, table)``) and ``grade`` (0, 2 or 3).
+    Returns ``n_vasopressors``, ``ne_eq_ug_min``, ``dose_unknown``, ``high_dose_now``,
+    ``high_dose_hours``, ``vasopressors`` (running agents, ``;``, as codes into a table
+    of the 32 possible texts: ``(codes, table)``) and ``grade`` (0, 2 or 3) at every
+    row; per-agent ``running`` and ``dose`` (dicts of arrays) only at the rows
+    ``agent_rows`` (ascending; ``None`` = every row): the others run no vasopressor.
+    Read them at given rows with :func:`agent_values`.
     """
     documented, positive, dose = _recorded_rates(frame)
     n = timeline.n
@@ -241,6 +275,8 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
     treated = np.flatnonzero(last[timeline.end] >= timeline.start) if n else timeline.positions
     if len(treated) == n:
         state = _events_state(timeline, codes, documented, positive, dose)
+        state["vasopressors"] = (running_code(state["running"]), _RUNNING_NAMES)
+        state["agent_rows"] = None
     else:
         sub = Timeline(codes[treated], timeline.t[treated].view("datetime64[us]"))
         state = _events_state(
@@ -250,15 +286,37 @@ def vasopressor_state(frame: pd.DataFrame, timeline: Timeline, codes: np.ndarray
             _subset(positive, treated),
             _subset(dose, treated),
         )
+        # Per-agent values stay at the treated rows (explanations read a few of them).
+        per_agent = {key: state.pop(key) for key in ("running", "dose")}
+        state["vasopressors"] = running_code(per_agent["running"])
         state = _scatter(state, treated, n)
+        state["vasopressors"] = (state["vasopressors"], _RUNNING_NAMES)
+        state |= per_agent
+        state["agent_rows"] = treated
     held_us = state.pop("held_us")
     state["high_dose_hours"] = held_us / _US_HOUR
     sustained = state["high_dose_now"] & (held_us >= SUSTAINED / pd.Timedelta(microseconds=1))
     state["high_dose_sustained"] = sustained
     n_running = state["n_vasopressors"]
     state["grade"] = np.select([(n_running >= 2) | sustained, n_running == 1], [3, 2], 0)
-    state["vasopressors"] = (running_code(state["running"]), _RUNNING_NAMES)
     return state
+
+
+def agent_values(state: dict, kind: str, agent: str, rows: np.ndarray) -> np.ndarray:
+    """``running`` or ``dose`` of one agent at ``rows`` of ``vasopressor_state``'s frame.
+
+    Rows outside ``agent_rows`` run no vasopressor: not running, dose NaN.
+    """
+    values = state[kind][agent]
+    kept = state["agent_rows"]
+    if kept is None:
+        return values[rows]
+    out = np.full(len(rows), np.nan) if values.dtype.kind == "f" else np.zeros(len(rows), bool)
+    if len(kept):
+        at = np.minimum(np.searchsorted(kept, rows), len(kept) - 1)
+        found = kept[at] == rows
+        out[found] = values[at[found]]
+    return out
 
 
 def running_code(running: dict[str, np.ndarray]) -> np.ndarray:
