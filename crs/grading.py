@@ -12,9 +12,7 @@ so a patient's grade depends only on that patient's rows, whatever the row order
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -179,32 +177,6 @@ def _attributed(attributions: pd.DataFrame | None, rows: pd.DataFrame) -> dict[s
     return covered
 
 
-@contextlib.contextmanager
-def _small_pages() -> Iterator[None]:
-    """numpy allocates with ordinary 4 KiB pages inside the block, then as before.
-
-    numpy asks the kernel for transparent huge pages (``madvise``) on every array of
-    4 MiB or more. Where the kernel then compacts memory at the first touch of each
-    2 MiB page (THP ``defrag=madvise``, the usual setting), a fresh process paid about
-    0.5 s of system time for the ≈ 600 MB that the first grading of a million rows
-    touches (later gradings reuse freed memory and do not pay it). Grading reads each
-    array a few times in order, so huge pages do not make it faster. Results do not
-    depend on it. numpy has no public switch at run time (only the
-    ``NUMPY_MADVISE_HUGEPAGE`` environment variable, read at import), hence the guarded
-    private call: without it, nothing changes.
-    """
-    switch = getattr(getattr(np, "_core", None), "multiarray", None)
-    switch = getattr(switch, "_set_madvise_hugepage", None)
-    if switch is None:
-        yield
-        return
-    before = switch(False)
-    try:
-        yield
-    finally:
-        switch(before)
-
-
 def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Grade every row of a canonical frame (architecture §2; spec §2–§5).
 
@@ -221,12 +193,6 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     pandas.DataFrame
         The graded frame, sorted by patient (first appearance) then instant.
     """
-    with _small_pages():
-        return _grade(frame, attributions)
-
-
-def _grade(frame: pd.DataFrame, attributions: pd.DataFrame | None) -> pd.DataFrame:
-    """:func:`grade` itself."""
     frame = _complete(frame)
     codes, _ = pd.factorize(frame["patient_id"].astype("str"), use_na_sentinel=False)
     instant = frame["instant"].to_numpy(dtype="datetime64[us]")

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from grading_frames import canonical, patient
 
-from crs import carry, explain, grading, vasopressors
+from crs import carry, explain, vasopressors
 from crs.carry import Timeline
 from crs.grading import grade
 
 RNG = np.random.default_rng(20261121)
-
-_SWITCH = np._core.multiarray._set_madvise_hugepage
 
 
 def _messy_ward() -> pd.DataFrame:
@@ -42,27 +39,6 @@ def _messy_ward() -> pd.DataFrame:
         weight_kg=25.0,
     )
     return canonical(first, other)
-
-
-@pytest.mark.parametrize("huge_pages", [True, False])
-def test_grading_with_small_pages_restores_the_setting_and_changes_nothing(
-    huge_pages: bool,
-) -> None:
-    before = _SWITCH(huge_pages)
-    try:
-        frame = _messy_ward()
-        graded = grade(frame)
-        assert _SWITCH(huge_pages) == huge_pages  # restored after grading
-        plain = grading._grade(frame, None)  # with the caller's setting
-        with grading._small_pages():
-            assert _SWITCH(False) is False  # small pages inside the block
-        assert _SWITCH(huge_pages) == huge_pages
-        pd.testing.assert_frame_equal(graded, plain, check_exact=True)
-        with pytest.raises(KeyError), grading._small_pages():
-            raise KeyError("restored on errors too")
-        assert _SWITCH(huge_pages) == huge_pages
-    finally:
-        _SWITCH(before)
 
 
 def _dense_last_documented(tl: Timeline, documented: np.ndarray, window: pd.Timedelta):
