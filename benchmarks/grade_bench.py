@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import argparse
 import os
+
+# As `python -m crs` does (crs/__main__.py), before numpy is imported: ordinary pages.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 import resource
 import subprocess
 import sys
