@@ -17,30 +17,6 @@ from crs.grading import grade
 RNG = np.random.default_rng(20261121)
 
 
-def _messy_ward() -> pd.DataFrame:
-    first = patient(
-        [
-            {"hours": 0, "temp_c": 38.4, "sbp_mmhg": 85, "norepinephrine_ug_min": 22},
-            {"hours": 1, "symptoms": "rigors", "o2_device": "NC", "o2_flow_l_min": 3},
-            {"hours": 4, "creatinine_mg_dl": 2.5, "ast_u_l": 900, "fio2": 45},
-            {"hours": 30, "norepinephrine_ug_min": 0, "o2_device": "room air"},
-        ],
-        "A",
-        age_years=50.0,
-        weight_kg=70.0,
-    )
-    other = patient(
-        [
-            {"hours": 2, "norepinephrine_ug_kg_min": 0.3, "creatinine_uln": 1.0},
-            {"hours": 1, "temp_c": 39.0, "o2_device": "hi-flow"},
-        ],
-        "B",
-        age_years=8.0,
-        weight_kg=25.0,
-    )
-    return canonical(first, other)
-
-
 def _dense_last_documented(tl: Timeline, documented: np.ndarray, window: pd.Timedelta):
     """The running-maximum path of ``Timeline.last_documented`` (forced)."""
     share = carry._SPARSE_SHARE
