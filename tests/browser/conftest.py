@@ -9,6 +9,7 @@ pages open, so a test can prove that nothing left the machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -83,12 +84,11 @@ def health_ok(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """http://127.0.0.1:PORT of the app started as `make run` does; stopped after the tests."""
+@contextlib.contextmanager
+def running_app(folder: Path) -> Iterator[str]:
+    """Start the app as `make run` does, on a free port; yield http://127.0.0.1:PORT."""
     port = free_loopback_port()
     command = make_run_command(sys.executable, port)
-    folder = tmp_path_factory.mktemp("streamlit")
     log_path = folder / "server.log"
     # The server's ward store is a temporary SQLite file, never the user's data directory.
     store = f"sqlite:///{folder / 'ward.sqlite3'}"
@@ -124,6 +124,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """http://127.0.0.1:PORT of the app started as `make run` does; stopped after the tests."""
+    with running_app(tmp_path_factory.mktemp("streamlit")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
