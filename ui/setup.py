@@ -19,7 +19,6 @@ from crs.errors import UnusableExportError
 from crs.reference import DISCLAIMER
 from crs.store.errors import StoreFailure
 from ui.guard import LOG, UNEXPECTED
-from ui.navigation import pages
 from ui.session import Ward, current_ward, load_sample, set_ward
 from ui.store import show_archived, show_flash, store_message, store_ward
 from ui.style import PRINT_CSS
@@ -59,23 +58,25 @@ def link_home(label: str = "Go to Home to upload exports or open the sample ward
 
 
 def _leave_pages_folder_mode() -> None:
-    """Give the browser app.py's navigation if Streamlit ran this page without app.py.
+    """Run the page again through app.py if Streamlit ran it without app.py.
 
     The app keeps its pages in ``pages/``. Until app.py has run once, Streamlit takes
-    that folder for its old multipage layout and runs the page file alone: a server's
+    that folder for its old multipage layout and runs a page file alone: a server's
     first visitor arriving by a direct link (``/Patient?patient=…``) got a sidebar of
     "app", "Home" (at /Home) and the rest, and so did every visitor after them until
-    someone opened ``/``. Declaring app.py's pages here (the page is the same, and
-    ``st.navigation`` resolves it from the link) replaces that sidebar and ends the old
-    mode for the whole server; the page then simply goes on.
+    someone opened ``/``. Ending that mode (as ``st.navigation`` does) and running
+    again, before anything is drawn, lets app.py declare its pages and open the page
+    the link asked for, with the widgets of that page from the start.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    # Once per session, on its first run: widgets have no state to lose yet. (AppTest
-    # restores the old mode before every run; a real server leaves it once, for good.)
-    if PagesManager.uses_pages_directory and not st.session_state.get("crs_app_pages"):
-        st.navigation(pages())
+    # Only on a session's first run, when no widget has a state to lose. (AppTest puts
+    # the old mode back before every run; a real server leaves it once, for good.)
+    first_run = not st.session_state.get("crs_app_pages")
     st.session_state["crs_app_pages"] = True
+    if PagesManager.uses_pages_directory and first_run:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def setup_page(title: str, *, needs_data: bool = True) -> Ward | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import running_app
 from playwright.sync_api import Browser, Page
-from streamlit_ui import EXCEPTION, PLOT, open_page, shoot
+from streamlit_ui import EXCEPTION, PLOT, open_page, open_selectbox, shoot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +57,15 @@ def test_a_first_visitor_by_a_patient_link_gets_that_patient_and_the_apps_sideba
     assert page.locator("h1").first.inner_text().strip() == "Patient"
     assert f"Patient {PATIENT}" in page.locator("body").inner_text()
     assert page.locator(EXCEPTION).count() == 0
+    # The page works on in that first session: choosing another patient shows them and
+    # the address follows (a widget keyed before the switch would have kept CASE3).
+    other = next(
+        name for name in open_selectbox(page, "Patient (sickest first)") if name != PATIENT
+    )
+    page.get_by_role("option", name=other, exact=True).click()
+    page.wait_for_url(f"**/Patient?patient={other}", timeout=60_000)
+    wait_idle(page)
+    assert f"Patient {other}" in page.locator("body").inner_text()
     page.context.close()
 
 
