@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from grading_frames import canonical, patient
+from test_grade_fast import _factorize_rows_reference
 
 from crs import carry, explain, vasopressors
 from crs.carry import Timeline
@@ -192,17 +193,6 @@ def test_factorize_by_runs_equals_pd_factorize() -> None:
         expected, uniques = pd.factorize(values)
         np.testing.assert_array_equal(codes, expected)
         assert codes.dtype == np.int64 and count == len(uniques)
-
-
-def _factorize_rows_reference(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Every column through ``pd.factorize`` (the general path), groups by first row."""
-    codes = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        values, uniques = pd.factorize(column, use_na_sentinel=False)
-        codes = codes * max(len(uniques), 1) + values
-    codes, _ = pd.factorize(codes)
-    seen_before = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
-    return codes, np.flatnonzero(codes > seen_before)
 
 
 def test_factorize_rows_by_runs_equals_grouping_every_row() -> None:
