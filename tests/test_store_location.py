@@ -55,3 +55,28 @@ def test_an_unopenable_sqlite_path_is_one_clear_failure(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StoreFailure, match="Cannot open the ward store"):
         open_store(f"sqlite:///{blocker / 'ward.sqlite3'}")
+
+
+def test_switching_a_new_store_file_to_wal_waits_for_another_process_holding_it(
+    tmp_path: Path,
+) -> None:
+    """Two processes opening a fresh SQLite store at once: SQLite answers the WAL switch
+    of the second with "database is locked" at once (no busy handler), so opening the
+    store failed now and then. The switch is retried while the file is held."""
+    import sqlite3
+    import threading
+
+    from crs.store.engine import _switch_to_wal
+
+    path = tmp_path / "ward.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE t (x)")
+    waiting = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        waiting.execute("PRAGMA journal_mode=WAL")  # what a single attempt gets
+    threading.Timer(0.3, lambda: holder.execute("COMMIT")).start()
+    _switch_to_wal(waiting.cursor())
+    assert waiting.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    holder.close()
+    waiting.close()

@@ -11,6 +11,8 @@ bring any database to the current schema when they start.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -97,8 +99,8 @@ def create_store_engine(url: URL) -> Engine:
             # Let SQLAlchemy's "begin" event below issue BEGIN, not the sqlite3 module.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _switch_to_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             # Staging tables of a 100,000-row import live in memory, and a larger page
             # cache keeps the merge from re-reading the observation index from disk.
@@ -115,6 +117,27 @@ def create_store_engine(url: URL) -> Engine:
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another process holds the file.
+
+    SQLite answers "database is locked" to this pragma at once, without calling the busy
+    handler, when another connection is switching the same new file at that moment (two
+    processes opening a fresh store together: seen in the two-imports test under load).
+    So the switch is retried, with a growing pause, for as long as the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def lock_for_writing(connection: sa.Connection) -> None:
