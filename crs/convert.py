@@ -66,8 +66,8 @@ def _column_unit(s: Source, values: np.ndarray, own_at: np.ndarray, work: ReadWo
     unit = s.unit
     spec = SPECS[s.canonical]
     check = check_of(s.canonical)
+    bare = np.delete(values, own_at) if len(own_at) else values
     if check is not None and (unit is None or check.applies_to == "any"):
-        bare = np.delete(values, own_at) if len(own_at) else values
         bare = bare[~np.isnan(bare)]
         if len(bare):
             measured = check.measure(bare)
@@ -84,7 +84,7 @@ def _column_unit(s: Source, values: np.ndarray, own_at: np.ndarray, work: ReadWo
                     f"read as {spec.unit}"
                 )
             return None
-    if unit is not None and unit.converts and not np.isnan(values).all():
+    if unit is not None and unit.converts and not np.isnan(bare).all():
         work.conversions.append(
             f"{s.label}: read as {unit.label}, converted to {SPECS[unit.target].unit} "
             f"({unit.rule()})"

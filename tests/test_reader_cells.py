@@ -25,7 +25,8 @@ def _one_cell_file(column: str, raw: str) -> bytes:
     return f"patient_id,time,{column}\nP1,2024-03-05T08:00:00,{cell}\n".encode()
 
 
-CELL_CASES = _rows("reader_cells.csv")
+#: Cells, and (spec §1 [v2]) units in headers and cells.
+CELL_CASES = _rows("reader_cells.csv") + _rows("reader_units.csv")
 
 
 @pytest.mark.parametrize("case", CELL_CASES, ids=[c["case"] for c in CELL_CASES])
