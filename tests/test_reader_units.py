@@ -270,3 +270,16 @@ def test_flowsheet_units_and_cell_units_use_the_same_table() -> None:
     assert frame["norepinephrine_ug_min"].iloc[1] == 6.0
     assert frame["temp_c"].iloc[2] == pytest.approx(38.5)
     assert frame["vasopressin_u_min"].iloc[3] == 0.04
+
+
+def test_a_flowsheet_unit_cell_wins_over_the_unit_in_the_variable_name() -> None:
+    data = b"patient_id,time,variable,value,unit\nP1,2024-03-05T08:00,temp_f,38.5,C\n"
+    assert read_export(data, name="long.csv").frame["temp_c"].iloc[0] == 38.5
+
+
+def test_a_day_written_with_unit_text_is_not_read() -> None:
+    data = b"patient_id,day,temp_c\nP1,1.5,38\nP1,2 d,39\n"
+    export = read_export(data, name="days.csv")
+    assert export.frame["day"].tolist() == [1.5]
+    assert _problems(export, "not_graded")["line"].tolist() == [3]
+    assert export.report.balanced
