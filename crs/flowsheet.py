@@ -60,7 +60,8 @@ def flowsheet_sources(
         if unit_word and SPECS[match.canonical].kind == "numeric":
             declared = units_of(match.canonical).get(unit_word)
             if declared is None:
-                _report_unit(frame, normalised, positions, match.canonical, column_label, work)
+                unit_label = f"{normalised['unit']} ({var})"
+                _report_unit(frame, normalised, positions, match.canonical, unit_label, work)
                 continue
         sources.append(
             Source(
@@ -84,7 +85,7 @@ def _report_unit(
     work: ReadWork,
 ) -> None:
     """One line for a (variable, unit) whose unit is not one of the variable's: the first
-    row's line, the unit as written, and how many rows it covers (spec §1 [v2])."""
+    row's line, its unit cell as written, and how many rows it covers (spec §1 [v2])."""
     written = frame[normalised["unit"]].iloc[positions[0]]
     count = len(positions)
     words = SPECS[canonical].words

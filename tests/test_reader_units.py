@@ -233,6 +233,7 @@ def test_an_unknown_flowsheet_unit_is_reported_once_per_variable_and_unit_with_i
     unparseable = _problems(export, "unparseable")
     assert unparseable["line"].tolist() == [2, 6]
     assert unparseable["raw"].tolist() == ["mmol/L", "furlongs"]
+    assert unparseable["column"].tolist() == ["unit (creatinine)", "unit (crp)"]
     first = unparseable.iloc[0]["reason"]
     assert "not a unit of creatinine (accepted: mg/dL, µmol/L)" in first
     assert "its 3 rows (this line and 2 more)" in first
