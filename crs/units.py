@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -185,11 +184,17 @@ def _validate() -> None:
             raise ValueError(f"units.csv: unit {u.unit} is not written as normalised")
         if owner.setdefault(u.target, u.variable) != u.variable:
             raise ValueError(f"units.csv: {u.target} belongs to two variables")
-        if Fraction(u.multiply) == 0 or Fraction(u.divide) == 0:
+        if u.multiply == 0 or u.divide == 0:
             raise ValueError(f"units.csv: {u.variable} {u.unit} has a zero factor")
     for check in CHECKS:
         if (check.variable, check.unit) not in {(u.variable, u.unit) for u in UNITS}:
             raise ValueError(f"unit_checks.csv: {check.variable} has no unit {check.unit}")
+        if (
+            check.statistic not in ("median", "maximum")
+            or check.comparison not in ("above", "below", "at_most")
+            or check.applies_to not in ("bare", "any")
+        ):
+            raise ValueError(f"unit_checks.csv: {check.variable}: unknown rule words")
 
 
 _validate()
