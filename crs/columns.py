@@ -2,15 +2,14 @@
 
 Everything here is data: the column table of spec §1 (canonical name, unit, the
 aliases that must be accepted, the kind of value, whether it is patient-level and
-the physiological range of §1.1), the unit-suffixed aliases with their conversion
-to the canonical unit, and the order of the canonical frame (docs/architecture.md
-§1.1). ``conform`` gives a hand-built frame every canonical column with its dtype.
+the physiological range of §1.1, in the canonical unit) and the order of the canonical
+frame (docs/architecture.md §1.1). Units and their conversions are the units table,
+``crs/tables/units.csv``, read by :mod:`crs.units`. ``conform`` gives a hand-built frame every canonical column with its dtype.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,7 +27,8 @@ class ColumnSpec:
     """One canonical column of spec §1.
 
     ``low``/``high`` are the inclusive physiological range of §1.1 in the canonical
-    unit: a value outside it is impossible, set to missing and reported.
+    unit: a value outside it is impossible, set to missing and reported. ``label`` names
+    the variable in plain words for the data-quality report.
     """
 
     canonical: str
@@ -38,89 +38,182 @@ class ColumnSpec:
     low: float = -math.inf
     high: float = math.inf
     patient_level: bool = False
+    label: str = ""
 
+    @property
+    def words(self) -> str:
+        """The variable in plain words (the canonical name when no label is given)."""
+        return self.label or self.canonical
 
-@dataclass(frozen=True)
-class Conversion:
-    """A conversion of a unit-suffixed alias (or a flowsheet unit) to the canonical unit."""
-
-    label: str  # shown in the report, e.g. "°F to °C"
-    apply: Callable[[pd.Series], pd.Series]
-
-
-def _factor(k: float) -> Callable[[pd.Series], pd.Series]:
-    return lambda s: s * k
-
-
-#: Conversions named by the spec §1 table.
-CONVERSIONS: dict[str, Conversion] = {
-    "f_to_c": Conversion("°F to °C", lambda s: (s - 32.0) * 5.0 / 9.0),
-    "mg_dl_to_mg_l": Conversion("mg/dL to mg/L, ×10", _factor(10.0)),
-    "creatinine_umol_l_to_mg_dl": Conversion("µmol/L to mg/dL, ÷88.4", _factor(1 / 88.4)),
-    "bilirubin_umol_l_to_mg_dl": Conversion("µmol/L to mg/dL, ÷17.1", _factor(1 / 17.1)),
-    "g_l_to_mg_dl": Conversion("g/L to mg/dL, ×100", _factor(100.0)),
-    "fraction_to_pct": Conversion("fraction to %, ×100", _factor(100.0)),
-    "identity": Conversion("same unit", lambda s: s),
-}
 
 _NON_NEGATIVE = {"low": 0.0}
 _GRADE = {"low": 0.0, "high": 4.0}
 
 #: Spec grading.md §1 table, in the order of the canonical frame (architecture §1.1).
 #: Ranges: spec §1.1 ("temp_c 25–45, sbp 20–300, dbp 10–200, map 15–250, fio2 21–100,
-#: o2 flow 0–80, pressor rates < 0, lab values < 0, grades outside 0–4, ice_score outside
-#: 0–10"). Doses, boluses, age, weight and reference limits cannot be negative either
-#: [reader decision: a negative dose or weight is a typing error, not a measurement].
+#: o2 flow 0–80, pressor rates < 0, grades outside 0–4, ice_score outside 0–10", and [v2],
+#: after unit conversion, "creatinine 0–30 mg/dL, bilirubin 0–60 mg/dL, AST and ALT
+#: 0–100,000 U/L, fibrinogen 0–2,000 mg/dL, INR 0.5–25, LVEF 5–95 %, CRP 0–1,000 mg/L,
+#: ferritin 0–1,000,000 ng/mL, IL-6 and IFN-γ 0–1,000,000 pg/mL, age 0–120 years,
+#: weight 0.3–400 kg"). Doses, boluses and baseline SBP: [reader decision] a negative dose
+#: is a typing error, and a baseline SBP has the range of any SBP. The laboratory's own
+#: reference limits (§3.4) are values of their laboratory test, in its unit: [reader
+#: decision] they take its range (a creatinine ULN of 106 mg/dL is impossible).
+_CREATININE = {"low": 0.0, "high": 30.0}
+_BILIRUBIN = {"low": 0.0, "high": 60.0}
+_TRANSAMINASE = {"low": 0.0, "high": 100_000.0}
+_FIBRINOGEN = {"low": 0.0, "high": 2_000.0}
+_INR = {"low": 0.5, "high": 25.0}
+_CYTOKINE = {"low": 0.0, "high": 1_000_000.0}
 COLUMN_SPECS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("patient_id", "id", "text", ("patient", "mrn", "subject_id", "id")),
+    ColumnSpec("patient_id", "id", "text", ("patient", "mrn", "subject_id", "id"), label="patient"),
     ColumnSpec("instant", "instant", "datetime"),
-    ColumnSpec("time", "time", "ISO 8601", ("datetime", "timestamp", "charttime", "date_time")),
-    ColumnSpec("day", "day", "days since infusion", ("study_day", "days_post_infusion")),
+    ColumnSpec(
+        "time",
+        "time",
+        "ISO 8601",
+        ("datetime", "timestamp", "charttime", "date_time"),
+        label="time",
+    ),
+    ColumnSpec(
+        "day", "day", "days since infusion", ("study_day", "days_post_infusion"), label="day"
+    ),
     ColumnSpec("line", "line", "file line"),
-    ColumnSpec("temp_c", "numeric", "°C", ("temperature", "temp"), 25.0, 45.0),
-    ColumnSpec("sbp_mmhg", "numeric", "mmHg", ("sbp", "systolic"), 20.0, 300.0),
-    ColumnSpec("dbp_mmhg", "numeric", "mmHg", ("dbp", "diastolic"), 10.0, 200.0),
-    ColumnSpec("map_mmhg", "numeric", "mmHg", ("map", "mean_arterial_pressure"), 15.0, 250.0),
+    ColumnSpec("temp_c", "numeric", "°C", ("temperature", "temp"), 25.0, 45.0, label="temperature"),
+    ColumnSpec(
+        "sbp_mmhg", "numeric", "mmHg", ("sbp", "systolic"), 20.0, 300.0, label="systolic pressure"
+    ),
+    ColumnSpec(
+        "dbp_mmhg", "numeric", "mmHg", ("dbp", "diastolic"), 10.0, 200.0, label="diastolic pressure"
+    ),
+    ColumnSpec(
+        "map_mmhg",
+        "numeric",
+        "mmHg",
+        ("map", "mean_arterial_pressure"),
+        15.0,
+        250.0,
+        label="mean arterial pressure",
+    ),
     ColumnSpec(
         "norepinephrine_ug_min",
         "numeric",
         "µg/min",
         ("norepinephrine", "noradrenaline"),
         **_NON_NEGATIVE,
+        label="norepinephrine",
     ),
     ColumnSpec(
-        "epinephrine_ug_min", "numeric", "µg/min", ("epinephrine", "adrenaline"), **_NON_NEGATIVE
+        "epinephrine_ug_min",
+        "numeric",
+        "µg/min",
+        ("epinephrine", "adrenaline"),
+        **_NON_NEGATIVE,
+        label="epinephrine",
     ),
-    ColumnSpec("phenylephrine_ug_min", "numeric", "µg/min", ("phenylephrine",), **_NON_NEGATIVE),
-    ColumnSpec("dopamine_ug_kg_min", "numeric", "µg/kg/min", ("dopamine",), **_NON_NEGATIVE),
-    ColumnSpec("vasopressin_u_min", "numeric", "U/min", ("vasopressin",), **_NON_NEGATIVE),
-    ColumnSpec("fluid_bolus_ml", "numeric", "mL", ("bolus_ml",), **_NON_NEGATIVE),
-    ColumnSpec("fio2", "numeric", "%", ("fio2_pct", "fio2_fraction"), 21.0, 100.0),
-    ColumnSpec("o2_flow_l_min", "numeric", "L/min", ("o2_flow", "oxygen_flow"), 0.0, 80.0),
-    ColumnSpec("crp_mg_l", "numeric", "mg/L", ("crp",), **_NON_NEGATIVE),
-    ColumnSpec("ferritin_ng_ml", "numeric", "ng/mL", ("ferritin",), **_NON_NEGATIVE),
-    ColumnSpec("il6_pg_ml", "numeric", "pg/mL", ("il6", "il_6"), **_NON_NEGATIVE),
-    ColumnSpec("ifng_pg_ml", "numeric", "pg/mL", ("ifng", "ifn_gamma"), **_NON_NEGATIVE),
-    ColumnSpec("creatinine_mg_dl", "numeric", "mg/dL", ("creatinine",), **_NON_NEGATIVE),
-    ColumnSpec("ast_u_l", "numeric", "U/L", ("ast",), **_NON_NEGATIVE),
-    ColumnSpec("alt_u_l", "numeric", "U/L", ("alt",), **_NON_NEGATIVE),
-    ColumnSpec("bilirubin_mg_dl", "numeric", "mg/dL", ("bilirubin",), **_NON_NEGATIVE),
-    ColumnSpec("fibrinogen_mg_dl", "numeric", "mg/dL", ("fibrinogen",), **_NON_NEGATIVE),
-    ColumnSpec("inr", "numeric", "ratio", (), **_NON_NEGATIVE),
-    ColumnSpec("lvef_pct", "numeric", "%", ("lvef", "ejection_fraction"), **_NON_NEGATIVE),
-    ColumnSpec("neurotox_grade", "numeric", "CTCAE grade", ("neuro_grade",), **_GRADE),
-    ColumnSpec("organ_tox_grade", "numeric", "CTCAE grade", ("organ_grade",), **_GRADE),
-    ColumnSpec("ice_score", "numeric", "0–10", ("ice",), 0.0, 10.0),
-    ColumnSpec("tocilizumab_mg", "numeric", "mg", ("tocilizumab",), **_NON_NEGATIVE),
-    ColumnSpec("methylprednisolone_mg", "numeric", "mg", ("methylprednisolone",), **_NON_NEGATIVE),
-    ColumnSpec("dexamethasone_mg", "numeric", "mg", ("dexamethasone",), **_NON_NEGATIVE),
+    ColumnSpec(
+        "phenylephrine_ug_min",
+        "numeric",
+        "µg/min",
+        ("phenylephrine",),
+        **_NON_NEGATIVE,
+        label="phenylephrine",
+    ),
+    ColumnSpec(
+        "dopamine_ug_kg_min",
+        "numeric",
+        "µg/kg/min",
+        ("dopamine",),
+        **_NON_NEGATIVE,
+        label="dopamine",
+    ),
+    ColumnSpec(
+        "vasopressin_u_min",
+        "numeric",
+        "U/min",
+        ("vasopressin",),
+        **_NON_NEGATIVE,
+        label="vasopressin",
+    ),
+    ColumnSpec(
+        "fluid_bolus_ml", "numeric", "mL", ("bolus_ml",), **_NON_NEGATIVE, label="fluid bolus"
+    ),
+    ColumnSpec("fio2", "numeric", "%", ("fio2_pct", "fio2_fraction"), 21.0, 100.0, label="FiO2"),
+    ColumnSpec(
+        "o2_flow_l_min",
+        "numeric",
+        "L/min",
+        ("o2_flow", "oxygen_flow"),
+        0.0,
+        80.0,
+        label="oxygen flow",
+    ),
+    ColumnSpec("crp_mg_l", "numeric", "mg/L", ("crp",), 0.0, 1_000.0, label="CRP"),
+    ColumnSpec("ferritin_ng_ml", "numeric", "ng/mL", ("ferritin",), **_CYTOKINE, label="ferritin"),
+    ColumnSpec("il6_pg_ml", "numeric", "pg/mL", ("il6", "il_6"), **_CYTOKINE, label="IL-6"),
+    ColumnSpec("ifng_pg_ml", "numeric", "pg/mL", ("ifng", "ifn_gamma"), **_CYTOKINE, label="IFN-γ"),
+    ColumnSpec(
+        "creatinine_mg_dl", "numeric", "mg/dL", ("creatinine",), **_CREATININE, label="creatinine"
+    ),
+    ColumnSpec("ast_u_l", "numeric", "U/L", ("ast",), **_TRANSAMINASE, label="AST"),
+    ColumnSpec("alt_u_l", "numeric", "U/L", ("alt",), **_TRANSAMINASE, label="ALT"),
+    ColumnSpec(
+        "bilirubin_mg_dl", "numeric", "mg/dL", ("bilirubin",), **_BILIRUBIN, label="bilirubin"
+    ),
+    ColumnSpec(
+        "fibrinogen_mg_dl", "numeric", "mg/dL", ("fibrinogen",), **_FIBRINOGEN, label="fibrinogen"
+    ),
+    ColumnSpec("inr", "numeric", "ratio", (), **_INR, label="INR"),
+    ColumnSpec("lvef_pct", "numeric", "%", ("lvef", "ejection_fraction"), 5.0, 95.0, label="LVEF"),
+    ColumnSpec(
+        "neurotox_grade",
+        "numeric",
+        "CTCAE grade",
+        ("neuro_grade",),
+        **_GRADE,
+        label="neurotoxicity grade",
+    ),
+    ColumnSpec(
+        "organ_tox_grade",
+        "numeric",
+        "CTCAE grade",
+        ("organ_grade",),
+        **_GRADE,
+        label="organ toxicity grade",
+    ),
+    ColumnSpec("ice_score", "numeric", "0–10", ("ice",), 0.0, 10.0, label="ICE score"),
+    ColumnSpec(
+        "tocilizumab_mg", "numeric", "mg", ("tocilizumab",), **_NON_NEGATIVE, label="tocilizumab"
+    ),
+    ColumnSpec(
+        "methylprednisolone_mg",
+        "numeric",
+        "mg",
+        ("methylprednisolone",),
+        **_NON_NEGATIVE,
+        label="methylprednisolone",
+    ),
+    ColumnSpec(
+        "dexamethasone_mg",
+        "numeric",
+        "mg",
+        ("dexamethasone",),
+        **_NON_NEGATIVE,
+        label="dexamethasone",
+    ),
     # Reference limits of the file's own laboratory (spec §3.4), canonical lab units.
-    ColumnSpec("creatinine_uln", "numeric", "mg/dL", (), **_NON_NEGATIVE),
-    ColumnSpec("ast_uln", "numeric", "U/L", (), **_NON_NEGATIVE),
-    ColumnSpec("alt_uln", "numeric", "U/L", (), **_NON_NEGATIVE),
-    ColumnSpec("bilirubin_uln", "numeric", "mg/dL", (), **_NON_NEGATIVE),
-    ColumnSpec("inr_uln", "numeric", "ratio", (), **_NON_NEGATIVE),
-    ColumnSpec("fibrinogen_lln", "numeric", "mg/dL", (), **_NON_NEGATIVE),
+    ColumnSpec(
+        "creatinine_uln", "numeric", "mg/dL", (), **_CREATININE, label="creatinine upper limit"
+    ),
+    ColumnSpec("ast_uln", "numeric", "U/L", (), **_TRANSAMINASE, label="AST upper limit"),
+    ColumnSpec("alt_uln", "numeric", "U/L", (), **_TRANSAMINASE, label="ALT upper limit"),
+    ColumnSpec(
+        "bilirubin_uln", "numeric", "mg/dL", (), **_BILIRUBIN, label="bilirubin upper limit"
+    ),
+    ColumnSpec("inr_uln", "numeric", "ratio", (), **_INR, label="INR upper limit"),
+    ColumnSpec(
+        "fibrinogen_lln", "numeric", "mg/dL", (), **_FIBRINOGEN, label="fibrinogen lower limit"
+    ),
     # Weight-based pressor rates; converted to µg/min when the weight is known (spec §3.2).
     ColumnSpec(
         "norepinephrine_ug_kg_min",
@@ -128,28 +221,58 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "µg/kg/min",
         ("noradrenaline_ug_kg_min",),
         **_NON_NEGATIVE,
+        label="norepinephrine (weight-based)",
     ),
     ColumnSpec(
-        "epinephrine_ug_kg_min", "numeric", "µg/kg/min", ("adrenaline_ug_kg_min",), **_NON_NEGATIVE
+        "epinephrine_ug_kg_min",
+        "numeric",
+        "µg/kg/min",
+        ("adrenaline_ug_kg_min",),
+        **_NON_NEGATIVE,
+        label="epinephrine (weight-based)",
     ),
-    ColumnSpec("phenylephrine_ug_kg_min", "numeric", "µg/kg/min", (), **_NON_NEGATIVE),
-    ColumnSpec("ventilated", "bool", "boolean", ("mechanical_ventilation",)),
-    ColumnSpec("deceased", "bool", "boolean", ("death", "died")),
-    ColumnSpec("o2_device", "text", "text", ("oxygen_device", "device")),
-    ColumnSpec("symptoms", "text", "text"),
-    ColumnSpec("other_immunosuppressant", "text", "text"),
+    ColumnSpec(
+        "phenylephrine_ug_kg_min",
+        "numeric",
+        "µg/kg/min",
+        (),
+        **_NON_NEGATIVE,
+        label="phenylephrine (weight-based)",
+    ),
+    ColumnSpec(
+        "ventilated", "bool", "boolean", ("mechanical_ventilation",), label="mechanical ventilation"
+    ),
+    ColumnSpec("deceased", "bool", "boolean", ("death", "died"), label="death"),
+    ColumnSpec("o2_device", "text", "text", ("oxygen_device", "device"), label="oxygen device"),
+    ColumnSpec("symptoms", "text", "text", label="symptoms"),
+    ColumnSpec("other_immunosuppressant", "text", "text", label="other immunosuppressant"),
     # Patient-level (spec §1 last row), broadcast to every row of the patient.
-    # [reader decision] An age above 130 years or a weight above 700 kg is a typing error
-    # (hostile-input fuzzing: an age of 3e22 reached the treatment sentences), so it is
-    # impossible like the §1.1 ranges: missing for grading, and reported.
-    ColumnSpec("age_years", "numeric", "years", ("age",), 0.0, 130.0, patient_level=True),
-    ColumnSpec("weight_kg", "numeric", "kg", ("weight",), 0.0, 700.0, patient_level=True),
     ColumnSpec(
-        "baseline_sbp_mmhg", "numeric", "mmHg", ("baseline_sbp",), 20.0, 300.0, patient_level=True
+        "age_years", "numeric", "years", ("age",), 0.0, 120.0, patient_level=True, label="age"
     ),
-    ColumnSpec("high_risk", "bool", "boolean", (), patient_level=True),
-    ColumnSpec("infusion_time", "time", "ISO 8601", ("infusion_datetime",), patient_level=True),
-    ColumnSpec("therapy", "text", "text", (), patient_level=True),
+    ColumnSpec(
+        "weight_kg", "numeric", "kg", ("weight",), 0.3, 400.0, patient_level=True, label="weight"
+    ),
+    ColumnSpec(
+        "baseline_sbp_mmhg",
+        "numeric",
+        "mmHg",
+        ("baseline_sbp",),
+        20.0,
+        300.0,
+        patient_level=True,
+        label="baseline systolic pressure",
+    ),
+    ColumnSpec("high_risk", "bool", "boolean", (), patient_level=True, label="high risk"),
+    ColumnSpec(
+        "infusion_time",
+        "time",
+        "ISO 8601",
+        ("infusion_datetime",),
+        patient_level=True,
+        label="infusion time",
+    ),
+    ColumnSpec("therapy", "text", "text", (), patient_level=True, label="therapy"),
 )
 
 #: Column specs by canonical name.
@@ -182,44 +305,25 @@ WEIGHT_BASED_PRESSORS: dict[str, str] = {
     "phenylephrine_ug_kg_min": "phenylephrine_ug_min",
 }
 
-#: Unit-suffixed aliases (spec §1 table): alias → (canonical column, conversion key).
-UNIT_ALIASES: dict[str, tuple[str, str]] = {
-    "temp_f": ("temp_c", "f_to_c"),
-    "crp_mg_dl": ("crp_mg_l", "mg_dl_to_mg_l"),
-    "creatinine_umol_l": ("creatinine_mg_dl", "creatinine_umol_l_to_mg_dl"),
-    "bilirubin_umol_l": ("bilirubin_mg_dl", "bilirubin_umol_l_to_mg_dl"),
-    "fibrinogen_g_l": ("fibrinogen_mg_dl", "g_l_to_mg_dl"),
+#: Reference limits of the file's own laboratory (spec §3.4) → their laboratory value:
+#: "in the canonical unit of that laboratory value", so they take its units (crs.units).
+REFERENCE_LIMITS: dict[str, str] = {
+    "creatinine_uln": "creatinine_mg_dl",
+    "ast_uln": "ast_u_l",
+    "alt_uln": "alt_u_l",
+    "bilirubin_uln": "bilirubin_mg_dl",
+    "inr_uln": "inr",
+    "fibrinogen_lln": "fibrinogen_mg_dl",
 }
 
-#: Aliases that name a unit-less temperature: °F when the column median exceeds 50 (spec §1).
-UNITLESS_TEMPERATURE: frozenset[str] = frozenset({"temperature", "temp"})
-
-#: Every accepted (normalised) name → canonical column (unit-suffixed aliases included).
+#: Every name accepted as written (normalised) → canonical column: the canonical names and
+#: the spec §1 aliases. A name made of one of these and a unit (``crp_mg_dl``, ``temp_f``,
+#: ``norepinephrine_mcg_kg_min``) is read through the units table: crs.units.match_name.
 ALIASES: dict[str, str] = {
     **{spec.canonical: spec.canonical for spec in COLUMN_SPECS if spec.kind != "instant"},
     **{alias: spec.canonical for spec in COLUMN_SPECS for alias in spec.aliases},
-    **{alias: canonical for alias, (canonical, _) in UNIT_ALIASES.items()},
 }
 del ALIASES["line"]
-
-#: Units written in a flowsheet's ``unit`` column (normalised like names): per canonical
-#: column, unit → conversion key. Units equal to the canonical unit need no entry.
-FLOWSHEET_UNITS: dict[str, dict[str, str]] = {
-    "temp_c": {"f": "f_to_c", "degf": "f_to_c", "°f": "f_to_c", "fahrenheit": "f_to_c"},
-    "crp_mg_l": {"mg_dl": "mg_dl_to_mg_l"},
-    "creatinine_mg_dl": {
-        "umol_l": "creatinine_umol_l_to_mg_dl",
-        "µmol_l": "creatinine_umol_l_to_mg_dl",
-        "μmol_l": "creatinine_umol_l_to_mg_dl",
-    },
-    "bilirubin_mg_dl": {
-        "umol_l": "bilirubin_umol_l_to_mg_dl",
-        "µmol_l": "bilirubin_umol_l_to_mg_dl",
-        "μmol_l": "bilirubin_umol_l_to_mg_dl",
-    },
-    "fibrinogen_mg_dl": {"g_l": "g_l_to_mg_dl"},
-    "fio2": {"fraction": "fraction_to_pct"},
-}
 
 
 def empty_column(canonical: str, length: int) -> pd.Series:

@@ -2,8 +2,13 @@
 
 Columns ``patient_id``, ``time``/``day``, ``variable``, ``value`` and optionally
 ``unit``: each (variable, unit) pair becomes one source of its canonical column, holding
-only its own rows, with the ``unit`` cell driving the conversion (``crp`` in ``mg/dL`` is
-×10). Rows of one instant are merged afterwards like any other rows (spec §1.1).
+only its own rows. Variables are read like column names (crs.units.match_name); the
+``unit`` cell, through the same units table, gives the unit of the row's value (``crp``
+in ``mg/dL`` is × 10; ``norepinephrine`` in ``mcg/kg/min`` fills the weight-based
+column), and a variable without a unit cell is read like a column whose name gives no
+unit (its values' median decides, crs/tables/unit_checks.csv). A unit that is not one
+of its variable's is reported once per (variable, unit), with the count of its rows.
+Rows of one instant are merged afterwards like any other rows (spec §1.1).
 """
 
 from __future__ import annotations
@@ -11,28 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.columns import (
-    ALIASES,
-    FLOWSHEET_UNITS,
-    SPECS,
-    UNIT_ALIASES,
-    UNITLESS_TEMPERATURE,
-    WEIGHT_BASED_PRESSORS,
-)
-from crs.names import normalise_name, normalise_names
+from crs.columns import SPECS
+from crs.names import normalise_names, normalise_units
+from crs.quality import problems_frame
 from crs.readstate import ReadWork, Source
+from crs.units import accepted, match_name, units_of
 
 #: Flowsheet (long layout) column names (spec §1).
 FLOWSHEET_COLUMNS = ("variable", "value", "unit")
-
-#: Extra unit words accepted as the canonical unit in a flowsheet's unit column.
-IDENTITY_UNITS: dict[str, frozenset[str]] = {
-    "temp_c": frozenset({"c", "°c", "degc", "deg_c", "celsius"}),
-    "fio2": frozenset({"%", "pct", "percent"}),
-    "lvef_pct": frozenset({"%", "pct", "percent"}),
-    "crp_mg_l": frozenset({"mg_l"}),
-    "ferritin_ng_ml": frozenset({"ng_ml", "ug_l"}),
-}
 
 
 def flowsheet_sources(
@@ -45,66 +36,72 @@ def flowsheet_sources(
         value = value.astype("str").where(value.notna())
     variable = normalise_names(frame[variable_col])
     if "unit" in normalised:
-        unit = normalise_names(frame[normalised["unit"]]).fillna("")
+        unit = normalise_units(frame[normalised["unit"]]).fillna("")
     else:
         unit = pd.Series("", index=frame.index, dtype="str")
-    canonical = variable.map(ALIASES)
+    names = pd.unique(variable.dropna())
+    matches = {name: match_name(name) for name in names}
+    canonical = variable.map({name: m.canonical for name, m in matches.items() if m})
     unknown = (canonical.isna() & variable.notna()).to_numpy()
-    for name in pd.unique(variable[unknown]):
-        work.unknown.append(f"{variable_col}={name}")
+    for name in names:
+        if matches[name] is None:
+            work.unknown.append(f"{variable_col}={name}")
     sources: list[Source] = []
     combos = pd.DataFrame({"variable": variable, "unit": unit, "canonical": canonical})
     combos = combos[canonical.notna()]
     groups = combos.groupby(["variable", "unit"], sort=False).indices
     known_rows = combos.index.to_numpy()  # .indices are positions among the known rows
+    position = frame.columns.get_loc(normalised["value"])
     for (var, unit_word), within in groups.items():
         positions = known_rows[within]
-        target = ALIASES[var]
-        conversion = UNIT_ALIASES[var][1] if var in UNIT_ALIASES else None
-        spec = SPECS[target]
+        match = matches[var]
         column_label = f"{normalised['value']} ({var})"
-        if unit_word and spec.kind == "numeric":
-            resolved = flowsheet_unit(target, unit_word)
-            if resolved is None:
-                accepted = sorted({spec.unit, *FLOWSHEET_UNITS.get(target, {})})
-                work.report_cells(
-                    positions,
-                    column_label,
-                    value.iloc[positions],
-                    f"unit '{unit_word}' is not a unit for {target} (accepted: "
-                    f"{', '.join(accepted)}); set to missing",
-                    "unparseable",
-                )
+        declared = match.unit
+        if unit_word and SPECS[match.canonical].kind == "numeric":
+            declared = units_of(match.canonical).get(unit_word)
+            if declared is None:
+                unit_label = f"{normalised['unit']} ({var})"
+                _report_unit(frame, normalised, positions, match.canonical, unit_label, work)
                 continue
-            target, conversion = resolved
-        # Only this variable's cells, indexed by their position in the file's table.
-        raw = value.iloc[positions]
         sources.append(
             Source(
-                canonical=target,
-                raw=raw,
+                canonical=declared.target if declared is not None else match.canonical,
+                raw=value.iloc[positions],  # indexed by their position in the file's table
                 label=column_label,
-                conversion=conversion,
-                unitless_temperature=var in UNITLESS_TEMPERATURE and not unit_word,
+                unit=declared,
                 rows=positions,
+                position=position,
             )
         )
     return sources, unknown
 
 
-def flowsheet_unit(canonical: str, unit: str) -> tuple[str, str | None] | None:
-    """(target column, conversion) for a flowsheet unit, or None when not recognised."""
-    spec = SPECS[canonical]
-    if (
-        unit == normalise_name(spec.unit)
-        or canonical.endswith("_" + unit)
-        or unit in IDENTITY_UNITS.get(canonical, ())
-    ):
-        return canonical, None
-    conversion = FLOWSHEET_UNITS.get(canonical, {}).get(unit)
-    if conversion is not None:
-        return canonical, conversion
-    weight_based = canonical.removesuffix("_ug_min") + "_ug_kg_min"
-    if weight_based in WEIGHT_BASED_PRESSORS and unit == "ug_kg_min":
-        return weight_based, None
-    return None
+def _report_unit(
+    frame: pd.DataFrame,
+    normalised: dict[str, str],
+    positions: np.ndarray,
+    canonical: str,
+    label: str,
+    work: ReadWork,
+) -> None:
+    """One line for a (variable, unit) whose unit is not one of the variable's: the first
+    row's line, its unit cell as written, and how many rows it covers (spec §1 [v2])."""
+    written = frame[normalised["unit"]].iloc[positions[0]]
+    count = len(positions)
+    words = SPECS[canonical].words
+    units = accepted(canonical)
+    why = (
+        f"unit '{written}' is not a unit of {words} (accepted: {units})"
+        if units
+        else f"{words} is written without a unit, not '{written}'"
+    )
+    where = "on this row" if count == 1 else f"on its {count} rows (this line and {count - 1} more)"
+    work.problems.append(
+        problems_frame(
+            pd.Series([work.lines[positions[0]]]),
+            label,
+            pd.Series([str(written)]),
+            f"{why}; set to missing {where}",
+            "unparseable",
+        )
+    )

@@ -1,8 +1,10 @@
-"""Column-name matching (spec grading.md §1).
+"""Column-name and unit matching (spec grading.md §1).
 
 Names are matched after lower-casing and collapsing runs of spaces, dashes, dots,
 slashes and brackets to one ``_``, trimmed at both ends, so ``CRP (mg/dL)`` is
 ``crp_mg_dl``. The same rule normalises a flowsheet's ``variable`` and ``unit`` cells.
+Units are normalised further: ``µ``, ``μ``, ``u`` and ``mc`` are one micro prefix
+(``mcg/kg/min`` is ``ug_kg_min``), and the degree sign is dropped (``°F`` is ``f``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import pandas as pd
 #: ``temp _c`` and ``temp__c`` read alike.
 _SEPARATORS = re.compile(r"[\s\-./\\()\[\]{}_]+")
 
+#: ``mc`` before these base units is the micro prefix (spec §1 [v2]: µ, μ, u and mc are
+#: the same): ``mcg`` = µg, ``mcmol`` = µmol, ``mcl`` = µL.
+_MC_MICRO = re.compile(r"(?:(?<=_)|^)mc(?=(?:g|mol|l)(?:_|$))")
+
 
 def normalise_name(name: object) -> str:
     """``CRP (mg/dL)`` → ``crp_mg_dl``; ``µ``/``μ`` read as ``u`` (``µmol/L`` → ``umol_l``)."""
@@ -23,13 +29,27 @@ def normalise_name(name: object) -> str:
     return _SEPARATORS.sub("_", text).strip("_")
 
 
-def normalise_names(values: pd.Series) -> pd.Series:
-    """:func:`normalise_name` over a column of cells (flowsheet variables, units).
+def normalise_unit(unit: object) -> str:
+    """A unit as written, in the spelling of the units table (crs/tables/units.csv):
+    ``µmol/L`` → ``umol_l``, ``mcg/kg/min`` → ``ug_kg_min``, ``°F`` → ``f``."""
+    key = normalise_name(str(unit).replace("°", " "))
+    return _MC_MICRO.sub("u", key)
 
-    A flowsheet repeats a few dozen names over millions of rows: each distinct name is
-    normalised once and the result spread back by its code.
-    """
+
+def _normalise_each(values: pd.Series, normalise) -> pd.Series:
+    # A flowsheet repeats a few dozen names over millions of rows: each distinct name is
+    # normalised once and the result spread back by its code.
     codes, uniques = pd.factorize(values)
-    names = np.array([normalise_name(u) for u in uniques] + [None], dtype=object)
+    names = np.array([normalise(u) for u in uniques] + [None], dtype=object)
     out = pd.Series(names[codes], index=values.index, dtype="str")
     return out.where(values.notna())
+
+
+def normalise_names(values: pd.Series) -> pd.Series:
+    """:func:`normalise_name` over a column of cells (flowsheet variables)."""
+    return _normalise_each(values, normalise_name)
+
+
+def normalise_units(values: pd.Series) -> pd.Series:
+    """:func:`normalise_unit` over a column of cells (a flowsheet's units)."""
+    return _normalise_each(values, normalise_unit)

@@ -3,14 +3,16 @@
 Fast path first: a column pandas/pyarrow already read as numbers is used as is, a text
 column of plain decimals is cast by Arrow at once, and any other text column goes
 through ``pd.to_numeric`` once. Only the cells that fail are cleaned
-with vectorised string methods: comparators (``<5`` is read as 5), units written after
-the number (``39°C``), thousands separators and decimal commas. Every reading that
-changes what the cell says is returned as an issue for the data-quality report.
+with vectorised string methods: comparators (``<5`` is read as 5), thousands separators
+and decimal commas, and unit text written after the number (``80 µmol/L``), which is
+returned with the cell's number for the caller to convert or reject by the units of
+its variable (spec §1 [v2]; crs.convert). Every reading that changes what the cell says
+is returned as an issue for the data-quality report.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,7 @@ TRUE_WORDS: frozenset[str] = frozenset({"1", "1.0", "true", "yes", "y"})
 FALSE_WORDS: frozenset[str] = frozenset({"0", "0.0", "false", "no", "n"})
 
 # A number as a clinician types it: optional comparator, sign, digits with commas or
-# points, exponent, then an optional unit (letters, °, %, /) that is ignored.
+# points, exponent, then an optional unit (letters, °, %, /, without digits).
 _CELL = (
     r"^(?P<cmp><=|>=|=<|=>|≤|≥|<|>)?\s*"
     r"(?P<num>[+-]?(?:\d[\d,.]*|[.,]\d+)(?:[eE][+-]?\d+)?)"
@@ -62,10 +64,19 @@ ISSUE_COLUMNS = ("row", "raw", "reason", "kind")
 
 @dataclass(frozen=True)
 class ParsedColumn:
-    """Values read from one column and the issues to report (``row`` = position)."""
+    """Values read from one column and the issues to report (``row`` = position).
+
+    ``units``: the unit text written after the number, for the cells that have one
+    (indexed by position; the value there is the number as written, not converted).
+    """
 
     values: pd.Series
     issues: pd.DataFrame
+    units: pd.Series = field(default_factory=lambda: NO_UNITS)
+
+
+#: No cell with a unit (shared: a Series is never written to here).
+NO_UNITS = pd.Series([], dtype="str", index=pd.Index([], dtype="int64"))
 
 
 def _issues(rows: np.ndarray, raw: pd.Series, reason: pd.Series | str, kind: str) -> pd.DataFrame:
@@ -175,10 +186,10 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> ParsedColum
     if not failed.any():
         return ParsedColumn(values, no_issues())
     rows = np.flatnonzero(failed)
-    fixed, issues = _clean(raw.iloc[rows], rows, decimal_comma)
+    fixed, issues, units = _clean(raw.iloc[rows], rows, decimal_comma)
     array = array.copy()
     array[rows] = fixed
-    return ParsedColumn(pd.Series(array, index=index), issues)
+    return ParsedColumn(pd.Series(array, index=index), issues, units)
 
 
 def _plain_decimals(raw: pd.Series) -> pd.Series | None:
@@ -241,8 +252,9 @@ def _plain_bytes(chunk: pa.Array) -> bool:
 
 def _clean(
     cells: pd.Series, rows: np.ndarray, decimal_comma: bool
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Vectorised cleaning of the cells the fast path could not read."""
+) -> tuple[np.ndarray, pd.DataFrame, pd.Series]:
+    """Vectorised cleaning of the cells the fast path could not read: their numbers, the
+    issues, and the unit text of the cells read with one (indexed by ``rows``)."""
     text = cells.astype("str").str.strip().str.replace("\u00a0", " ", regex=False)
     text = text.str.replace("\u2212", "-", regex=False)  # Unicode minus from word processors
     missing = text.str.lower().isin(MISSING_TOKENS).to_numpy()
@@ -308,7 +320,29 @@ def _clean(
                 "unparseable",
             )
         )
-    return out, _concat(issues)
+    with_unit = ok & parts["unit"].notna().to_numpy()
+    units = NO_UNITS
+    if with_unit.any():
+        written = parts["unit"].to_numpy(dtype=object)[with_unit]
+        units = pd.Series(written, index=rows[with_unit], dtype="str").str.strip()
+    return out, _concat(issues), units
+
+
+def without_units(parsed: ParsedColumn, raw: pd.Series, what: str) -> ParsedColumn:
+    """Cells of a column that takes no unit (``what``, e.g. "a day") but has unit text
+    are unparseable (spec §1 [v2]: text that is not a unit of the variable)."""
+    if len(parsed.units) == 0:
+        return parsed
+    rows = parsed.units.index.to_numpy()
+    values = parsed.values.copy()
+    values.iloc[rows] = np.nan
+    issues = _issues(
+        rows,
+        raw.iloc[rows],
+        f"{what} is written without a unit; set to missing",
+        "unparseable",
+    )
+    return ParsedColumn(values, _concat([parsed.issues, issues]))
 
 
 def parse_booleans(raw: pd.Series) -> ParsedColumn:

@@ -4,10 +4,12 @@ docs/architecture.md §1).
 ``read_export`` accepts the wide layout (one column per variable) and the long
 "flowsheet" layout (``patient_id``, ``time``/``day``, ``variable``, ``value``, optional
 ``unit``), plus an optional patients table. It matches column names to the spec §1
-table, converts units, reads numbers, booleans and times, sets impossible values to
-missing (§1.1 ranges), merges rows of one patient at one instant (the later row wins a
-conflict), and reports every such step in a :class:`~crs.quality.QualityReport` whose
-counts always balance. Everything is vectorised over whole columns.
+table, converts units (crs.convert, over the units table of crs.units), reads numbers,
+booleans and times, sets impossible values to missing (§1.1 ranges), combines two
+columns of one variable row by row (crs.combine), merges rows of one patient at one
+instant (the later row wins a conflict), and reports every such step in a
+:class:`~crs.quality.QualityReport` whose counts always balance. Everything is
+vectorised over whole columns.
 """
 
 from __future__ import annotations
@@ -20,40 +22,33 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from crs.columns import (
-    ALIASES,
-    CONVERSIONS,
-    DTYPES,
-    PATIENT_LEVEL,
-    SPECS,
-    UNIT_ALIASES,
-    UNITLESS_TEMPERATURE,
-    WEIGHT_BASED_PRESSORS,
-    empty_column,
-)
+from crs.columns import ALIASES, DTYPES, PATIENT_LEVEL, SPECS
+from crs.combine import Gathered, gather, weight_based_pressors
+from crs.convert import Part, read_numbers
 from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
 from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
 from crs.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.names import normalise_name
 from crs.numbers import (
-    ParsedColumn,
     clean_text,
     comma_evidence,
     parse_booleans,
     parse_numbers,
     point_evidence,
+    without_units,
 )
 from crs.quality import QualityReport, empty_problems, problems_frame
 from crs.readstate import ROW, Cols, ReadWork, Source, raw_at, shown
 from crs.timeaxis import day_to_instant
 from crs.timeparse import parse_times
+from crs.units import accepted, match_name, unit_near_miss
 
 Axis = Literal["time", "day"]
 
-
-#: Spec §1: a temperature column without a unit whose median exceeds this is °F.
-FAHRENHEIT_MEDIAN_ABOVE = 50.0
+#: Columns that say who and when: a second column of one of these is left out (the first
+#: is used), as rows cannot be combined without knowing whose and when they are.
+_IDENTITY = frozenset({"patient_id", "time", "day"})
 
 
 _TEXT_KINDS = ("id", "text")
@@ -198,11 +193,11 @@ def _canonical_columns(
     if long_layout:
         long_sources, unknown_variable = flowsheet_sources(frame, normalised, work)
         sources.extend(long_sources)
-    elif "variable" in normalised or "value" in normalised:
-        work.unknown.extend(normalised[c] for c in ("variable", "value") if c in normalised)
+    else:
+        work.unknown.extend(normalised[c] for c in FLOWSHEET_COLUMNS if c in normalised)
 
     identity = _identity(sources, n, label, patient_id, work)
-    values, raws = _parse_sources(sources, n, work)
+    values, raws, gathered = _parse_sources(sources, n, work)
 
     variable = frame[normalised["variable"]] if long_layout else None
     not_graded = _not_graded(identity, unknown_variable, variable, work)
@@ -226,7 +221,7 @@ def _canonical_columns(
     if patients_data is not None:
         cols = _apply_patients_table(cols, patients_data, patients_label, work)
     cols = _day_from_infusion(cols, identity["axis"], work)
-    cols = _weight_based_pressors(cols, sources, work)
+    cols = weight_based_pressors(cols, gathered, raws, work)
     cols, merged = merge_same_instant(cols, sources, raws, long_layout, work, ordered=ordered)
     return cols, work, n, merged, int(not_graded.sum()), identity["axis"], ordered
 
@@ -235,46 +230,79 @@ def _canonical_columns(
 
 
 def _map_columns(frame: pd.DataFrame, work: ReadWork) -> tuple[list[Source], dict[str, str]]:
-    """Match the file's columns to canonical ones (spec §1); list the others."""
+    """Match the file's columns to canonical ones (spec §1); list the others.
+
+    A name is an accepted name, or one followed by a unit of its variable (crs.units
+    .match_name). Two columns of one variable are both read and combined row by row
+    later (spec §1 [v2]), except a second patient, time or day column, which is left
+    out. A column repeated under the same name (``temp_c`` twice: ``temp_c.1`` once
+    read) is a second column of its variable.
+    """
     sources: list[Source] = []
-    normalised: dict[str, str] = {}  # normalised name → column as written
+    normalised: dict[str, str] = {}  # flowsheet column → column as written
     taken: dict[str, str] = {}
-    for written in frame.columns:
-        key = normalise_name(written)
+    names = {str(c) for c in frame.columns}
+    for position, written in enumerate(frame.columns):
+        key = normalise_name(_unmangled(str(written), names))
         if key in FLOWSHEET_COLUMNS:
             normalised.setdefault(key, written)
             continue
-        canonical = ALIASES.get(key)
-        if canonical is None:
+        match = match_name(key)
+        if match is None:
             work.unknown.append(str(written))
+            _report_near_miss(key, str(written), work)
             continue
-        if canonical in taken:
-            # Two columns for one variable: the first is used, the second reported.
+        canonical = match.canonical
+        if canonical in _IDENTITY and canonical in taken:
             work.unknown.append(str(written))
             work.problems.append(
                 problems_frame(
                     None,
                     str(written),
                     None,
-                    f"also names {canonical}, already read from '{taken[canonical]}'; "
-                    "left out of grading",
+                    f"also names the {SPECS[canonical].words}, already read from "
+                    f"'{taken[canonical]}'; left out",
                     "note",
                 )
             )
             continue
-        taken[canonical] = str(written)
-        normalised[key] = written
-        conversion = UNIT_ALIASES[key][1] if key in UNIT_ALIASES else None
+        taken.setdefault(canonical, str(written))
         sources.append(
             Source(
                 canonical=canonical,
                 raw=frame[written],
                 label=str(written),
-                conversion=conversion,
-                unitless_temperature=key in UNITLESS_TEMPERATURE,
+                unit=match.unit,
+                position=position,
             )
         )
     return sources, normalised
+
+
+def _unmangled(written: str, names: set[str]) -> str:
+    """``temp_c.1`` → ``temp_c`` when ``temp_c`` is also a column: the second of two
+    columns written with one name (the table reader numbers repeated names)."""
+    base, dot, number = written.rpartition(".")
+    return base if dot and number.isdigit() and base in names else written
+
+
+def _report_near_miss(key: str, written: str, work: ReadWork) -> None:
+    """A name that starts with a variable's name but goes on with something that is not
+    one of its units (``Creatinine (mmol/L)``) is left out, and the report says why."""
+    miss = unit_near_miss(key)
+    if miss is None:
+        return
+    canonical, rest = miss
+    work.problems.append(
+        problems_frame(
+            None,
+            written,
+            None,
+            f"not read as {SPECS[canonical].words}: '{rest}' is not one of its units "
+            f"(accepted: {accepted(canonical)}); left out of grading",
+            "note",
+        )
+    )
 
 
 # --- identity and time ----------------------------------------------------------------
@@ -313,7 +341,8 @@ def _identity(
     time = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
     day = pd.Series(np.full(n, np.nan))
     if has_day:
-        parsed = parse_numbers(by_name["day"].raw)
+        day_raw = by_name["day"].raw
+        parsed = without_units(parse_numbers(day_raw), day_raw, "a day")
         day = parsed.values.reset_index(drop=True)
         day_issues = parsed.issues
     axis: Axis = "day"
@@ -407,11 +436,12 @@ def _not_graded(
 
 def _parse_sources(
     sources: list[Source], n: int, work: ReadWork
-) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
-    """Parse every value source into its canonical column (units, ranges, §1.1).
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series], dict[str, Gathered]]:
+    """Parse every value source into its canonical column (units, ranges, §1.1), and
+    combine the sources of one column row by row, in file order (spec §1 [v2]).
 
-    Returns the values and, per canonical column, the raw cells they came from (so the
-    report can quote the file, not a converted value).
+    Returns the values, per canonical column the raw cells they came from (so the
+    report can quote the file, not a converted value), and the sources gathered.
     """
     value_sources = [
         s for s in sources if SPECS[s.canonical].kind in ("numeric", "bool", "text", "time")
@@ -429,19 +459,20 @@ def _parse_sources(
     if decimal_comma:
         work.conversions.append("decimal commas throughout the file (38,5 read as 38.5)")
 
-    values: dict[str, pd.Series] = {}
-    raws: dict[str, pd.Series] = {}
+    gathered: dict[str, Gathered] = {}
     for s in value_sources:
-        column = _parse_source(s, decimal_comma, work)
-        if s.rows is not None:
-            column = _scatter(column, s.rows, s.canonical, n)
-        if s.canonical in values:
-            values[s.canonical] = values[s.canonical].combine_first(column)
-            raws[s.canonical] = raws[s.canonical].combine_first(s.raw)
-        else:
-            values[s.canonical] = column
-            raws[s.canonical] = s.raw
-    return values, raws
+        for target, part in _parse_source(s, decimal_comma, work).items():
+            column, scale = part.values, part.scale
+            if s.rows is not None:
+                column = _scatter(column, s.rows, target, n)
+                if not np.isscalar(scale):
+                    scale = _scatter(pd.Series(scale), s.rows, target, n).to_numpy()
+            gathered[target] = gather(
+                gathered.get(target), target, column, s.raw, scale, s.label, s.position, work
+            )
+    values = {target: g.values for target, g in gathered.items()}
+    raws = {target: g.raw for target, g in gathered.items()}
+    return values, raws, gathered
 
 
 def _scatter(column: pd.Series, rows: np.ndarray, canonical: str, n: int) -> pd.Series:
@@ -459,8 +490,9 @@ def _scatter(column: pd.Series, rows: np.ndarray, canonical: str, n: int) -> pd.
     return pd.Series(full, dtype=DTYPES[canonical])
 
 
-def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> pd.Series:
-    """One source's cells read, converted and range-checked (positions of ``s.raw``)."""
+def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> dict[str, Part]:
+    """One source's cells read, converted and range-checked (positions of ``s.raw``),
+    per canonical column it fills (usually its own only; crs.convert)."""
     spec = SPECS[s.canonical]
     raw = s.raw.reset_index(drop=True)
     if s.rows is not None:
@@ -475,9 +507,8 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> pd.Series:
     if spec.kind == "numeric":
         parsed = parse_numbers(raw, decimal_comma=decimal_comma)
         work.report_issues(parsed.issues, s.label)
-        column = _convert(parsed, s, work)
-        column = _check_range(column, raw, s, work)
-    elif spec.kind == "bool":
+        return read_numbers(s, parsed, raw, work)
+    if spec.kind == "bool":
         parsed = parse_booleans(raw)
         work.report_issues(parsed.issues, s.label)
         column = parsed.values
@@ -496,69 +527,7 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> pd.Series:
         )
     else:
         column = clean_text(raw)
-    return column.reset_index(drop=True)
-
-
-def _convert(parsed: ParsedColumn, s: Source, work: ReadWork) -> pd.Series:
-    """Unit conversion of one source (spec §1): suffix, flowsheet unit, °F, fraction."""
-    values = parsed.values
-    conversion = s.conversion
-    if s.unitless_temperature or s.canonical == "fio2":
-        array = values.to_numpy()
-        present = pd.Series(array[~np.isnan(array)])
-    else:
-        present = pd.Series([], dtype="float64")
-    if conversion is None and s.unitless_temperature and len(present):
-        median = float(present.median())
-        if median > FAHRENHEIT_MEDIAN_ABOVE:
-            conversion = "f_to_c"
-            work.conversions.append(
-                f"{s.label} → temp_c: median {median:g} exceeds {FAHRENHEIT_MEDIAN_ABOVE:g}, "
-                "read as °F and converted to °C"
-            )
-            return CONVERSIONS[conversion].apply(values)
-    if conversion is None and s.canonical == "fio2" and len(present) and present.max() <= 1.0:
-        work.conversions.append(
-            f"{s.label} → fio2: every value is at most 1.0, read as a fraction and ×100 (%)"
-        )
-        return CONVERSIONS["fraction_to_pct"].apply(values)
-    if conversion is None:
-        return values
-    if s.canonical == "fio2" and len(present) and present.max() > 1.0:
-        # A "fraction" column holding percentages is already in %.
-        return values
-    rule = CONVERSIONS[conversion]
-    work.conversions.append(f"{s.label} → {s.canonical} ({rule.label})")
-    return rule.apply(values)
-
-
-def _check_range(values: pd.Series, raw: pd.Series, s: Source, work: ReadWork) -> pd.Series:
-    """Physiologically impossible values (spec §1.1) become missing and are reported."""
-    spec = SPECS[s.canonical]
-    array = values.to_numpy()
-    if len(array) == 0 or (
-        # Smallest and largest value (NaN only when every value is missing): two passes
-        # without a temporary array settle the usual column, all within range.
-        not np.fmin.reduce(array) < spec.low and not np.fmax.reduce(array) > spec.high
-    ):
-        return values
-    with np.errstate(invalid="ignore"):
-        bad = (array < spec.low) | (array > spec.high)
-    if not bad.any():
-        return values
-    rows = np.flatnonzero(bad)
-    shown = pd.Series(array[rows]).map("{:g}".format)
-    low = "" if np.isinf(spec.low) else f"{spec.low:g}"
-    high = "" if np.isinf(spec.high) else f"{spec.high:g}"
-    if low and high:
-        limits = f"outside the possible range {low}–{high} {spec.unit}"
-    elif low:
-        limits = f"below {low} {spec.unit}, which is impossible"
-    else:
-        limits = f"above {high} {spec.unit}, which is impossible"
-    reason = s.canonical + " " + shown + f" {spec.unit} is {limits}; set to missing"
-    work.report_cells(rows, s.label, raw.iloc[rows], reason.to_numpy(), "impossible")
-    return values.mask(bad)
+    return {s.canonical: Part(column.reset_index(drop=True), 1.0)}
 
 
 # --- patient-level values -------------------------------------------------------------
@@ -679,7 +648,7 @@ def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -
     for s in sources:
         if s.canonical not in PATIENT_LEVEL and s.canonical != "patient_id":
             sub.unknown.append(s.label)
-    values, _ = _parse_sources(usable, len(table.frame), sub)
+    values, _, _ = _parse_sources(usable, len(table.frame), sub)
     pid = clean_text(by_name["patient_id"].raw).reset_index(drop=True)
     patients = pd.DataFrame({"patient_id": pid, **values})
     patients["line"] = table.lines
@@ -737,40 +706,4 @@ def _day_from_infusion(cols: Cols, axis: Axis, work: ReadWork) -> Cols:
     out = dict(cols)
     out["day"] = since.where(known, cols["day"]).astype("float64")
     work.conversions.append("day computed from time and infusion_time")
-    return out
-
-
-def _weight_based_pressors(cols: Cols, sources: list[Source], work: ReadWork) -> Cols:
-    """µg/kg/min × weight_kg → µg/min (spec §3.2); without a weight the dose is unknown."""
-    present = [c for c in WEIGHT_BASED_PRESSORS if c in cols]
-    if not present:
-        return cols
-    out = dict(cols)
-    n = len(cols["line"])
-    labels = {s.canonical: s.label for s in sources}
-    weight = cols["weight_kg"] if "weight_kg" in cols else pd.Series(np.full(n, np.nan))
-    for per_kg in present:
-        per_min = WEIGHT_BASED_PRESSORS[per_kg]
-        rate = cols[per_kg]
-        converted = rate * weight
-        documented = cols[per_min] if per_min in cols else empty_column(per_min, n)
-        # A rate documented in µg/min on the same row is kept as recorded.
-        out[per_min] = documented.combine_first(converted)
-        used = int((converted.notna() & documented.isna()).sum())
-        if used:
-            work.conversions.append(
-                f"{labels.get(per_kg, per_kg)} → {per_min} (µg/kg/min × weight_kg) on {used} rows"
-            )
-        no_weight = (rate.notna() & weight.isna()).to_numpy()
-        if no_weight.any():
-            work.problems.append(
-                problems_frame(
-                    cols["line"][no_weight],
-                    labels.get(per_kg, per_kg),
-                    shown(rate[no_weight]),
-                    f"no weight_kg for this patient: {per_min.removesuffix('_ug_min')} counts "
-                    "as running but its dose in µg/min is unknown (never high dose)",
-                    "note",
-                )
-            )
     return out

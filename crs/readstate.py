@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from crs.quality import problems_frame
+from crs.units import Unit
 
 #: The frame under construction: canonical name → column (all of one length, RangeIndex).
 Cols = dict[str, pd.Series]
@@ -29,9 +30,9 @@ class Source:
     canonical: str
     raw: pd.Series
     label: str  # the column as written in the file, for the report
-    conversion: str | None = None
-    unitless_temperature: bool = False
+    unit: Unit | None = None  # the unit its name (or flowsheet unit cell) gives; None: none
     rows: np.ndarray | None = None  # flowsheet: the positions this source covers
+    position: int = 0  # the file column's place (spec §1 [v2]: the first column wins)
 
 
 @dataclass

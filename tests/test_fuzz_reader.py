@@ -99,6 +99,15 @@ odd_crp_cells = st.one_of(
 )
 
 
+def _assert_crp_read_as(value: float, number: float, kinds: set[str], raw: str) -> None:
+    """The number written, when it is a possible CRP (spec §1.1 [v2]: 0–1,000 mg/L); else
+    missing and reported as impossible."""
+    if 0 <= number <= 1000:
+        assert value == number, (raw, value)
+    else:
+        assert np.isnan(value) and "impossible" in kinds, (raw, value, kinds)
+
+
 @fuzz_settings(200)
 @given(st.lists(odd_crp_cells, min_size=1, max_size=8), st.sampled_from((",", ";", "\t")))
 def test_fuzz_odd_numbers_are_read_as_their_value_or_reported_never_dropped(
@@ -123,20 +132,20 @@ def test_fuzz_odd_numbers_are_read_as_their_value_or_reported_never_dropped(
         reported = problems[(problems["line"] == line) & problems["column"].eq("crp_mg_l")]
         kinds = set(reported["kind"])
         text = raw.strip()
-        if _PLAIN.match(raw) and np.isfinite(float(raw)) and float(raw) >= 0:
-            assert value == float(raw), (raw, value)
+        if _PLAIN.match(raw) and np.isfinite(float(raw)):
+            _assert_crp_read_as(value, float(raw), kinds, raw)
         elif _PLAIN.match(raw):
-            # negative or overflowing: impossible for a laboratory value (spec §1.1)
+            # overflowing: impossible for a laboratory value (spec §1.1)
             assert np.isnan(value) and len(reported) > 0, (raw, value, kinds)
         elif match := _COMPARATOR.match(raw):
             # read as the bound and flagged (issue: "not dropped")
-            assert value == float(match.group(2)), (raw, value)
+            _assert_crp_read_as(value, float(match.group(2)), kinds, raw)
             assert "comparator" in kinds, (raw, kinds)
         elif _THOUSANDS.match(raw):
-            assert value == float(text.replace(",", "")), (raw, value)
+            _assert_crp_read_as(value, float(text.replace(",", "")), kinds, raw)
             assert len(reported) > 0, f"{raw!r} read without a report"
         elif _DECIMAL_COMMA.match(raw):
-            assert value == float(text.replace(",", ".")), (raw, value)
+            _assert_crp_read_as(value, float(text.replace(",", ".")), kinds, raw)
             assert len(reported) > 0, f"{raw!r} read without a report"
         elif text.lower() in _MISSING_MARKERS:
             assert np.isnan(value), (raw, value)

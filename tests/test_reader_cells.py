@@ -25,7 +25,8 @@ def _one_cell_file(column: str, raw: str) -> bytes:
     return f"patient_id,time,{column}\nP1,2024-03-05T08:00:00,{cell}\n".encode()
 
 
-CELL_CASES = _rows("reader_cells.csv")
+#: Cells, and (spec §1 [v2]) units in headers and cells.
+CELL_CASES = _rows("reader_cells.csv") + _rows("reader_units.csv")
 
 
 @pytest.mark.parametrize("case", CELL_CASES, ids=[c["case"] for c in CELL_CASES])
@@ -72,11 +73,11 @@ def test_every_conversion_is_listed_in_the_report() -> None:
     )
     conversions = read_export(data, name="units.csv").report.conversions
     assert conversions == [
-        "temp_f → temp_c (°F to °C)",
-        "crp_mg_dl → crp_mg_l (mg/dL to mg/L, ×10)",
-        "creatinine_umol_l → creatinine_mg_dl (µmol/L to mg/dL, ÷88.4)",
-        "bilirubin_umol_l → bilirubin_mg_dl (µmol/L to mg/dL, ÷17.1)",
-        "fibrinogen_g_l → fibrinogen_mg_dl (g/L to mg/dL, ×100)",
+        "temp_f: read as °F, converted to °C ((°F − 32) × 5/9)",
+        "crp_mg_dl: read as mg/dL, converted to mg/L (× 10)",
+        "creatinine_umol_l: read as µmol/L, converted to mg/dL (÷ 88.4)",
+        "bilirubin_umol_l: read as µmol/L, converted to mg/dL (÷ 17.1)",
+        "fibrinogen_g_l: read as g/L, converted to mg/dL (× 100)",
     ]
 
 

@@ -352,13 +352,13 @@ def test_strictly_ordered_rows_share_no_instant_and_need_no_sort(pairs, sort) ->
     ],
 )
 def test_the_range_check_reports_what_a_full_comparison_finds(values) -> None:
-    from crs.readstate import ReadWork, Source
+    from crs.convert import check_range
+    from crs.readstate import ReadWork
 
     column = pd.Series(values, dtype="float64")
     raw = column.astype("str")
     work = ReadWork(label="t.csv", lines=np.arange(len(values)) + 2)
-    source = Source(canonical="temp_c", raw=raw, label="temp")
-    out = reader._check_range(column, raw, source, work)
+    out = check_range(column, raw, "temp_c", "temp", work)
     array = column.to_numpy()
     with np.errstate(invalid="ignore"):
         bad = (array < 25.0) | (array > 45.0)
