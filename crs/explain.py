@@ -68,6 +68,13 @@ def unknown_words(codes: object) -> str:
     return ", ".join(DOMAIN_LABELS.get(code, code) for code in text.split(";") if code)
 
 
+def unknown_words_column(values: pd.Series) -> pd.Series:
+    """:func:`unknown_words` of a whole ``unknown`` column (worded once per distinct value)."""
+    codes, distinct = pd.factorize(values.fillna("").astype("str"), use_na_sentinel=False)
+    words = np.array([unknown_words(value) for value in distinct], dtype=object)
+    return pd.Series(words[codes], index=values.index, dtype="str")
+
+
 def lower_bound_clause(codes: str) -> str:
     """The explanation's clause for a ``;``-joined ``unknown`` value ("" when none)."""
     listed = [code for code in codes.split(";") if code]

@@ -95,7 +95,7 @@ BASES: tuple[str, ...] = (
 #: How each basis is said in plain words (the timeline's hover).
 BASIS_LABELS: dict[str, str] = {
     "fio2": "documented FiO2",
-    "flow": "oxygen flow (FiO2 estimated as 21 + 4 × L/min)",
+    "flow": "estimated from the oxygen flow as 21 + 4 × L/min; the flow grades, not this",
     "device_more_than_low_flow": "device without documented FiO2: more than low-flow oxygen",
     "device_low_flow": "device without documented flow: low-flow oxygen",
     "room_air": "room air",
