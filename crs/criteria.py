@@ -1,7 +1,9 @@
 """Plain words for the criterion codes of grading.md §3 (Lee et al. 2014, Table 2).
 
 The codes are what the grader writes in ``drivers`` and ``attributed``; clinicians pick
-a finding to attribute to another cause (grading.md §5) by these words.
+a finding to attribute to another cause (grading.md §5) by these words. Neurotoxicity is
+its own finding (version 2), so an acute kidney injury can be attributed to a drug
+without also leaving out an encephalopathy.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ CRITERION_LABELS: dict[str, str] = {
     "vasopressor": "Vasopressor requirement",
     "oxygen": "Oxygen requirement",
     "ventilation": "Ventilatory support (CPAP, BiPAP, intubation)",
-    "organ_toxicity": "Organ toxicity (CTCAE v4.0)",
+    "organ_toxicity": "Organ toxicity (CTCAE v4.0: kidney, liver, clotting, heart …)",
+    "neurotoxicity": "Neurotoxicity (encephalopathy, seizure …: entered CTCAE grade ≥ 2)",
     "death": "Death",
 }
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crs.hypotension import ADULT_MAP_BELOW
-from crs.oxygen import BASES, DEVICE_LABELS, DEVICES, FIO2_GRADE3
+from crs.oxygen import BASES, DEVICE_LABELS, DEVICES, FIO2_GRADE3, LOW_FLOW_MAX_L_MIN
 from crs.vasopressors import AGENTS, agent_values
 
 #: Organ values named in explanations: label and unit.
@@ -33,8 +33,59 @@ ORGAN_LABELS: dict[str, tuple[str, str]] = {
     "inr": ("INR", ""),
     "lvef": ("LVEF", "%"),
 }
-#: How unknown domains are named in a sentence.
-DOMAIN_LABELS: dict[str, str] = {"blood_pressure": "blood pressure"}
+#: How the unknown domains of spec §4 are named in a sentence and on every page.
+DOMAIN_LABELS: dict[str, str] = {
+    "blood_pressure": "blood pressure",
+    "oxygen": "oxygen",
+    "temperature": "temperature",
+    "vasopressor_dose": "vasopressor dose (μg/kg/min without a weight)",
+}
+#: How a criterion code of spec §3 is named inside a sentence (attributed findings).
+CRITERION_WORDS: dict[str, str] = {
+    "fever": "fever",
+    "symptoms": "constitutional symptoms",
+    "hypotension": "hypotension",
+    "vasopressor": "vasopressor requirement",
+    "oxygen": "oxygen requirement",
+    "ventilation": "ventilator support",
+    "organ_toxicity": "organ toxicity",
+    "neurotoxicity": "neurotoxicity",
+    "death": "death",
+}
+#: Unknown domains that were documented, but not so that a value is known (spec §4,
+#: version 2): a running weight-based pressor without a weight. The others were not
+#: documented within their carry-forward window.
+NOT_KNOWN_DOMAINS: frozenset[str] = frozenset({"vasopressor_dose"})
+
+
+def unknown_words(codes: object) -> str:
+    """Plain words for a ``;``-joined ``unknown`` value ("" when none).
+
+    >>> unknown_words("blood_pressure;vasopressor_dose")
+    'blood pressure, vasopressor dose (μg/kg/min without a weight)'
+    """
+    text = "" if codes is None or codes is pd.NA or codes != codes else str(codes)
+    return ", ".join(DOMAIN_LABELS.get(code, code) for code in text.split(";") if code)
+
+
+def unknown_words_column(values: pd.Series) -> pd.Series:
+    """:func:`unknown_words` of a whole ``unknown`` column (worded once per distinct value)."""
+    codes, distinct = pd.factorize(values.fillna("").astype("str"), use_na_sentinel=False)
+    words = np.array([unknown_words(value) for value in distinct], dtype=object)
+    return pd.Series(words[codes], index=values.index, dtype="str")
+
+
+def lower_bound_clause(codes: str) -> str:
+    """The explanation's clause for a ``;``-joined ``unknown`` value ("" when none)."""
+    listed = [code for code in codes.split(";") if code]
+    window = [DOMAIN_LABELS.get(c, c) for c in listed if c not in NOT_KNOWN_DOMAINS]
+    dose = [DOMAIN_LABELS.get(c, c) for c in listed if c in NOT_KNOWN_DOMAINS]
+    parts = []
+    if window:
+        parts.append("not documented within the carry-forward window: " + ", ".join(window))
+    if dose:
+        parts.append("not known: " + ", ".join(dose))
+    return "; " + "; ".join(parts) + ", so the grade is a lower bound" if parts else ""
 
 
 def factorize_rows(
@@ -221,18 +272,34 @@ def _symptoms(ev: dict) -> tuple[Callable, Callable]:
 def _hypotension(ev: dict) -> tuple[Callable, Callable]:
     def keys(r: np.ndarray) -> list[np.ndarray]:
         sbp_low, map_low = ev["sbp_low"][r], ev["map_low"][r]
+        computed = map_low & ev["map_computed"][r]
         return [
             np.where(sbp_low, _r(ev["sbp_used"][r]), np.nan),
             np.where(sbp_low, ev["sbp_threshold"][r], np.nan),
             np.where(map_low, _r(ev["map_used"][r]), np.nan),
-            map_low & ev["map_computed"][r],
+            computed,
+            np.where(computed, _r(ev["sbp_used"][r]), np.nan),
+            np.where(computed, _r(ev["dbp_used"][r]), np.nan),
+            np.where(computed, _r(ev["map_documented"][r]), np.nan),
         ]
 
     def text(r: np.ndarray) -> np.ndarray:
         sbp = "SBP " + number(ev["sbp_used"][r]) + " mmHg (< "
         sbp = sbp + number(ev["sbp_threshold"][r]) + ", hypotension)"
-        computed = np.where(ev["map_computed"][r], " computed from SBP/DBP", "").astype(object)
-        map_text = "MAP " + number(ev["map_used"][r]) + " mmHg" + computed
+        # Spec §3.1 (version 2): the newest of the documented and the computed MAP.
+        documented = ev["map_documented"][r]
+        older = np.where(
+            np.isnan(documented),
+            "",
+            ", newer than the documented MAP of " + number(documented) + " mmHg",
+        ).astype(object)
+        pair = number(ev["sbp_used"][r]) + "/" + number(ev["dbp_used"][r])
+        source = np.where(
+            ev["map_computed"][r],
+            " computed from SBP/DBP " + pair + older,
+            " as documented",
+        ).astype(object)
+        map_text = "MAP " + number(ev["map_used"][r]) + " mmHg" + source
         map_text = map_text + f" (< {ADULT_MAP_BELOW:g}, hypotension)"
         sbp_low, map_low = ev["sbp_low"][r], ev["map_low"][r]
         return np.select([sbp_low & map_low, sbp_low], [sbp + ", " + map_text, sbp], map_text)
@@ -293,22 +360,31 @@ def _oxygen(ev: dict) -> tuple[Callable, Callable]:
     def text(r: np.ndarray) -> np.ndarray:
         basis = ev["oxygen_basis"][r]
         fio2 = ev["fio2_used"][r]
+        device = ev["o2_device_used"][r]
         band = np.where(fio2 >= FIO2_GRADE3, f"≥ {FIO2_GRADE3:g}%", f"< {FIO2_GRADE3:g}%")
         band = band.astype(object)
+        flow = ev["flow"][r]
+        # Rule 2: the flow decides; the 21 + 4 × flow estimate is shown, not graded.
+        on_cannula = device == DEVICES.index("nasal_cannula")
+        source = np.where(on_cannula, "nasal cannula ", "oxygen flow ").astype(object)
+        flow_band = np.where(
+            flow > LOW_FLOW_MAX_L_MIN,
+            f"more than {LOW_FLOW_MAX_L_MIN:g} L/min: high-flow oxygen, grade 3",
+            "low-flow oxygen, grade 2",
+        ).astype(object)
+        by_flow = source + number(flow) + " L/min (" + flow_band + "; FiO2 ≈ "
+        by_flow = by_flow + number(fio2) + " %)"
+        without = np.where(
+            device == DEVICES.index("blow_by"), "", " without documented flow"
+        ).astype(object)
         return np.select(
-            [basis == BASES.index(b) for b in ("fio2", "flow", "non_rebreather")],
+            [basis == BASES.index(b) for b in ("fio2", "flow", "device_more_than_low_flow")],
             [
                 "FiO2 " + number(fio2) + "% (" + band + ", oxygen)",
-                "FiO2 ≈ "
-                + number(fio2)
-                + "% from "
-                + number(ev["flow"][r])
-                + " L/min (21 + 4 × flow; "
-                + band
-                + ", oxygen)",
-                np.full(len(r), "non-rebreather mask (FiO2 ≥ 40%, oxygen)", dtype=object),
+                by_flow,
+                _labels(device) + " without documented FiO2 (more than low-flow oxygen)",
             ],
-            _labels(ev["o2_device_used"][r]) + ", FiO2 not documented (taken as < 40%, oxygen)",
+            _labels(device) + without + " (low-flow oxygen)",
         )
 
     return (lambda r: [ev[k][r] if k != "flow" else _r(ev[k][r]) for k in keys]), text
@@ -325,7 +401,7 @@ def _ventilation(ev: dict) -> tuple[Callable, Callable]:
 
 def _organ_toxicity(ev: dict) -> tuple[Callable, Callable]:
     organs = ev["organs"]
-    entered = (("neurotox_used", "neurotoxicity"), ("organ_tox_used", "organ toxicity"))
+    entered = (("organ_tox_used", "organ toxicity"),)
 
     def rounded(where: np.ndarray, values: np.ndarray) -> np.ndarray:
         # ``values`` rounded as shown (2 decimals) where ``where``, else NaN; in place.
@@ -384,6 +460,17 @@ def _organ_toxicity(ev: dict) -> tuple[Callable, Callable]:
     return keys, text
 
 
+def _neurotoxicity(ev: dict) -> tuple[Callable, Callable]:
+    # Spec §3.4 (version 2): the entered grade, as entered (2–4).
+    def grade(r: np.ndarray) -> np.ndarray:
+        return ev["g_neurotoxicity"][r]
+
+    def text(r: np.ndarray) -> np.ndarray:
+        return "neurotoxicity CTCAE grade " + number(grade(r)) + " (entered by a clinician)"
+
+    return (lambda r: [grade(r)]), text
+
+
 def _death(ev: dict) -> tuple[Callable, Callable]:
     return (lambda r: [np.zeros(len(r))]), (lambda r: np.full(len(r), "death recorded", object))
 
@@ -397,6 +484,7 @@ BUILDERS: dict[str, Callable[[dict], tuple[Callable, Callable]]] = {
     "oxygen": _oxygen,
     "ventilation": _ventilation,
     "organ_toxicity": _organ_toxicity,
+    "neurotoxicity": _neurotoxicity,
     "death": _death,
 }
 
@@ -441,18 +529,10 @@ def explain(evidence: dict, driving: dict[str, np.ndarray]) -> pd.Series:
     body = pc.if_else(pa.array(grade[first] == 0), _text("no CRS finding recorded"), body)
     prefix = _arrow([f"Grade {g}: " for g in range(6)]).take(grade[first])
     # Wording of the small tables first, then one lookup per distinct sentence.
-    domains = (
-        ", ".join(DOMAIN_LABELS.get(d, d) for d in u.split(";")) if u else "" for u in unknown_table
+    lower = _arrow([lower_bound_clause(u) for u in unknown_table]).take(unknown_code[first])
+    removed = (
+        ", ".join(CRITERION_WORDS.get(c, c) for c in a.split(";") if c) for a in attributed_table
     )
-    lower = _arrow(
-        [
-            f"; not documented within the carry-forward window: {d}, so the grade is a lower bound"
-            if d
-            else ""
-            for d in domains
-        ]
-    ).take(unknown_code[first])
-    removed = (a.replace(";", ", ") for a in attributed_table)
     not_crs = _arrow(
         [f"; attributed to another cause by a clinician: {r}" if r else "" for r in removed]
     ).take(attributed_code[first])

@@ -35,7 +35,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from crs.criteria import criterion_label
+from crs.explain import unknown_words_column
 from crs.neuro import episodes, neurotoxicity
+from crs.oxygen import BASIS_LABELS, DEVICE_LABELS
 from crs.reference import ALERT_LABELS
 from crs.timeaxis import instant_to_day
 from crs.trends import CRP_CAVEAT, fold_change
@@ -298,7 +300,7 @@ def timeline_figure(
         [
             _text(rows, "drivers").replace("", "none"),
             _text(rows, "explanation"),
-            _text(rows, "unknown").replace("", "none"),
+            unknown_words_column(_text(rows, "unknown")).replace("", "none"),
             _text(rows, "recommendation").replace("", "—"),
         ]
     )
@@ -313,7 +315,7 @@ def timeline_figure(
             customdata=custom,
             hovertemplate=(
                 "<b>Grade %{y}</b><br>%{customdata[1]}<br>Drivers: %{customdata[0]}"
-                "<br>Not documented: %{customdata[2]}"
+                "<br>Not known (grade is a lower bound): %{customdata[2]}"
                 "<br>Suggestion: %{customdata[3]}<extra></extra>"
             ),
         ),
@@ -552,10 +554,13 @@ def timeline_figure(
             name="high dose vasopressor",
         )
 
-    # 5. Oxygen: FiO2 in effect, with how it was known (documented, flow, device).
+    # 5. Oxygen: FiO2 in effect, with how it was known (documented, or a flow's estimate).
     fio2 = _numeric(rows, "fio2_used")
     basis = np.column_stack(
-        [_text(rows, "oxygen_basis").replace("", "—"), _text(rows, "o2_device_used")]
+        [
+            _text(rows, "oxygen_basis").map(BASIS_LABELS).fillna("—"),
+            _text(rows, "o2_device_used").map(DEVICE_LABELS).fillna("no device charted"),
+        ]
     )
     add(
         _scatter(len(rows))(
@@ -565,7 +570,7 @@ def timeline_figure(
             mode="lines",
             line={"shape": "hv", "color": "#0277bd"},
             customdata=basis,
-            hovertemplate="FiO2 %{y:.0f} % (from %{customdata[0]} %{customdata[1]})<extra></extra>",
+            hovertemplate="FiO2 %{y:.0f} % (%{customdata[0]}; %{customdata[1]})<extra></extra>",
         ),
         "oxygen",
     )

@@ -22,12 +22,13 @@ from crs.carry import WINDOWS, Timeline, carry_forward, carry_values
 from crs.columns import CANONICAL, DTYPES, empty_column
 from crs.explain import explain
 from crs.hypotension import hypotension, mean_arterial_pressure
+from crs.neuro import neurotoxicity_grade
 from crs.organ import ORGANS, organ_toxicity
 from crs.oxygen import device_codes, oxygen
 from crs.symptoms import constitutional_symptoms
 from crs.vasopressors import vasopressor_state
 
-#: Criterion codes of spec §3, in the order of Table 2.
+#: Criterion codes of spec §3, in the order of Table 2 (``neurotoxicity``: version 2).
 CRITERIA: tuple[str, ...] = (
     "fever",
     "symptoms",
@@ -36,6 +37,7 @@ CRITERIA: tuple[str, ...] = (
     "oxygen",
     "ventilation",
     "organ_toxicity",
+    "neurotoxicity",
     "death",
 )
 #: Criteria a clinician may attribute to another cause (spec §5: all but death).
@@ -44,8 +46,9 @@ ATTRIBUTABLE: tuple[str, ...] = tuple(c for c in CRITERIA if c != "death")
 FEVER_C = 38.0
 #: Grades given by single-grade criteria (Table 2).
 FIXED_GRADE: dict[str, int] = {"fever": 1, "symptoms": 1, "hypotension": 2, "death": 5}
-#: Domains whose absence makes a grade a lower bound (spec §4 `unknown`).
-UNKNOWN_DOMAINS: tuple[str, ...] = ("blood_pressure", "oxygen", "temperature")
+#: Domains whose absence makes a grade a lower bound (spec §4 `unknown`): three with
+#: nothing in their window, and (version 2) a vasopressor running at an unknown dose.
+UNKNOWN_DOMAINS: tuple[str, ...] = ("blood_pressure", "oxygen", "temperature", "vasopressor_dose")
 
 #: Columns passed through as recorded on the row (architecture §2).
 ROW_VALUES: tuple[str, ...] = (
@@ -99,8 +102,8 @@ def _joined(bits: dict[str, np.ndarray], names: list[str]) -> tuple[np.ndarray, 
     """``;``-joined, alphabetically sorted names whose bit is set: (code, lookup table)."""
     names = sorted(names)
     n = len(next(iter(bits.values())))
-    # One byte per row while it holds every bit (8 names), else 64-bit codes.
-    dtype = np.uint8 if len(names) <= 8 else np.int64
+    # The narrowest unsigned integer that holds every bit (8 or 16 names), else 64 bits.
+    dtype = np.uint8 if len(names) <= 8 else np.uint16 if len(names) <= 16 else np.int64
     code = np.zeros(n, dtype=dtype)
     for bit, name in enumerate(names):
         code |= np.asarray(bits[name], dtype=bool).view(np.uint8).astype(dtype, copy=False) << bit
@@ -217,11 +220,19 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         fever = temp >= FEVER_C
     symptoms = constitutional_symptoms(rows["symptoms"])
 
-    # §3.1 hypotension.
-    sbp = carried_value("sbp_mmhg")
-    dbp = carried_value("dbp_mmhg")
-    map_documented = carried_value("map_mmhg")
-    map_used, map_computed = mean_arterial_pressure(map_documented, sbp, dbp)
+    # §3.1 hypotension: the newest of the documented and the computed MAP (version 2).
+    sbp, sbp_source = carried("sbp_mmhg")
+    dbp, dbp_source = carried("dbp_mmhg")
+    map_documented, map_source = carried("map_mmhg")
+    charted_at = timeline.t  # a source of -1 reads some instant, unused: its value is NaN
+    map_used, map_computed = mean_arterial_pressure(
+        map_documented,
+        sbp,
+        dbp,
+        charted_at[map_source],
+        charted_at[sbp_source],
+        charted_at[dbp_source],
+    )
     low_bp = hypotension(
         sbp, map_used, _float(rows, "age_years"), _float(rows, "baseline_sbp_mmhg")
     )
@@ -238,7 +249,7 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     ventilated = carried_value("ventilated")
     oxy = oxygen(fio2, flow, device, ventilated, fio2_source, flow_source, device_source)
 
-    # §3.4 organ toxicity.
+    # §3.4 organ toxicity, and neurotoxicity as its own criterion (version 2).
     organs = organ_toxicity(rows, timeline)
     ice = carried_value("ice_score")
 
@@ -250,6 +261,7 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "oxygen": oxy["grade_oxygen"],
         "ventilation": oxy["grade_ventilation"],
         "organ_toxicity": organs["grade"],
+        "neurotoxicity": neurotoxicity_grade(organs["neurotox_used"]),
         "death": np.where(_float(rows, "deceased") == 1.0, FIXED_GRADE["death"], 0),
     }
     # §5: a finding attributed to another cause is graded as if not met.
@@ -267,6 +279,8 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "temperature": np.isnan(temp),
         "blood_pressure": np.isnan(sbp) & np.isnan(map_documented),
         "oxygen": oxy["unknown"],
+        # Version 2: a weight-based rate without a weight; the grade may be a lower bound.
+        "vasopressor_dose": pressors["dose_unknown"],
     }
 
     drivers = _joined(driving, list(CRITERIA))
@@ -318,10 +332,13 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "unknown": unknown,
         "attributed": attributed,
         "g_organ_toxicity": criterion_grade["organ_toxicity"],
+        "g_neurotoxicity": criterion_grade["neurotoxicity"],
         "temp_c_used": temp,
         "symptoms": rows["symptoms"],
         "sbp_used": sbp,
+        "dbp_used": dbp,
         "map_used": map_used,
+        "map_documented": map_documented,
         "map_computed": map_computed,
         "sbp_threshold": low_bp["sbp_threshold"],
         "sbp_low": low_bp["sbp_low"],

@@ -42,14 +42,25 @@ def sbp_threshold(age_years: np.ndarray) -> np.ndarray:
 
 
 def mean_arterial_pressure(
-    map_documented: np.ndarray, sbp: np.ndarray, dbp: np.ndarray
+    map_documented: np.ndarray,
+    sbp: np.ndarray,
+    dbp: np.ndarray,
+    map_at: np.ndarray,
+    sbp_at: np.ndarray,
+    dbp_at: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MAP as documented, else (SBP + 2·DBP)/3 when both are known (spec §3.1).
+    """The MAP in use (spec §3.1, version 2) and whether it was computed.
 
-    Returns the MAP in use and whether it was computed.
+    The newest of the carried documented MAP and the MAP computed as (SBP + 2·DBP)/3
+    from the carried SBP/DBP pair, whose instant is the older of its two values; at the
+    same instant the documented MAP wins. ``*_at`` are the instants (int64 μs) the
+    carried values were charted at; they are read only where the value is known.
+    So a MAP of 70 charted at 0 h does not hide a pressure of 95/40 at 2 h (MAP 58).
     """
     computed = (sbp + 2.0 * dbp) / 3.0
-    use_computed = np.isnan(map_documented) & ~np.isnan(computed)
+    pair_at = np.minimum(sbp_at, dbp_at)
+    documented_newer = ~np.isnan(map_documented) & (map_at >= pair_at)
+    use_computed = ~np.isnan(computed) & ~documented_newer
     return np.where(use_computed, computed, map_documented), use_computed
 
 

@@ -1,9 +1,16 @@
-"""Neurotoxicity status per graded row, for the census and the timeline.
+"""Neurotoxicity: the Lee criterion ``neurotoxicity`` and the status shown beside CRS.
 
-Neurologic signs are shown next to CRS, not graded by it: Lee et al. 2014 (Table 1,
-"Neurologic") lists them among the signs associated with CRS, and Figure 3 draws them
-as a band that can start before or after tocilizumab and outlast it (the drug does not
-cross the blood–brain barrier). A row shows neurotoxicity when any of these holds:
+Grading (spec grading.md §3 and §3.4, version 2): a clinician-entered CTCAE
+neurotoxicity grade of 2 or more (``neurotox_grade``, carried 24 h) is the criterion
+``neurotoxicity``, with the grade as entered. Table 1 lists neurologic signs among the
+organ systems of CRS and Figure 2 treats CRS "associated with neurologic dysfunction" as
+CRS, but neurotoxicity follows its own course, so it is a criterion of its own that a
+clinician can attribute to another cause without touching organ toxicity (§5).
+
+The census and the timeline show a wider status (Lee et al. 2014, Table 1,
+"Neurologic"; Figure 3 draws it as a band that can start before or after tocilizumab and
+outlast it, the drug not crossing the blood–brain barrier). A row shows neurotoxicity
+when any of these holds:
 
 - the clinician-entered CTCAE neurotoxicity grade in effect is ≥ 1 (``neurotox_used``,
   carried as in grading.md §2);
@@ -17,6 +24,22 @@ import re
 
 import numpy as np
 import pandas as pd
+
+#: Grading §3.4 (version 2): an entered neurotoxicity grade counts from CTCAE grade 2, as
+#: organ toxicity does (Table 2: "grades 2-4 refer to CTCAE v4.0").
+LOWEST_CRS_NEURO_GRADE = 2
+
+
+def neurotoxicity_grade(neurotox_used: np.ndarray) -> np.ndarray:
+    """CRS grade of the criterion ``neurotoxicity`` per row (int64: 0, or 2–4 as entered).
+
+    ``neurotox_used`` is the carried entered grade (NaN when none in its 24 h window);
+    a non-integer grade is rounded down, as for ``organ_tox_grade``.
+    """
+    entered = np.floor(np.nan_to_num(np.asarray(neurotox_used, dtype="float64")))
+    entered = entered.astype(np.int64, copy=False)
+    return np.where(entered >= LOWEST_CRS_NEURO_GRADE, entered, 0)
+
 
 #: Table 1 (Lee et al. 2014), organ system "Neurologic", with common spelling variants.
 #: The article prints "dymetria"; both spellings are matched.

@@ -159,6 +159,9 @@ def _grade_measurements(
 def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndarray]:
     """Per-organ CTCAE grades on carried values and the CRS ``organ_toxicity`` grade.
 
+    Also carries the entered grades ``neurotox_used`` and ``organ_tox_used`` (24 h);
+    only ``organ_tox_used`` counts here (spec §3.4, version 2).
+
     Each measurement is graded once, on its own row with its own reference limit, and
     its grade is carried forward with the value (48 h, spec §2).
     """
@@ -190,14 +193,13 @@ def organ_toxicity(frame: pd.DataFrame, timeline: Timeline) -> dict[str, np.ndar
     for entered in ("neurotox_grade", "organ_tox_grade"):
         carried = carry_values(_column(frame, entered), timeline, WINDOWS[entered])
         out[entered.replace("_grade", "_used")] = carried
-    # Non-transaminase organs count from CTCAE grade 2 (Table 2); entered grades as given.
+    # Non-transaminase organs count from CTCAE grade 2 (Table 2); the entered organ grade
+    # as given. The entered neurotoxicity grade is a criterion of its own (spec §3.4,
+    # version 2: crs.neuro.neurotoxicity_grade), not an organ toxicity.
     other = functools.reduce(
         np.maximum,
         [out[f"organ_{o}"] for o in ORGANS if ORGANS[o][2] != "transaminase"]
-        + [
-            np.floor(np.nan_to_num(out[k])).astype(np.int64, copy=False)
-            for k in ("neurotox_used", "organ_tox_used")
-        ],
+        + [np.floor(np.nan_to_num(out["organ_tox_used"])).astype(np.int64, copy=False)],
     )
     transaminase = np.maximum(out["organ_ast"], out["organ_alt"])
     crs_grade = np.maximum(

@@ -1,11 +1,20 @@
 """Oxygen requirement and ventilator support (spec grading.md §3.3 and §3 `ventilation`).
 
 Lee et al. 2014 Table 2: "oxygen requirement < 40%" is grade 2, "≥ 40%" grade 3, and
-"requirement for ventilator support" grade 4. Records rarely state FiO2 outside the ICU,
-so the spec fixes an order of precedence to find the FiO2 in effect **[decision]**:
-documented FiO2; else 21 + 4 × flow on nasal cannula (or no device); else a
-non-rebreather is ≥ 40%; else any other low-flow device is supplemental oxygen < 40%;
-else room air.
+"requirement for ventilator support" grade 4; the text adds that patients who "require
+more than low flow oxygen" are grade 3. Records rarely state FiO2 outside the ICU, so
+the spec (version 2) fixes an order of precedence **[decision]**:
+
+1. documented FiO2: grade 2 when 21 < FiO2 < 40, grade 3 when FiO2 ≥ 40;
+2. else a flow on nasal cannula (or with no device): ≤ 6 L/min is low-flow oxygen,
+   grade 2 (the estimate 21 + 4 × flow is shown, not graded); > 6 L/min is high flow,
+   grade 3; a flow of 0 is no oxygen;
+3. else high-flow nasal cannula, face mask, non-rebreather or Venturi without FiO2:
+   "more than low flow oxygen", grade 3;
+4. else nasal cannula without a flow, or blow-by (astct.md §1.4): low-flow, grade 2;
+5. else room air or nothing: no supplemental oxygen.
+
+A room-air entry charted later than the FiO2 or the flow in effect stops them.
 """
 
 from __future__ import annotations
@@ -15,7 +24,8 @@ import pandas as pd
 
 #: Device words, matched loosely on lower-cased text with punctuation as spaces. Order
 #: matters: the first matching device wins, so "high flow nasal cannula" is HFNC, not a
-#: nasal cannula, and "non-invasive ventilation" is NIV, not a ventilator.
+#: nasal cannula, and "non-invasive ventilation" is NIV, not a ventilator. Blow-by
+#: (``blow-by``, ``blow by``, ``blowby``) is the device word of astct.md §1.4.
 DEVICE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("hfnc", r"\bhfnc\b|\bhfno\b|\bhigh ?flow\b|\boptiflow\b|\bairvo\b"),
     ("non_rebreather", r"\bnrb\b|\bnrm\b|\bnon ?re ?breath|\breservoir mask\b"),
@@ -24,6 +34,7 @@ DEVICE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("cpap", r"\bcpap\b"),
     ("niv", r"\bniv\b|\bnippv\b|\bnon ?invasive\b"),
     ("ventilator", r"\bventilat|\bvent\b|\bmv\b|\bimv\b|\bett\b|\bintubat"),
+    ("blow_by", r"\bblow ?by\b"),
     ("nasal_cannula", r"\bnc\b|\bnasal\b|\bcannula\b|\bprongs\b"),
     ("face_mask", r"\bface ?mask\b|\bsimple mask\b|\bfm\b|\bmask\b"),
     ("room_air", r"\bra\b|\broom ?air\b|\bnone\b|\bno (?:o2|oxygen)\b|\bambient\b"),
@@ -32,13 +43,24 @@ DEVICE_PATTERNS: tuple[tuple[str, str], ...] = (
 UNRECOGNISED = "other"
 #: Devices that are ventilator support (spec §3, `ventilation`, **[decision]**).
 VENTILATOR_SUPPORT: frozenset[str] = frozenset({"cpap", "bipap", "niv", "ventilator"})
-#: Rule 4 devices: supplemental oxygen of unknown FiO2, taken as < 40% (spec §3.3).
-LOW_FLOW_DEVICES: frozenset[str] = frozenset({"nasal_cannula", "face_mask", "venturi", "hfnc"})
-#: Rule 2 (spec §3.3): FiO2 ≈ 21 + 4 × flow (L/min) on nasal cannula; 100% at most.
+#: Rule 2 (spec §3.3): a flow is read on a nasal cannula, or when no device is charted.
+FLOW_DEVICES: frozenset[str] = frozenset({"nasal_cannula"})
+#: Rule 3: without a documented FiO2, "more than low flow oxygen" (the paper's text): 3.
+MORE_THAN_LOW_FLOW_DEVICES: frozenset[str] = frozenset(
+    {"hfnc", "face_mask", "non_rebreather", "venturi"}
+)
+#: Rule 4: a nasal cannula without a flow, or blow-by: low-flow oxygen, grade 2.
+LOW_FLOW_DEVICES: frozenset[str] = frozenset({"nasal_cannula", "blow_by"})
+#: Rule 2: up to and including 6 L/min is low-flow oxygen (grade 2), above it high flow.
+LOW_FLOW_MAX_L_MIN = 6.0
+#: Rule 2: the FiO2 estimate shown next to a flow, 21 + 4 × flow (L/min), 100% at most.
 ROOM_AIR_FIO2 = 21.0
 FIO2_PER_LITRE = 4.0
 #: Table 2 threshold: oxygen requirement ≥ 40% is grade 3.
 FIO2_GRADE3 = 40.0
+#: Table 2: oxygen < 40% (or low-flow) is grade 2, ≥ 40% (or more than low flow) grade 3.
+LOW_FLOW_GRADE = 2
+MORE_THAN_LOW_FLOW_GRADE = 3
 
 #: Shown in explanations.
 DEVICE_LABELS: dict[str, str] = {
@@ -49,6 +71,7 @@ DEVICE_LABELS: dict[str, str] = {
     "cpap": "CPAP",
     "niv": "non-invasive ventilation",
     "ventilator": "mechanical ventilation",
+    "blow_by": "blow-by oxygen",
     "nasal_cannula": "nasal cannula",
     "face_mask": "face mask",
     "room_air": "room air",
@@ -59,8 +82,25 @@ DEVICE_LABELS: dict[str, str] = {
 #: Device names by code: the order of DEVICE_PATTERNS, then the unrecognised word, then
 #: "" for no device (code -1 and NaN both map to it).
 DEVICES: tuple[str, ...] = (*(name for name, _ in DEVICE_PATTERNS), UNRECOGNISED)
-#: Oxygen bases (architecture §2 ``oxygen_basis``) by code; code 5 is "" (none applies).
-BASES: tuple[str, ...] = ("fio2", "flow", "non_rebreather", "device", "room_air", "")
+#: Oxygen bases (architecture §2 ``oxygen_basis``) by code, one per rule of spec §3.3;
+#: the last, "", is none (no oxygen documented, or ventilator support alone).
+BASES: tuple[str, ...] = (
+    "fio2",
+    "flow",
+    "device_more_than_low_flow",
+    "device_low_flow",
+    "room_air",
+    "",
+)
+#: How each basis is said in plain words (the timeline's hover).
+BASIS_LABELS: dict[str, str] = {
+    "fio2": "documented FiO2",
+    "flow": "estimated from the oxygen flow as 21 + 4 × L/min; the flow grades, not this",
+    "device_more_than_low_flow": "device without documented FiO2: more than low-flow oxygen",
+    "device_low_flow": "device without documented flow: low-flow oxygen",
+    "room_air": "room air",
+    "": "nothing documented",
+}
 
 
 def device_codes(devices: pd.Series | np.ndarray) -> np.ndarray:
@@ -117,34 +157,38 @@ def oxygen(
     """Spec §3.3 precedence on carried values (``device``: carried ``device_codes``).
 
     ``*_source`` are the rows the carried values came from: a room-air entry recorded
-    after the FiO2 or flow in effect means oxygen was stopped **[decision]**.
+    after the FiO2 or flow in effect means oxygen was stopped (spec §3.3, version 2).
     """
     no_device = np.isnan(device)
     room_air = _is(device, "room_air")
     weaned_fio2 = room_air & (device_source > fio2_source)
     weaned_flow = room_air & (device_source > flow_source)
     has_fio2 = ~np.isnan(fio2) & ~weaned_fio2
-    on_cannula = no_device | _is(device, "nasal_cannula")
+    on_cannula = no_device | _is(device, *FLOW_DEVICES)
     has_flow = ~np.isnan(flow) & on_cannula & ~weaned_flow
     conditions = [
         has_fio2,
         has_flow,
-        _is(device, "non_rebreather"),
+        _is(device, *MORE_THAN_LOW_FLOW_DEVICES),
         _is(device, *LOW_FLOW_DEVICES),
         room_air,
     ]
     basis = np.select(conditions, range(5), len(BASES) - 1).astype(np.int64, copy=False)
+    # Rule 2 shows the estimate 21 + 4 × flow (capped at 100%); it does not grade.
     estimated = np.minimum(ROOM_AIR_FIO2 + FIO2_PER_LITRE * flow, 100.0)
     fio2_used = np.select(conditions[:2], [fio2, estimated], np.nan)
+    by = {name: basis == BASES.index(name) for name in BASES[:4]}
     with np.errstate(invalid="ignore"):
         grade = np.select(
             [
-                fio2_used >= FIO2_GRADE3,
-                fio2_used > ROOM_AIR_FIO2,
-                basis == BASES.index("non_rebreather"),
-                basis == BASES.index("device"),
+                by["fio2"] & (fio2 >= FIO2_GRADE3),
+                by["fio2"] & (fio2 > ROOM_AIR_FIO2),
+                by["flow"] & (flow > LOW_FLOW_MAX_L_MIN),
+                by["flow"] & (flow > 0),
+                by["device_more_than_low_flow"],
+                by["device_low_flow"],
             ],
-            [3, 2, 3, 2],
+            [MORE_THAN_LOW_FLOW_GRADE, LOW_FLOW_GRADE] * 3,
             0,
         )
     ventilated_used = ventilated == 1.0

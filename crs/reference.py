@@ -26,7 +26,11 @@ WHAT_A_GRADE_IS = (
     "clinical judgment (Lee et al. 2014: 'accurate application of this grading system "
     "requires clinical judgment to confirm that the symptoms are most likely due to CRS "
     "rather than another medical condition'). Where a domain was not documented recently "
-    "enough, the grade is a lower bound and the domain is listed as not documented."
+    "enough, or a vasopressor's dose is not known (a rate per kilogram without the "
+    "patient's weight), the grade is a lower bound and what is not known is listed with "
+    "it. A clinician can mark one finding as not CRS, for example an acute kidney injury "
+    "caused by a drug: only that finding leaves the grade, and a neurotoxicity, a finding "
+    "of its own, still counts."
 )
 
 #: Table 2, Lee et al. 2014 (revised CRS grading system). Grades 2–4 organ toxicity per
@@ -108,7 +112,7 @@ FIGURE_2: tuple[tuple[str, str], ...] = (
 #: (where it is decided, what was decided).
 DECISIONS: tuple[tuple[str, str], ...] = (
     (
-        "grading §2 — values carried forward",
+        "Grading — values carried forward",
         "A measurement counts for a limited time after it was recorded: temperature and "
         "blood pressure 6 hours; FiO2, oxygen flow, oxygen device and ventilation 12 hours; "
         "vasopressor rates, neurotoxicity and organ toxicity grades and the ICE score 24 "
@@ -118,41 +122,70 @@ DECISIONS: tuple[tuple[str, str], ...] = (
         "documented' and the grade is then a lower bound.",
     ),
     (
-        "grading §3 — fever",
+        "Grading — fever",
         "Fever is a temperature of 38.0 °C or more (38.0 itself counts).",
     ),
     (
-        "grading §3 — ventilator support",
+        "Grading — ventilator support",
         "Grade 4 'ventilator support' includes invasive ventilation and non-invasive "
         "support: CPAP, BiPAP / NIV or a ventilator recorded as the oxygen device.",
     ),
     (
-        "grading §3.1 — hypotension",
+        "Grading — hypotension",
         "Adults (18 or older, or age unknown): systolic below 90 mmHg, or mean arterial "
-        "pressure below 65 mmHg (documented, or computed from systolic and diastolic). "
-        "Children 10–17: systolic below 90. Children 1–9: systolic below 70 + 2 × age in "
-        "years. Under 1 year: systolic below 70. The baseline blood pressure does not "
-        "change the grade; the chart shows it, and systolic more than 20 % below it is "
-        "flagged as relative hypotension.",
+        "pressure below 65 mmHg. The mean arterial pressure used is the most recent one: "
+        "the documented value, or the one computed as (systolic + 2 × diastolic) ÷ 3 when "
+        "a systolic and diastolic pressure were both charted after it (the pair counts "
+        "from the older of its two values); charted at the same time, the documented value "
+        "is used. So a documented 70 followed two hours later by 95/40 gives 58: "
+        "hypotension. Children 10–17: systolic below 90. Children 1–9: systolic below "
+        "70 + 2 × age in years. Under 1 year: systolic below 70. The baseline blood "
+        "pressure does not change the grade; the chart shows it, and systolic more than "
+        "20 % below it is flagged as relative hypotension.",
     ),
     (
-        "grading §3.2 — three hours of high-dose vasopressors",
+        "Grading — three hours of high-dose vasopressors",
         "Table 3 requires each high dose for at least 3 hours. The grade never looks into "
         "the future: a time point is graded high-dose only once the high dose has already "
         "held without a break for 3 hours (two or more vasopressors give grade 3 at once).",
     ),
     (
-        "grading §3.3 — oxygen",
-        "The FiO2 in effect is, in this order: the documented FiO2; else 21 % + 4 % per "
-        "L/min of nasal-cannula flow; else 40 % or more on a non-rebreather mask; else "
-        "supplemental oxygen of unknown FiO2 (nasal cannula, face mask, Venturi, high "
-        "flow) taken as below 40 % and noted; else room air.",
+        "Grading — a vasopressor dose that is not known",
+        "A vasopressor charted per kilogram (μg/kg/min) without the patient's weight is "
+        "running, but its dose cannot be compared with Table 3: it never counts as high "
+        "dose, and the grade is shown as a lower bound ('vasopressor dose not known') for as "
+        "long as it runs. Add the weight (patients table) to grade the dose.",
     ),
     (
-        "grading §3.4 — laboratory reference limits",
+        "Grading — oxygen",
+        "In this order: (1) a documented FiO2: above 21 % and below 40 % is grade 2, 40 % "
+        "or more grade 3; (2) else an oxygen flow by nasal cannula (or with no device "
+        "charted): up to 6 L/min is low-flow oxygen, grade 2, and more than 6 L/min is high "
+        "flow, grade 3 (the estimate 21 % + 4 % per L/min is shown but does not change the "
+        "grade; a flow of 0 is no oxygen); (3) else high-flow nasal cannula, face mask, "
+        "non-rebreather or Venturi mask without a documented FiO2: more than low-flow "
+        "oxygen, grade 3, as the paper's text says; (4) else a nasal cannula without a flow, "
+        "or blow-by oxygen: low-flow oxygen, grade 2; (5) else room air. Room air charted "
+        "after a FiO2 or a flow means the oxygen was stopped. A FiO2 still within its 12 "
+        "hours is used before a newer flow: chart the FiO2 or room air when weaning.",
+    ),
+    (
+        "Grading — neurotoxicity",
+        "A neurotoxicity grade entered by a clinician (CTCAE: encephalopathy, seizure …) of "
+        "2 or more is a finding of its own, with the grade as entered: 2, 3 or 4. The paper "
+        "counts neurologic signs among the signs of CRS, but they follow their own course, "
+        "so this finding can be marked as not CRS apart from organ toxicity: an acute "
+        "kidney injury caused by a drug can be left out while the encephalopathy still "
+        "counts. ICE scores and neurologic words in the notes are shown on the timeline but "
+        "do not change the grade.",
+    ),
+    (
+        "Grading — laboratory reference limits",
         "Without the laboratory's own limits in the file, CTCAE grades use upper limits of "
         "normal of creatinine 1.2 mg/dL, AST 40 U/L, ALT 40 U/L, bilirubin 1.2 mg/dL, INR "
-        "1.2, and a lower limit of fibrinogen of 200 mg/dL.",
+        "1.2, and a lower limit of fibrinogen of 200 mg/dL. Organ toxicity covers every "
+        "organ but the nervous system (kidney, liver, clotting, heart, and an organ grade "
+        "entered by a clinician).",
     ),
     (
         "treatment §1 — high risk at grade 2",

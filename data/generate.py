@@ -893,7 +893,80 @@ P011 = Patient(
     ),
 )
 
-SYNTHETIC = (P001, P002, P003, P004, P005, P006, P007, P008, P009, P010, P011)
+# P012: oxygen by nasal-cannula flow, read as grading.md §3.3 (version 2) reads it. Febrile
+# since day 2; yesterday afternoon 4 L/min by nasal cannula (low-flow oxygen, grade 2);
+# from 22:00 she needed 8 L/min (more than 6 L/min is high flow: grade 3) and had
+# tocilizumab at 23:00; weaned to 5 L/min at 04:00: low-flow oxygen, grade 2 at the
+# ward round (version 1 read 21 + 4 × 5 = 41 % as an oxygen requirement ≥ 40 %: grade 3).
+P012 = Patient(
+    patient_id="P012",
+    age_years=47,
+    weight_kg=66,
+    therapy="CAR T",
+    infusion=infused(4, "09:00"),
+    baseline_sbp=118,
+    high_risk=False,
+    first_day=-1,
+    last=(4, ROUND),
+    baseline_dbp=72,
+    sbp_floor=104,
+    events=(
+        Fever((2, "10:00"), (4, "20:00"), 39.3),
+        Symptom((2, "14:00"), "malaise"),
+        Monitoring((3, "12:00"), (4, ROUND), 2),
+        Oxygen((3, "14:00"), (3, "22:00"), "nasal cannula", flow=4),
+        Oxygen((3, "22:00"), (4, "04:00"), "nasal cannula", flow=8),
+        Oxygen((4, "04:00"), (5, "12:00"), "nasal cannula", flow=5),
+        Given("tocilizumab_mg", (3, "23:00"), 528),
+        *_STANDARD_LABS,
+        Lab("crp_mg_l", ((-1, 3), (2, 40), (3, 110), (4, 150))),
+        Lab("ferritin_ng_ml", ((-1, 480), (3, 2600), (4, 3100))),
+        *neuro_course([(at, 0, 10) for at in daily(0, 4, "08:00")]),
+    ),
+)
+
+# P013: an acute kidney injury that is not CRS beside an encephalopathy that is.
+# Vancomycin since day 2 for a central-line infection; creatinine 0.9 → 3.0 mg/dL
+# (> 3 × baseline: CTCAE grade 3) from day 4; CRS fever since day 1; encephalopathy from
+# last evening (neurotox grade 2, then 3 with ICE 3 since 02:00), dexamethasone at 06:00.
+# Grade 3 at the ward round, by both findings. The nephrologist attributes the kidney
+# injury to vancomycin (sample_ward_attributions.csv): the encephalopathy, a criterion of
+# its own since version 2, keeps the grade at 3 (version 1 erased it with the kidney).
+P013 = Patient(
+    patient_id="P013",
+    age_years=39,
+    weight_kg=78,
+    therapy="CAR T",
+    infusion=infused(6, "09:00"),
+    baseline_sbp=124,
+    high_risk=False,
+    first_day=-1,
+    last=(6, ROUND),
+    baseline_dbp=76,
+    sbp_floor=108,
+    events=(
+        Fever((1, "12:00"), (6, "20:00"), 39.5),
+        Symptom((1, "16:00"), "rigors"),
+        Monitoring((5, "18:00"), (6, ROUND), 2),
+        Symptom((6, "02:00"), "confusion; word-finding difficulty"),
+        Given("dexamethasone_mg", (6, "06:00"), 10),
+        *neuro_course(
+            [(at, 0, 10) for at in daily(0, 5, "08:00")]
+            + [((5, "20:00"), 2, 6), ((6, "02:00"), 3, 3), ((6, ROUND), 3, 3)]
+        ),
+        Lab(
+            "creatinine_mg_dl",
+            ((-1, 0.9), (2, 0.9), (3, 1.1), (4, 1.9), (5, 2.8), (6, 3.0)),
+            0.02,
+        ),
+        Lab("ast_u_l", ((-1, 26), (6, 30)), 0.05),
+        Lab("alt_u_l", ((-1, 22), (6, 25)), 0.05),
+        Lab("crp_mg_l", ((-1, 4), (1, 35), (3, 90), (5, 140), (6, 150))),
+        Lab("ferritin_ng_ml", ((-1, 600), (3, 3300), (6, 5100))),
+    ),
+)
+
+SYNTHETIC = (P001, P002, P003, P004, P005, P006, P007, P008, P009, P010, P011, P012, P013)
 
 #: The paper's cases on the sample ward, each at an instructive moment of its course on
 #: the ward-round morning (the one-patient files keep the whole course).
@@ -1388,6 +1461,19 @@ def write_attributions(path: Path) -> None:
     )
 
 
+def write_ward_attributions(path: Path) -> None:
+    """P013's acute kidney injury is vancomycin nephrotoxicity, not CRS (spec §5): only
+    ``organ_toxicity`` is attributed, so his CRS encephalopathy still counts."""
+    start = P013.instant((3, "00:00"))
+    end = P013.instant((6, ROUND))
+    reason = "vancomycin nephrotoxicity (trough 28 mg/L since day 3)"
+    write_csv(
+        path,
+        ["patient_id", "criterion", "start", "end", "reason", "author"],
+        [["P013", "organ_toxicity", iso(start), iso(end), reason, "Dr B. Example (nephrology)"]],
+    )
+
+
 def main() -> None:
     # The paper's cases, whole courses, one file each (the paper-case tests grade them).
     cases = {p.patient_id: build_chart(p) for p in PAPER_CASES}
@@ -1403,6 +1489,7 @@ def main() -> None:
     write_wide(DATA_DIR / "sample_ward.csv", ward, patient_level=False)
     write_long(DATA_DIR / "sample_ward_long.csv", ward)
     write_patients(DATA_DIR / "sample_ward_patients.csv", WARD)
+    write_ward_attributions(DATA_DIR / "sample_ward_attributions.csv")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from crs.census import filter_census
+from crs.explain import unknown_words_column
 from crs.reference import ALERT_LABELS, RECOMMENDATION_LABELS, WARNING_ALERTS
 from ui.guard import page_guard
 from ui.judgment import archive_controls
@@ -23,6 +24,8 @@ PATIENT_PAGE = "pages/2_Patient.py"
 HEADERS = {
     "patient_id": "Patient",
     "grade": "Grade now",
+    # Beside the grade: a grade with something not known is a lower bound (grading.md §4).
+    "unknown": "Lower bound — not known",
     "trend_24h": "Trend 24 h",
     "highest_grade": "Highest grade",
     "highest_grade_when": "Highest first at",
@@ -32,7 +35,6 @@ HEADERS = {
     "neurotoxicity": "Neurotoxicity",
     "tocilizumab": "Tocilizumab given",
     "corticosteroids": "Corticosteroids given",
-    "unknown": "Not documented",
     "therapy": "Therapy",
     "day": "Day since infusion",
     "last_recorded": "Latest time point",
@@ -97,7 +99,7 @@ if ward is not None:
         display["alerts"] = display["alerts"].map(alert_badges)
         display["trend_24h"] = display["trend_24h"].map(lambda t: TREND_WORDS.get(t, t))
         display["drivers"] = display["drivers"].str.replace(";", ", ")
-        display["unknown"] = display["unknown"].str.replace(";", ", ")
+        display["unknown"] = unknown_words_column(display["unknown"])
         display = display.rename(columns=HEADERS)
         if ward.archived and show_archived():
             archived = shown["patient_id"].astype("str").isin(sorted(ward.archived))

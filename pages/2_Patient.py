@@ -9,6 +9,7 @@ import streamlit as st
 
 from crs import trends
 from crs.criteria import CRITERION_LABELS
+from crs.explain import unknown_words_column
 from crs.figures import FIGURE_CONFIG, timeline_figure
 from crs.reference import (
     ALERT_LABELS,
@@ -41,9 +42,9 @@ ROW_COLUMNS = {
     "time": "Time",
     "day": "Day",
     "grade": "Grade",
+    "unknown": "Lower bound — not known",
     "drivers": "Drivers",
     "explanation": "Explanation",
-    "unknown": "Not documented",
     "recommendation": "Figure 2 suggestion",
     "alerts": "Alerts",
     "attributed": "Not CRS here (attributed)",
@@ -91,7 +92,14 @@ if ward is not None:
 
         summary = ward.census().set_index("patient_id").loc[patient_id]
         cols = st.columns(6)
-        cols[0].metric("Grade now", int(latest["grade"]))
+        # A grade with something not known is a lower bound (grading.md §4): "≥ 2".
+        not_known = unknown_words_column(rows["unknown"].iloc[-1:]).iloc[0]
+        grade_now = int(latest["grade"])
+        cols[0].metric(
+            "Grade now",
+            f"≥ {grade_now}" if not_known else grade_now,
+            help=f"Lower bound: not known — {not_known}" if not_known else None,
+        )
         cols[1].metric(f"Highest ({summary['highest_grade_when']})", int(summary["highest_grade"]))
         cols[2].metric("Trend 24 h", summary["trend_24h"])
         cols[3].metric("Therapy", str(summary["therapy"] or "not recorded"))
@@ -180,7 +188,7 @@ if ward is not None:
         st.subheader("Graded time points")
         table = rows[[c for c in ROW_COLUMNS if c in rows.columns]].copy()
         table["drivers"] = table["drivers"].str.replace(";", ", ")
-        table["unknown"] = table["unknown"].str.replace(";", ", ")
+        table["unknown"] = unknown_words_column(table["unknown"])
         if "recommendation" in table.columns:
             table["recommendation"] = table["recommendation"].map(
                 lambda code: RECOMMENDATION_LABELS.get(code, code)

@@ -52,6 +52,7 @@ CRITERIA = (
     "oxygen",
     "ventilation",
     "organ_toxicity",
+    "neurotoxicity",
     "death",
 )
 

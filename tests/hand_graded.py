@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "g_oxygen": 0,
     "g_ventilation": 0,
     "g_organ_toxicity": 0,
+    "g_neurotoxicity": 0,
     "g_death": 0,
     "attributed": "",
     "temp_c_used": np.nan,

@@ -103,3 +103,58 @@ def test_an_attribution_of_a_criterion_not_met_removes_nothing() -> None:
     graded = grade(_fever_patient(), table)
     assert graded["attributed"].eq("").all()
     assert graded["grade"].eq(1).all()
+
+
+def _kidney_and_encephalopathy() -> pd.DataFrame:
+    """An acute kidney injury (creatinine 4.0 = 3.3 × ULN: CTCAE 3) beside a grade-3
+    encephalopathy, with fever: two findings at CRS grade 3 (spec §3.4, version 2)."""
+    rows = [
+        {"hours": 0, "temp_c": 38.6, "creatinine_mg_dl": 4.0, "neurotox_grade": 3},
+        {"hours": 1, "temp_c": 38.5},
+    ]
+    return canonical(patient(rows))
+
+
+def _attribute(criterion: str) -> pd.DataFrame:
+    text = HEADER + f"P1,{criterion},2024-03-01T08:00,,vancomycin,Dr N\n"
+    return read_attributions(text.encode(), "time")
+
+
+def test_attributing_a_kidney_injury_to_a_drug_keeps_the_encephalopathy() -> None:
+    plain = grade(_kidney_and_encephalopathy())
+    assert plain["drivers"].tolist() == ["neurotoxicity;organ_toxicity"] * 2
+    graded = grade(_kidney_and_encephalopathy(), _attribute("organ_toxicity"))
+    assert graded["grade"].tolist() == [3, 3]
+    assert graded["drivers"].tolist() == ["neurotoxicity", "neurotoxicity"]
+    assert graded["g_organ_toxicity"].tolist() == [0, 0]
+    assert graded["g_neurotoxicity"].tolist() == [3, 3]
+    assert graded["attributed"].tolist() == ["organ_toxicity", "organ_toxicity"]
+    assert graded["explanation"].iloc[0] == (
+        "Grade 3: neurotoxicity CTCAE grade 3 (entered by a clinician); not documented within"
+        " the carry-forward window: blood pressure, oxygen, so the grade is a lower bound;"
+        " attributed to another cause by a clinician: organ toxicity."
+    )
+
+
+def test_attributing_neurotoxicity_alone_leaves_organ_toxicity() -> None:
+    graded = grade(_kidney_and_encephalopathy(), _attribute("neurotoxicity"))
+    assert graded["grade"].tolist() == [3, 3]
+    assert graded["drivers"].tolist() == ["organ_toxicity", "organ_toxicity"]
+    assert graded["g_neurotoxicity"].tolist() == [0, 0]
+    assert graded["g_organ_toxicity"].tolist() == [3, 3]
+    assert graded["attributed"].tolist() == ["neurotoxicity", "neurotoxicity"]
+    # The entered grade stays visible as evidence: the finding is there, not CRS.
+    assert graded["neurotox_used"].tolist() == [3.0, 3.0]
+
+
+def test_attributing_both_leaves_the_fever() -> None:
+    both = pd.concat([_attribute("organ_toxicity"), _attribute("neurotoxicity")])
+    graded = grade(_kidney_and_encephalopathy(), both)
+    assert graded["grade"].tolist() == [1, 1]
+    assert graded["drivers"].tolist() == ["fever", "fever"]
+    assert graded["attributed"].tolist() == ["neurotoxicity;organ_toxicity"] * 2
+
+
+def test_neurotoxicity_is_an_attributable_criterion_in_a_file() -> None:
+    table = _attribute("Neurotoxicity")
+    assert table.loc[0, "criterion"] == "neurotoxicity"

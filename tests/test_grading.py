@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from grading_frames import canonical, patient
 
-from crs.grading import CRITERIA, grade
+from crs.explain import CRITERION_WORDS, DOMAIN_LABELS, unknown_words
+from crs.grading import CRITERIA, UNKNOWN_DOMAINS, grade
 
 ARCHITECTURE_COLUMNS = [
     "patient_id", "instant", "time", "day", "line",
@@ -107,16 +108,97 @@ def test_grade_0_explanation_says_no_finding_and_when_it_is_a_lower_bound() -> N
     )
 
 
-def test_explanation_of_computed_map_says_it_was_computed() -> None:
+def test_explanation_of_computed_map_says_it_was_computed_and_from_which_pair() -> None:
     rows = [{"hours": 0, "sbp_mmhg": 95, "dbp_mmhg": 45}]
     text = grade(canonical(patient(rows)))["explanation"].iloc[0]
-    assert text.startswith("Grade 2: MAP 61.67 mmHg computed from SBP/DBP (< 65, hypotension)")
+    assert text.startswith(
+        "Grade 2: MAP 61.67 mmHg computed from SBP/DBP 95/45 (< 65, hypotension)"
+    )
 
 
-def test_explanation_of_oxygen_by_flow_shows_the_estimate() -> None:
-    rows = [{"hours": 0, "o2_flow_l_min": 3, "o2_device": "NC"}]
+def test_explanation_names_the_older_documented_map_a_newer_pair_replaced() -> None:
+    # grading.md §3.1 (version 2): MAP 70 at 0 h, 95/40 at 2 h → MAP 58 at 2 h.
+    rows = [{"hours": 0, "map_mmhg": 70}, {"hours": 2, "sbp_mmhg": 95, "dbp_mmhg": 40}]
+    graded = grade(canonical(patient(rows)))
+    assert graded["grade"].tolist() == [0, 2]
+    assert (
+        graded["explanation"]
+        .iloc[1]
+        .startswith(
+            "Grade 2: MAP 58.33 mmHg computed from SBP/DBP 95/40, newer than the documented MAP"
+            " of 70 mmHg (< 65, hypotension)"
+        )
+    )
+
+
+def test_explanation_of_a_documented_map_says_so() -> None:
+    rows = [{"hours": 0, "sbp_mmhg": 120, "dbp_mmhg": 70, "map_mmhg": 62}]
     text = grade(canonical(patient(rows)))["explanation"].iloc[0]
-    assert "FiO2 ≈ 33% from 3 L/min (21 + 4 × flow; < 40%, oxygen)" in text
+    assert text.startswith("Grade 2: MAP 62 mmHg as documented (< 65, hypotension)")
+
+
+def test_explanation_of_oxygen_by_flow_shows_the_estimate_beside_the_low_flow_grade() -> None:
+    rows = [{"hours": 0, "o2_flow_l_min": 4, "o2_device": "NC"}]
+    text = grade(canonical(patient(rows)))["explanation"].iloc[0]
+    assert text.startswith("Grade 2: nasal cannula 4 L/min (low-flow oxygen, grade 2; FiO2 ≈ 37 %)")
+
+
+def test_explanation_of_a_high_flow_by_cannula_says_more_than_6_l_min() -> None:
+    rows = [{"hours": 0, "o2_flow_l_min": 8}]
+    text = grade(canonical(patient(rows)))["explanation"].iloc[0]
+    assert text.startswith(
+        "Grade 3: oxygen flow 8 L/min (more than 6 L/min: high-flow oxygen, grade 3; FiO2 ≈ 53 %)"
+    )
+
+
+def test_explanation_of_a_device_without_fio2_says_more_than_low_flow() -> None:
+    rows = [{"hours": 0, "o2_device": "face mask"}]
+    text = grade(canonical(patient(rows)))["explanation"].iloc[0]
+    assert text.startswith("Grade 3: face mask without documented FiO2 (more than low-flow oxygen)")
+    rows = [{"hours": 0, "o2_device": "blow-by"}]
+    text = grade(canonical(patient(rows)))["explanation"].iloc[0]
+    assert text.startswith("Grade 2: blow-by oxygen (low-flow oxygen)")
+
+
+def test_explanation_names_neurotoxicity_as_its_own_finding() -> None:
+    rows = [{"hours": 0, "neurotox_grade": 3, "organ_tox_grade": 2}]
+    graded = grade(canonical(patient(rows)))
+    assert graded["drivers"].iloc[0] == "neurotoxicity"
+    assert graded["g_organ_toxicity"].iloc[0] == 2
+    assert (
+        graded["explanation"]
+        .iloc[0]
+        .startswith("Grade 3: neurotoxicity CTCAE grade 3 (entered by a clinician);")
+    )
+
+
+def test_neurotoxicity_has_its_own_graded_column_after_organ_toxicity() -> None:
+    graded = grade(canonical(patient([{"hours": 0, "neurotox_grade": 4}])))
+    columns = list(graded.columns)
+    assert columns.index("g_neurotoxicity") == columns.index("g_organ_toxicity") + 1
+    assert graded["g_neurotoxicity"].dtype == np.int64
+    assert graded["g_neurotoxicity"].iloc[0] == 4
+    assert graded["g_organ_toxicity"].iloc[0] == 0
+    assert graded["neurotox_used"].iloc[0] == 4.0
+
+
+def test_an_unknown_vasopressor_dose_makes_the_grade_a_lower_bound_in_words() -> None:
+    rows = [{"hours": 0, "norepinephrine_ug_kg_min": 0.3, "temp_c": 37.0, "fio2": 21}]
+    graded = grade(canonical(patient(rows)))
+    assert graded["unknown"].iloc[0] == "blood_pressure;vasopressor_dose"
+    assert graded["explanation"].iloc[0] == (
+        "Grade 2: norepinephrine (dose unknown: μg/kg/min without a weight) (one vasopressor,"
+        " not high dose); not documented within the carry-forward window: blood pressure;"
+        " not known: vasopressor dose (μg/kg/min without a weight), so the grade is a lower"
+        " bound."
+    )
+
+
+def test_a_weight_makes_the_vasopressor_dose_known() -> None:
+    rows = [{"hours": 0, "norepinephrine_ug_kg_min": 0.3, "sbp_mmhg": 100}]
+    graded = grade(canonical(patient(rows, weight_kg=70.0)))
+    assert "vasopressor_dose" not in graded["unknown"].iloc[0].split(";")
+    assert graded["ne_eq_ug_min"].iloc[0] == 21.0
 
 
 def test_explanation_quotes_the_recorded_symptoms() -> None:
@@ -156,3 +238,15 @@ def test_a_frame_missing_canonical_columns_is_graded_as_if_they_were_empty() -> 
     )
     graded = grade(frame)
     assert graded["grade"].iloc[0] == 1
+
+
+def test_every_unknown_domain_and_criterion_has_plain_words_for_sentences() -> None:
+    assert set(UNKNOWN_DOMAINS) == set(DOMAIN_LABELS)
+    assert set(CRITERIA) == set(CRITERION_WORDS)
+    for words in (*DOMAIN_LABELS.values(), *CRITERION_WORDS.values()):
+        assert "_" not in words, words
+    assert unknown_words("blood_pressure;vasopressor_dose") == (
+        "blood pressure, vasopressor dose (μg/kg/min without a weight)"
+    )
+    assert unknown_words("") == ""
+    assert unknown_words(None) == ""

@@ -1,10 +1,13 @@
-"""Clinician-readable case tables (tests/cases/grading_*.csv), one single-row patient per case.
+"""Clinician-readable case tables (tests/cases/grading_*.csv), one patient per case.
 
-Each row is one rule of spec grading.md §3 at, just below or just above its threshold.
-Input columns are canonical column names; ``expected_grade`` and ``expected_drivers`` are
-always checked (an empty drivers cell means none); any other ``expected_<column>`` is
-checked against that graded column when filled ("none" means missing, true/false for
-flags).
+Each case is one rule of spec grading.md §3 at, just below or just above its threshold.
+Input columns are canonical column names. A case is usually one row, charted at T0; a
+table with an ``hours`` column may give a case several consecutive rows (same case
+name, ``hours`` after T0), and the expectations are checked on each row whose
+``expected_grade`` is filled (usually the last). ``expected_grade`` and
+``expected_drivers`` are checked together (an empty drivers cell means none); any other
+``expected_<column>`` is checked against that graded column when filled ("none" means
+missing, true/false for flags).
 """
 
 from __future__ import annotations
@@ -23,26 +26,37 @@ CASES = Path(__file__).parent / "cases"
 TABLES = sorted(CASES.glob("grading_*.csv"))
 
 
-def _load() -> list[tuple[str, dict[str, str]]]:
-    cases = []
+def _load() -> list[tuple[str, list[dict[str, str]]]]:
+    cases: dict[str, list[dict[str, str]]] = {}
     for path in TABLES:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
         for row in table.to_dict("records"):
-            cases.append((f"{path.stem}:{row['case']}", row))
-    return cases
+            rows = cases.setdefault(f"{path.stem}:{row['case']}", [])
+            assert not rows or "hours" in row, f"case {row['case']} repeated in {path.name}"
+            rows.append(row)
+    return list(cases.items())
 
 
 CASE_ROWS = _load()
 
 
-def _input_frame(row: dict[str, str]) -> pd.DataFrame:
-    values: dict[str, object] = {"patient_id": row["case"], "time": T0}
-    for column, raw in row.items():
-        if column in ("case", "note") or column.startswith("expected_") or raw == "":
-            continue
-        assert column in DTYPES, f"unknown input column {column} in a case table"
-        values[column] = raw if DTYPES[column] == pd.StringDtype(na_value=np.nan) else float(raw)
-    return canonical(pd.DataFrame([values]))
+def _input_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    records = []
+    for row in rows:
+        hours = float(row.get("hours") or 0.0)
+        values: dict[str, object] = {
+            "patient_id": row["case"],
+            "time": T0 + pd.Timedelta(hours=hours),
+        }
+        for column, raw in row.items():
+            skipped = column in ("case", "note", "hours") or column.startswith("expected_")
+            if skipped or raw == "":
+                continue
+            assert column in DTYPES, f"unknown input column {column} in a case table"
+            text = DTYPES[column] == pd.StringDtype(na_value=np.nan)
+            values[column] = raw if text else float(raw)
+        records.append(values)
+    return canonical(pd.DataFrame(records))
 
 
 def _check(column: str, expected: str, actual: object) -> None:
@@ -64,13 +78,21 @@ def test_case_tables_exist_for_every_domain() -> None:
     assert {"grading_vitals", "grading_vasopressors", "grading_oxygen", "grading_organ"} <= names
 
 
-@pytest.mark.parametrize(("name", "row"), CASE_ROWS, ids=[name for name, _ in CASE_ROWS])
-def test_case_table_row_grades_as_the_clinician_expects(name: str, row: dict[str, str]) -> None:
-    graded = grade(_input_frame(row)).iloc[0]
-    assert graded["grade"] == int(row["expected_grade"]), graded["explanation"]
-    assert graded["drivers"] == row["expected_drivers"], graded["explanation"]
-    for column, expected in row.items():
-        checked = column.startswith("expected_") and expected != ""
-        if checked and column not in ("expected_grade", "expected_drivers"):
-            name = column.removeprefix("expected_")
-            _check(name, expected, graded[name])
+@pytest.mark.parametrize(("name", "rows"), CASE_ROWS, ids=[name for name, _ in CASE_ROWS])
+def test_case_table_row_grades_as_the_clinician_expects(
+    name: str, rows: list[dict[str, str]]
+) -> None:
+    hours = [float(row.get("hours") or 0.0) for row in rows]
+    assert hours == sorted(set(hours)), f"{name}: rows must be in time order, one per instant"
+    graded = grade(_input_frame(rows))
+    checked = [i for i, row in enumerate(rows) if row["expected_grade"] != ""]
+    assert checked, f"{name}: no row with an expected grade"
+    for i in checked:
+        row, result = rows[i], graded.iloc[i]
+        assert result["grade"] == int(row["expected_grade"]), result["explanation"]
+        assert result["drivers"] == row["expected_drivers"], result["explanation"]
+        for column, expected in row.items():
+            extra = column not in ("expected_grade", "expected_drivers")
+            if extra and column.startswith("expected_") and expected != "":
+                graded_column = column.removeprefix("expected_")
+                _check(graded_column, expected, result[graded_column])

@@ -2,7 +2,9 @@
 
 - shuffling the input rows changes nothing;
 - grading patients one at a time equals grading them together (no cross-patient state);
-- adding a finding never lowers any row's grade.
+- adding a finding never lowers any row's grade;
+- attributing a criterion to another cause never raises any row's grade, nor any
+  criterion's (spec §5), and removes exactly that criterion.
 Values are drawn at and around the thresholds and window edges of the spec.
 """
 
@@ -14,7 +16,7 @@ from grading_frames import at, canonical
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crs.grading import grade
+from crs.grading import ATTRIBUTABLE, grade
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -26,20 +28,31 @@ VALUES: dict[str, list[object]] = {
     "temp_c": [37.9, 38.0, 39.5],
     "sbp_mmhg": [64, 69, 70, 89, 90, 120],
     "dbp_mmhg": [40, 50, 70],
-    "map_mmhg": [64, 65, 80],
+    "map_mmhg": [64, 65, 70, 80],
     "norepinephrine_ug_min": [0, 5, 10, 20, 25],
     "norepinephrine_ug_kg_min": [0, 0.1, 0.3],
     "dopamine_ug_kg_min": [0, 5, 10],
     "vasopressin_u_min": [0, 0.03],
     "fio2": [21, 30, 40, 60],
-    "o2_flow_l_min": [0, 2, 5],
-    "o2_device": ["NC", "room air", "NRB", "HFNC", "BiPAP", "trach collar"],
+    "o2_flow_l_min": [0, 2, 5, 6, 6.5, 8],
+    "o2_device": [
+        "NC",
+        "room air",
+        "NRB",
+        "HFNC",
+        "face mask",
+        "Venturi",
+        "blow-by",
+        "BiPAP",
+        "trach collar",
+    ],
     "ventilated": [0.0, 1.0],
     "creatinine_mg_dl": [0.5, 1.0, 1.9, 4.0],
     "ast_u_l": [40, 130, 300, 900],
     "fibrinogen_mg_dl": [40, 120, 250],
     "lvef_pct": [15, 45, 60],
     "neurotox_grade": [0.0, 2.0, 3.0],
+    "organ_tox_grade": [0.0, 2.0, 3.0],
     "symptoms": ["rigors", "no rash", "cough"],
     "deceased": [0.0, 1.0],
 }
@@ -135,3 +148,36 @@ def _position(ward: pd.DataFrame, row: int) -> int:
     """Where input row ``row`` lands after sorting by patient and instant."""
     order = ward.sort_values(["patient_id", "instant"], kind="stable").index
     return int(np.flatnonzero(order == row)[0])
+
+
+@SETTINGS
+@given(ward=wards(), data=st.data())
+def test_attributing_a_criterion_never_raises_a_grade(
+    ward: pd.DataFrame, data: st.DataObject
+) -> None:
+    criterion = data.draw(st.sampled_from(ATTRIBUTABLE))
+    patient_id = data.draw(st.sampled_from(sorted(ward["patient_id"].unique())))
+    start = data.draw(st.sampled_from(HOURS))
+    end = data.draw(st.sampled_from([None, *(h for h in HOURS if h >= start)]))
+    attributions = pd.DataFrame(
+        {
+            "patient_id": [patient_id],
+            "criterion": [criterion],
+            "start": pd.Series([at(start)], dtype="datetime64[us]"),
+            "end": pd.Series([at(end) if end is not None else pd.NaT], dtype="datetime64[us]"),
+            "reason": ["another cause"],
+            "author": ["Dr P"],
+        }
+    )
+    before = grade(ward)
+    after = grade(ward, attributions)
+    assert (after["grade"] <= before["grade"]).all()
+    for column in (c for c in before.columns if c.startswith("g_")):
+        assert (after[column] <= before[column]).all(), column
+    # Only the attributed criterion changes, and only where it was met and covered.
+    others = [c for c in before.columns if c.startswith("g_") and c != f"g_{criterion}"]
+    pd.testing.assert_frame_equal(after[others], before[others])
+    removed = after["attributed"] != ""
+    assert (after.loc[removed, "attributed"] == criterion).all()
+    assert (before.loc[removed, f"g_{criterion}"] > 0).all()
+    assert (after.loc[removed, f"g_{criterion}"] == 0).all()

@@ -33,6 +33,10 @@ from crs.oxygen import normalise_device
         ("ventilator", "ventilator"),
         ("Mechanical ventilation", "ventilator"),
         ("intubated", "ventilator"),
+        ("blow-by", "blow_by"),
+        ("Blow by", "blow_by"),
+        ("blowby", "blow_by"),
+        ("blow-by O2 via mask", "blow_by"),
         ("RA", "room_air"),
         ("Room air", "room_air"),
         ("trach collar", "other"),
@@ -87,3 +91,13 @@ def test_flow_estimates_are_capped_at_100_percent() -> None:
     graded = grade(canonical(patient([{"hours": 0, "o2_flow_l_min": 30}])))
     assert graded["fio2_used"].iloc[0] == 100.0
     assert graded["g_oxygen"].iloc[0] == 3
+
+
+def test_weaning_by_cannula_flow_is_graded_by_the_flow_not_the_estimate() -> None:
+    # grading.md §3.3 (version 2): ≤ 6 L/min low-flow (2), > 6 L/min high flow (3).
+    flows = [4, 8, 6.5, 6, 5, 0]
+    rows = [{"hours": h, "o2_flow_l_min": f, "o2_device": "NC"} for h, f in enumerate(flows)]
+    graded = grade(canonical(patient(rows)))
+    assert graded["g_oxygen"].tolist() == [2, 3, 3, 2, 2, 0]
+    assert graded["fio2_used"].tolist() == [37.0, 53.0, 47.0, 45.0, 41.0, 21.0]
+    assert (graded["oxygen_basis"] == "flow").all()

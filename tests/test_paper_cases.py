@@ -5,6 +5,13 @@ hypothetical patient of Figure 3 is grade 1 on day 3 (fever), grade 2 on day 5 (
 low-dose vasopressor) and grade 3 at the day-6 decompensation (Table 3 high dose).
 The files go through the real reader (crs.reader.read_export) and grader
 (crs.grading.grade); "day N" is the day after infusion, floor((time - infusion) / 24 h).
+
+Version 2 of grading.md changes no grade of the paper's cases (worked out by hand): case
+3's oxygen on day 5 is 2 L/min by nasal cannula, low-flow oxygen (grade 2) under both
+versions; every MAP of the files is charted with its own SBP/DBP, so the documented and
+the newest MAP coincide. It changes which criterion an entered neurotoxicity grade is:
+case 3's day-9 encephalopathy (grade 3) and Figure 3's day-7 neurologic symptoms
+(grade 2) now drive as ``neurotoxicity``, no longer as ``organ_toxicity``.
 """
 
 from __future__ import annotations
@@ -129,6 +136,19 @@ def test_case_3_encephalopathy_on_day_9_is_a_neurologic_toxicity_resolved_by_day
     assert (case3.loc[case3["day_number"] >= 13, "neurotox_used"].fillna(0) == 0).all()
 
 
+def test_case_3_day_9_encephalopathy_drives_grade_3_as_neurotoxicity_not_organ_toxicity():
+    # grading.md §3.4 (version 2): an entered neurotoxicity grade is its own criterion.
+    case3 = graded("case3.csv")
+    encephalopathy = on_day(case3, 9)
+    encephalopathy = encephalopathy[encephalopathy["neurotox_used"] == 3]
+    assert not encephalopathy.empty
+    assert (encephalopathy["grade"] == 3).all()
+    assert (encephalopathy["g_neurotoxicity"] == 3).all()
+    assert (encephalopathy["g_organ_toxicity"] == 0).all(), "her organs are normal"
+    assert has(encephalopathy["drivers"], "neurotoxicity").all()
+    assert not has(case3["drivers"], "organ_toxicity").any()
+
+
 def test_case_3_day_1_fever_marked_as_bacteraemia_is_not_graded_as_crs():
     export = read_export(DATA / "case3.csv")
     attributions = read_attributions(DATA / "case3_attributions.csv", export.axis)
@@ -248,6 +268,20 @@ def test_figure_3_il6_rises_after_tocilizumab_while_ifn_gamma_falls():
     # CRP lags: its peak comes after the tocilizumab dose.
     crp = fig3.dropna(subset=["crp_mg_l"])
     assert crp.loc[crp["crp_mg_l"].idxmax(), "instant"] > toci
+
+
+def test_figure_3_neurotoxicity_grade_2_drives_beside_the_weaning_norepinephrine_on_day_7():
+    # Version 2: the entered grade 2 is the criterion neurotoxicity (grade 2), sharing
+    # grade 2 with the one low-dose vasopressor; her organs stay normal.
+    fig3 = graded("figure3.csv")
+    day7 = on_day(fig3, 7)
+    neuro = day7[day7["neurotox_used"] == 2]
+    assert not neuro.empty
+    assert (neuro["g_neurotoxicity"] == 2).all()
+    assert (neuro["grade"] == 2).all()
+    on_pressor = neuro[neuro["n_vasopressors"] == 1]
+    assert (on_pressor["drivers"] == "neurotoxicity;vasopressor").all()
+    assert (fig3["g_organ_toxicity"] == 0).all()
 
 
 def test_figure_3_neurologic_symptoms_come_around_and_after_tocilizumab():

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crs.attribution import read_attributions
 from crs.census import census
 from crs.grading import grade
 from crs.reader import Export, read_export
@@ -48,6 +49,8 @@ EXPECTED_PEAK = {
     "P009": 1,  # fever with rigors and myalgia
     "P010": 2,  # fever and 2 L/min oxygen
     "P011": 0,  # infused yesterday afternoon, no CRS yet
+    "P012": 3,  # 8 L/min by nasal cannula overnight: more than 6 L/min is high flow
+    "P013": 3,  # creatinine 3.3 × baseline (CTCAE 3) and an entered neurotoxicity grade 3
 }
 
 #: Cells planted in P010's record for the data-quality report: (column, raw, kind).
@@ -270,9 +273,16 @@ def test_the_weight_from_the_patients_table_turns_a_per_kg_rate_into_a_high_dose
     # 0.25 μg/kg/min × 92 kg = 23 μg/min, held ≥ 3 h: Table 3 high dose, grade 3.
     assert p006["grade"].max() == 3
     assert p006["ne_eq_ug_min"].max() == pytest.approx(23.0)
-    # Without the weight the dose is unknown, never high dose: one vasopressor, grade 2.
+    # Without the weight the dose is unknown, never high dose: one vasopressor, grade 2,
+    # and (grading.md §4, version 2) the grade is a lower bound wherever it runs.
     assert p006_no_weight["grade"].max() == 2
     assert p006_no_weight["dose_unknown"].any()
+    unknown = p006_no_weight["unknown"].str.split(";")
+    lower_bound = unknown.map(lambda codes: "vasopressor_dose" in codes)
+    assert lower_bound.equals(p006_no_weight["dose_unknown"])
+    assert not p006["unknown"].str.contains("vasopressor_dose").any()
+    latest = p006_no_weight.iloc[-1]
+    assert "not known: vasopressor dose (μg/kg/min without a weight)" in latest["explanation"]
 
 
 # --- scenarios the dashboard and the treatment algorithm rely on --------------------
@@ -309,6 +319,48 @@ def test_neurotoxicity_follows_tocilizumab_in_p007():
     ice_after = p007.loc[p007["instant"] > toci, "ice_score"].dropna()
     assert ice_after.min() == 0
     assert p007.loc[p007["instant"] < toci, "ice_score"].dropna().eq(10).all()
+
+
+def test_p012_on_nasal_cannula_is_graded_by_flow_not_by_the_fio2_estimate():
+    # grading.md §3.3 (version 2): up to 6 L/min is low-flow oxygen (grade 2) whatever
+    # 21 + 4 × flow says; above 6 L/min is high flow (grade 3).
+    frame = graded()
+    p012 = frame[(frame["patient_id"] == "P012") & (frame["oxygen_basis"] == "flow")]
+    flows = p012["fio2_used"].sub(21).div(4).round(1)  # the flow behind each estimate
+    assert set(flows) == {4.0, 8.0, 5.0}
+    assert (p012.loc[flows == 4.0, "g_oxygen"] == 2).all()
+    assert (p012.loc[flows == 8.0, "g_oxygen"] == 3).all()
+    five = p012[flows == 5.0]
+    assert (five["g_oxygen"] == 2).all()
+    assert (five["fio2_used"] == 41.0).all(), "the estimate is shown, not graded"
+    assert (
+        five["explanation"]
+        .iloc[-1]
+        .startswith("Grade 2: nasal cannula 5 L/min (low-flow oxygen, grade 2; FiO2 ≈ 41 %)")
+    )
+
+
+def test_attributing_p013s_kidney_injury_to_vancomycin_keeps_his_encephalopathy():
+    export = _export("wide")
+    attributions = read_attributions(DATA / "sample_ward_attributions.csv", export.axis)
+    assert attributions["criterion"].tolist() == ["organ_toxicity"]
+    plain = graded()
+    judged = grade(export.frame, attributions)
+    before = plain[plain["patient_id"] == "P013"]
+    after = judged[judged["patient_id"] == "P013"]
+    # The other patients are untouched.
+    others = plain["patient_id"] != "P013"
+    pd.testing.assert_series_equal(plain.loc[others, "grade"], judged.loc[others, "grade"])
+    # At the round: still grade 3, by the encephalopathy alone.
+    assert before["drivers"].iloc[-1] == "neurotoxicity;organ_toxicity"
+    assert after["grade"].iloc[-1] == 3
+    assert after["drivers"].iloc[-1] == "neurotoxicity"
+    assert after["attributed"].iloc[-1] == "organ_toxicity"
+    # Before the encephalopathy, the kidney injury alone had made him grade 2-3: with it
+    # attributed he is grade 1 (fever), and never below what fever gives.
+    kidney_only = (before["g_organ_toxicity"] >= 2) & (before["g_neurotoxicity"] == 0)
+    assert kidney_only.any()
+    assert (after.loc[kidney_only, "grade"] == 1).all()
 
 
 def test_fig3_and_p006_hold_high_dose_norepinephrine_for_3_hours():

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from crs import doses, trends
+from crs.explain import unknown_words
 from crs.reference import ALERT_LABELS, WARNING_ALERTS, label_codes
 from crs.treatment import recommendation_table
 from ui.text import md_escape
@@ -48,7 +49,10 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     # The explanation quotes recorded free text (symptoms): shown as text, never markup.
     explanation = md_escape(_text(row, "explanation")) or f"Grade {grade}."
     drivers = _text(row, "drivers").replace(";", ", ")
-    st.markdown(f"**Grade {grade}** · drivers: {drivers or 'none'}  \n{explanation}")
+    # grading.md §4: with a domain not known the grade is a lower bound, and says so.
+    unknown = unknown_words(_text(row, "unknown"))
+    bound = " or higher (lower bound)" if unknown else ""
+    st.markdown(f"**Grade {grade}{bound}** · drivers: {drivers or 'none'}  \n{explanation}")
     code = _text(row, "recommendation")
     if code in _WORDING.index:
         st.markdown(f"**Figure 2:** {_WORDING.loc[code, 'wording']}")
@@ -75,9 +79,8 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
         st.warning("Alert: " + "; ".join(action))
     if information:
         st.info("; ".join(information))
-    unknown = _text(row, "unknown").replace(";", ", ")
     if unknown:
-        st.caption(f"Not documented recently enough: {unknown} — the grade is a lower bound.")
+        st.caption(f"Not known at this time point: {unknown} — the grade may be higher.")
 
 
 #: Laboratory values shown as fold change over baseline (treatment.md §4).

@@ -53,6 +53,7 @@ CRITERIA = {
     "oxygen",
     "ventilation",
     "organ_toxicity",
+    "neurotoxicity",
     "death",
 }
 GRADING_TIMEOUT_MS = 90_000
