@@ -138,13 +138,20 @@ DOSE_COLUMNS: dict[str, str] = {
     "dose_per_kg": "Per kg",
     "dose": "For this patient",
     "max_dose": "Maximum",
-    "schedule": "Schedule",
 }
 
 
-def _dose_table(panel: pd.DataFrame, index: str, extra: dict[str, str] | None = None) -> None:
-    columns = {index: index.capitalize()} | DOSE_COLUMNS | (extra or {})
-    st.table(panel[list(columns)].rename(columns=columns).set_index(columns[index]))
+def _dose_table(panel: pd.DataFrame, columns: dict[str, str]) -> None:
+    st.table(panel[list(columns)].rename(columns=columns).set_index(next(iter(columns.values()))))
+
+
+def _tocilizumab_source(panel: pd.DataFrame, heading: str, source: str) -> None:
+    """One source's tocilizumab rows: dose per population, then its schedule and source."""
+    st.markdown(f"**{heading}**")
+    _dose_table(panel, DOSE_COLUMNS)
+    schedule = "; ".join(dict.fromkeys(panel["schedule"]))
+    st.markdown(f"Schedule: {schedule}.")
+    st.caption(f"Source: {source}")
 
 
 def dose_panel(rows: pd.DataFrame) -> None:
@@ -165,19 +172,22 @@ def dose_panel(rows: pd.DataFrame) -> None:
     )
     panel = doses.patient_dose_panel(rows, str(first["patient_id"]))
     tocilizumab = panel["drug"].eq("tocilizumab")
-    label = panel[tocilizumab & panel["source_kind"].eq("label")]
-    paper = panel[tocilizumab & panel["source_kind"].eq("paper")]
     left, right = st.columns(2)
     with left:
-        st.markdown("**Tocilizumab — current product label (the dose in use)**")
-        _dose_table(label, "drug")
-        st.caption(f"Source: {doses.SOURCES['label']}")
+        _tocilizumab_source(
+            panel[tocilizumab & panel["source_kind"].eq("label")],
+            "Tocilizumab — current product label (the dose in use)",
+            doses.SOURCES["label"],
+        )
     with right:
-        st.markdown("**Tocilizumab — the paper's 2014 text**")
-        _dose_table(paper, "drug")
-        st.caption(f"Source: {doses.SOURCES['paper']} {doses.ERRATUM}")
+        _tocilizumab_source(
+            panel[tocilizumab & panel["source_kind"].eq("paper")],
+            "Tocilizumab — the paper's 2014 text",
+            f"{doses.SOURCES['paper']} {doses.ERRATUM}",
+        )
     st.markdown("**Corticosteroids — the paper's text**")
-    _dose_table(panel[~tocilizumab], "drug", {"indication": "When"})
+    columns = {"drug": "Drug"} | DOSE_COLUMNS | {"schedule": "Schedule", "indication": "When"}
+    _dose_table(panel[~tocilizumab], columns)
     st.caption(f"Source: {doses.SOURCES['paper']}")
     st.info(doses.LOCAL_PROTOCOL_PREVAILS)
 
