@@ -38,9 +38,9 @@ from crs.criteria import criterion_label
 from crs.explain import unknown_words_column
 from crs.neuro import episodes, neurotoxicity
 from crs.oxygen import BASIS_LABELS, DEVICE_LABELS
-from crs.reference import ALERT_LABELS
+from crs.reference import ALERT_LABELS, alert_words
 from crs.timeaxis import instant_to_day
-from crs.trends import CRP_CAVEAT, fold_change
+from crs.trends import crp_caveat, fold_change
 
 #: Colours of the grade bands and badges, 0–5 (Table 2): green to black as severity rises.
 GRADE_COLOURS: dict[int, str] = {
@@ -380,11 +380,14 @@ def timeline_figure(
 
     # Alerts (treatment.md §2), marked where each begins.
     alerts = _text(rows, "alerts")
+    after_tocilizumab = _flag(rows, "after_tocilizumab")
     for code, label in ALERT_LABELS.items():
         present = alerts.str.split(";").map(lambda codes, c=code: c in codes)
         begins = present & ~present.shift(1, fill_value=False)
         if not begins.any():
             continue
+        # The CRP alert says, after tocilizumab, that tocilizumab lowers CRP (treatment §2).
+        words = [alert_words(code, bool(after))[0] for after in after_tocilizumab[begins]]
         add(
             go.Scatter(
                 x=x[begins],
@@ -392,7 +395,8 @@ def timeline_figure(
                 mode="markers",
                 name=f"Alert: {label}",
                 marker={"symbol": "diamond", "size": 11, "color": "#d81b60"},
-                hovertemplate=f"Alert begins: {label}<extra></extra>",
+                text=words,
+                hovertemplate="Alert begins: %{text}<extra></extra>",
             ),
             "grade",
         )
@@ -616,7 +620,7 @@ def timeline_figure(
                     marker={"symbol": "star", "size": 14, "color": "#bf360c"},
                     hovertemplate=(
                         "CRP peak %{y:g} mg/L, confirmed by two falls after it.<br>"
-                        + CRP_CAVEAT
+                        + crp_caveat(rows)
                         + "<extra></extra>"
                     ),
                 ),

@@ -188,11 +188,100 @@ DECISIONS: tuple[tuple[str, str], ...] = (
         "entered by a clinician).",
     ),
     (
-        "treatment §1 — high risk at grade 2",
+        "High risk at grade 2",
         "A patient is high risk (older age or extensive comorbidities, Figure 2) when the "
         "export says so. When it does not, age 65 or more counts as older age and nothing "
         "else does; the app then says that comorbidities were not recorded.",
     ),
+)
+
+#: The treatment algorithm's own readings where the paper is silent (treatment.md §1-§3
+#: and docs/decisions.md), in plain words: (title, what was decided).
+TREATMENT_DECISIONS: tuple[tuple[str, str], ...] = (
+    (
+        "Neurologic dysfunction attributed to another cause",
+        "Corticosteroids are suggested first only for neurologic dysfunction of CRS: a "
+        "neurotoxicity grade of 1 or more that a clinician has not marked as due to another "
+        "cause at that time point. Marking an organ toxicity (for example a kidney injury "
+        "due to a drug) as not CRS leaves the neurologic finding in the decision.",
+    ),
+    (
+        "Alert: grade 3 or 4 without immunosuppression",
+        "Raised at grade 3 or 4 when no tocilizumab, corticosteroid or other "
+        "immunosuppressant was recorded from 24 hours before the current spell of grade 3 "
+        "or more began up to that time point (24 hours exactly still counts). A patient on "
+        "dexamethasone every 6 hours is treated. A time point at grade 5 (death) gets no "
+        "alerts.",
+    ),
+    (
+        "Alert: CRP likely past its peak",
+        "Raised when the three most recent CRP values fell twice in a row (each within 48 "
+        "hours of the next, the last within 48 hours), the latest is at most 75 % of the "
+        "highest CRP of the 7 days up to and including it (a fall of at least a quarter; "
+        "the 7 days are counted back from the latest CRP), and the grade is not higher than "
+        "24 hours earlier. The grade 24 hours earlier is that of the latest time point at "
+        "or before then; when the record began less than 24 hours ago, that of the first "
+        "time point. On the chart the peak is marked once this alert confirms it.",
+    ),
+    (
+        "Doses: the label first",
+        "The tocilizumab dose is computed from the current product label for the patient's "
+        "weight (0.3 to 400 kg) and capped at 800 mg. The paper's 2014 tocilizumab dose is "
+        "shown per kg beside it but not computed: an erratum corrected a dose in that text, "
+        "and the label dose is the one in use.",
+    ),
+)
+
+#: What the paper advises beyond Figure 2's boxes (Lee et al. 2014, text on grading and
+#: treatment, Biomarkers), quoted: (title, the paper's words).
+PAPER_ADVICE: tuple[tuple[str, str], ...] = (
+    (
+        "Grade 3: intensive monitoring",
+        "'Patients with grade 3 CRS need to be monitored very closely, likely in an "
+        "intensive care unit with 1:1 nursing care.'",
+    ),
+    (
+        "Grades 2 and 3: cardiac function",
+        "'Importantly, in patients with grade 2 or grade 3 CRS, careful attention should be "
+        "paid to cardiac function, as cardiac decompensation may occur and may not be "
+        "readily evident without careful monitoring. Frequent echocardiographic monitoring "
+        "may be indicated in patients in whom there is a concern of cardiac dysfunction.'",
+    ),
+    (
+        "Grades 3 and 4: why immunosuppression",
+        "All patients with grade 3 CRS should be treated with immunosuppressive agents "
+        "'because of the risk for progression and the potential for irreversible organ "
+        "dysfunction, with the goal of preventing progression to grade 4'; all patients "
+        "with grade 4 CRS as well.",
+    ),
+    (
+        "No improvement after tocilizumab",
+        "'If the patient's condition does not improve or stabilize within 24 hours of the "
+        "tocilizumab dose, administration of a second dose of tocilizumab and/or a second "
+        "immunosuppressive agent, such as corticosteroids, should be considered.'",
+    ),
+)
+
+#: The paper's text on CRP and ferritin (Lee et al. 2014, Biomarkers), quoted.
+CRP_TEXT = (
+    "CRP is made by the liver 'largely in response to IL-6', and 'CRP levels serve as a "
+    "reliable surrogate for IL-6 bioactivity'. The authors found that 'declining CRP "
+    "levels, although potentially lagging behind declines in cytokine levels by 1 to 2 "
+    "days, may be useful to identify the peak of the syndrome'; but 'CRP levels are also "
+    "elevated during infection and "
+    "cannot be used to distinguish between infection-associated and noninfectious "
+    "inflammation'. Because tocilizumab blocks the IL-6 receptor, CRP falls after "
+    "tocilizumab whatever the course of CRS: after a dose, a falling CRP no longer shows "
+    "that the syndrome has peaked (IL-6 itself 'typically rise[s] transiently' after "
+    "tocilizumab, the paper notes)."
+)
+FERRITIN_TEXT = (
+    "The paper 'noted extreme elevations of ferritin in many patients with CRS after CAR "
+    "T-cell infusion, which further supports a link between CRS and macrophage activation "
+    "syndrome/HLH, but in our experience, ferritin has not demonstrated utility in "
+    "predicting CRS severity'. CRS 'may also be associated with findings of macrophage "
+    "activation syndrome/hemophagocytic lymphohistiocytosis (HLH), and the physiology of "
+    "the syndromes may have some overlap'."
 )
 
 #: Choices the dashboard makes where the contracts are silent (shown on the Reference page).
@@ -226,9 +315,9 @@ RECOMMENDATION_LABELS: dict[str, str] = {
 
 #: Plain words for the treatment.md §2 alert codes.
 ALERT_LABELS: dict[str, str] = {
-    "untreated_severe": "Grade ≥ 3 and no immunosuppressant given yet",
+    "untreated_severe": "Grade 3 or 4 and no immunosuppressant since 24 h before it began",
     "no_improvement_after_tocilizumab": "No improvement 24–72 h after tocilizumab",
-    "crp_past_peak": "CRP falling: likely past the peak",
+    "crp_past_peak": "CRP down by a quarter or more: likely past the peak",
 }
 
 #: Alerts that ask for action (a grade ≥ 3 untreated, no improvement after tocilizumab);
@@ -238,12 +327,31 @@ WARNING_ALERTS: frozenset[str] = frozenset({"untreated_severe", "no_improvement_
 #: Treatment.md §4 and the paper's text on CRP and ferritin (worded once, in crs.trends).
 CRP_CAVEAT = trends.CRP_CAVEAT
 FERRITIN_NOTE = trends.FERRITIN_CAVEAT
+#: Added to the CRP alert and caveat once tocilizumab was given (treatment.md §2 [v2]).
+TOCILIZUMAB_CRP_NOTE = trends.TOCILIZUMAB_CRP_NOTE
 
 
 def label_codes(codes: str, labels: dict[str, str]) -> str:
     """Plain words for a ';'-joined code string (unknown codes are shown as they are)."""
     parts = [code for code in str(codes or "").split(";") if code]
     return "; ".join(labels.get(code, code) for code in parts)
+
+
+def alert_words(codes: str, after_tocilizumab: bool = False) -> list[str]:
+    """Plain words for each alert of a ';'-joined code string; after a tocilizumab dose the
+    CRP alert says that tocilizumab lowers CRP whatever the course of CRS."""
+    words = []
+    for code in (code for code in str(codes or "").split(";") if code):
+        label = ALERT_LABELS.get(code, code)
+        if code == "crp_past_peak" and after_tocilizumab:
+            label = f"{label} — {TOCILIZUMAB_CRP_NOTE}"
+        words.append(label)
+    return words
+
+
+def label_alerts(codes: str, after_tocilizumab: bool = False) -> str:
+    """:func:`alert_words` joined by '; ' (for a table cell)."""
+    return "; ".join(alert_words(codes, after_tocilizumab))
 
 
 def reference_markdown() -> str:
@@ -264,11 +372,20 @@ def reference_markdown() -> str:
         "Vigilant supportive care, including empiric treatment of concurrent bacterial "
         "infection and maintenance of hydration and blood pressure, applies at every grade.",
         "",
+        "### What the paper's text adds",
+        "",
+    ]
+    lines += [f"- **{title}.** {text}" for title, text in PAPER_ADVICE]
+    lines += [
+        "",
         "## Decisions where the paper is silent",
         "",
     ]
     lines += [f"- **{where}.** {text}" for where, text in DECISIONS]
+    lines += ["", "### Treatment suggestions, alerts and doses", ""]
+    lines += [f"- **{where}.** {text}" for where, text in TREATMENT_DECISIONS]
     lines += ["", "### Dashboard choices", ""]
     lines += [f"- **{where}.** {text}" for where, text in DASHBOARD_DECISIONS]
-    lines += ["", "## Laboratory trends", "", CRP_CAVEAT, "", FERRITIN_NOTE, ""]
+    lines += ["", "## Laboratory trends (shown, not graded)", ""]
+    lines += [f"**CRP.** {CRP_TEXT}", "", f"**Ferritin.** {FERRITIN_TEXT}", ""]
     return "\n".join(lines)

@@ -65,6 +65,9 @@ NON_NEUROLOGIC_ORGAN_COLUMNS: tuple[str, ...] = (
     "organ_tox_used",
 )
 LIFE_THREATENING_ORGAN_GRADE = 4
+#: treatment.md §1: neurologic dysfunction is a carried neurotoxicity grade of 1 or more
+#: (the grading criterion ``neurotoxicity`` starts at 2; Figure 2's branch at any grade).
+NEUROLOGIC_DYSFUNCTION_GRADE = 1
 
 #: Dose columns whose value > 0 means an immunosuppressant was given at that instant.
 IMMUNOSUPPRESSANT_DOSE_COLUMNS: tuple[str, ...] = (
@@ -86,6 +89,17 @@ TOCILIZUMAB_REVIEW_UNTIL = pd.Timedelta(hours=72)
 #: treatment.md §2: consecutive CRP values count as one trend only within 48 h of each
 #: other, and the trend is current only within 48 h of the last value (inclusive).
 CRP_TREND_GAP = pd.Timedelta(hours=48)
+#: treatment.md §2 [v2]: a dose from 24 h before the current run of grade ≥ 3 began
+#: counts as treatment (a patient on dexamethasone every 6 h is treated), bound inclusive.
+SEVERE_RUN_LOOKBACK = pd.Timedelta(hours=24)
+#: treatment.md §2 [v2]: the latest CRP must be at most 75 % of the highest CRP of the
+#: 7 days up to and including it (a fall of at least a quarter), bounds inclusive.
+CRP_PEAK_WINDOW = pd.Timedelta(days=7)
+CRP_FALL_RATIO = 0.75
+#: treatment.md §2 [v2]: no ``crp_past_peak`` while the grade is higher than 24 h before.
+GRADE_TREND_LOOKBACK = pd.Timedelta(hours=24)
+#: treatment.md §2: a grade-5 row (death) gets no alerts at all.
+NO_ALERT_GRADE = 5
 
 #: Columns recommend() cannot work without; every other column of the graded frame is
 #: read when present and taken as not recorded when absent.
@@ -97,6 +111,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "branch",
     "high_risk_used",
     "high_risk_basis",
+    "after_tocilizumab",
 )
 
 
@@ -135,8 +150,8 @@ def recommend(
     graded
         The graded frame of docs/architecture.md §2: one row per patient and instant.
         Needs ``patient_id``, ``instant`` and ``grade``; the other columns used
-        (``g_vasopressor g_hypotension g_ventilation``, ``organ_*``, ``neurotox_used``,
-        ``organ_tox_used``, ``attributed``, ``high_risk``, ``age_years``, the dose columns,
+        (``g_vasopressor g_hypotension g_ventilation g_neurotoxicity``, ``organ_*``,
+        ``neurotox_used``, ``organ_tox_used``, ``attributed``, ``high_risk``, ``age_years``, the dose columns,
         ``other_immunosuppressant``, ``crp_mg_l``) count as not recorded when absent.
         Rows may come in any order; each patient's rows are read in ``instant`` order.
     columns
@@ -153,8 +168,11 @@ def recommend(
     DataFrame with the index of ``graded`` and the ``columns`` (in this order):
     ``recommendation`` (one code of treatment.md §1), ``alerts`` (codes of §2, sorted,
     joined by ``;``, "" when none), ``branch`` (one sentence naming the Figure 2 branch
-    taken), ``high_risk_used`` (bool) and ``high_risk_basis`` (``recorded``, ``age ≥ 65``,
-    ``age < 65; comorbidities not recorded`` or ``age and comorbidities not recorded``).
+    taken), ``high_risk_used`` (bool), ``high_risk_basis`` (``recorded``, ``age ≥ 65``,
+    ``age < 65; comorbidities not recorded`` or ``age and comorbidities not recorded``)
+    and ``after_tocilizumab`` (bool: a tocilizumab dose was recorded at or before the row;
+    the app then adds to the CRP alert that tocilizumab lowers CRP whatever the course of
+    CRS, treatment.md §2 [v2]).
 
     Assumptions
     -----------
@@ -203,6 +221,8 @@ def recommend(
         result["recommendation"] = spread(RECOMMENDATION_CHOICES, numbers)
     if "alerts" in columns:
         result["alerts"] = spread(ALERT_COMBINATIONS, _alert_codes(graded))
+    if "after_tocilizumab" in columns:
+        result["after_tocilizumab"] = after_tocilizumab(graded)
     return pd.DataFrame(
         {name: result[name] for name in OUTPUT_COLUMNS if name in columns}, index=graded.index
     )
@@ -308,25 +328,35 @@ def _categories(words: pd.Series | list[str], codes: np.ndarray) -> pd.Categoric
 def _determinants(graded: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per row, the values that decide the recommendation and its branch sentence.
 
-    A clinician's attribution of ``organ_toxicity`` as "not CRS" at a row removes both the
-    neurologic finding and the organ grades from that row's branch [decision]: in the
-    graded frame neurotoxicity is part of the organ_toxicity criterion (grading.md §3.4),
-    and spec §5 says recommendations follow attributions.
+    Neurologic dysfunction (treatment.md §1 [v2]) is a carried neurotoxicity grade ≥ 1
+    (``neurotox_used``; the grade of the ``neurotoxicity`` criterion, ``g_neurotoxicity``,
+    stands in when only that was recorded) that a clinician has not attributed to another
+    cause at that row (``neurotoxicity`` in ``attributed``). Attributing
+    ``organ_toxicity`` removes the organ grades from the branch, never the neurologic
+    finding: since grading v2 neurotoxicity is its own criterion (grading.md §3.4), so an
+    acute kidney injury put down to a drug leaves the encephalopathy in the decision.
     """
     organ_attributed = _text_matches(
         graded, "attributed", lambda text: _has_code(text, "organ_toxicity")
     )
+    neuro_attributed = _text_matches(
+        graded, "attributed", lambda text: _has_code(text, "neurotoxicity")
+    )
     neurotox = _numeric(graded, "neurotox_used").to_numpy()
+    criterion = _numeric(graded, "g_neurotoxicity").to_numpy()
+    neurotox = np.where(np.isnan(neurotox) & (criterion > 0), criterion, neurotox)
     # A non-neurologic organ grade (CTCAE v4.0) of 4 or more; what was not graded is not.
     organ_grade_4 = np.zeros(len(graded), dtype="bool")
     for name in NON_NEUROLOGIC_ORGAN_COLUMNS:
         organ_grade_4 |= _compare(graded, name, operator.ge, LIFE_THREATENING_ORGAN_GRADE)
+    dysfunction = neurotox >= NEUROLOGIC_DYSFUNCTION_GRADE
     determinants = {
         "grade": _numeric(graded, "grade").to_numpy(),
         "high_risk": _numeric(graded, "high_risk").to_numpy(),
         "age_years": _numeric(graded, "age_years").to_numpy(),
         "neurotox_used": neurotox,
-        "neurologic": (neurotox >= 1) & ~organ_attributed,
+        "neurologic": dysfunction & ~neuro_attributed,
+        "neurologic_attributed": dysfunction & neuro_attributed,
         "organ_grade_4": organ_grade_4 & ~organ_attributed,
     }
     for column in HEMODYNAMIC_CRITERIA:
@@ -481,6 +511,16 @@ def _recommendation(
                     index=rows.index,
                     dtype="str",
                 )
+                + pd.Series(
+                    np.where(
+                        rows["neurologic_attributed"].astype("bool"),
+                        " (" + neuro_words + " attributed to another cause, so not counted "
+                        "as neurologic dysfunction of CRS)",
+                        "",
+                    ),
+                    index=rows.index,
+                    dtype="str",
+                )
                 + ": Figure 2 recommends immunosuppression (tocilizumab ± corticosteroids) "
                 "for every grade 3 or 4, with vigilant supportive care.",
             ],
@@ -559,9 +599,9 @@ class _PatientTime:
 
     ``order`` lists the input positions in that order (a stable sort: rows sharing an
     instant keep their input order; a missing instant sorts last), or is None when the
-    rows already come so, as the grader's do. ``start`` is, per ordered row, the position
-    of its patient's first row: a value carried forward from before it belongs to another
-    patient.
+    rows already come so, as the grader's do. ``patient`` is each ordered row's patient
+    number (ascending), ``start`` the position of its patient's first row: a value carried
+    forward from before it belongs to another patient.
     """
 
     def __init__(self, graded: pd.DataFrame) -> None:
@@ -569,7 +609,7 @@ class _PatientTime:
         instant = pd.to_datetime(graded["instant"])
         if isinstance(instant.dtype, pd.DatetimeTZDtype):
             instant = instant.dt.tz_convert(None)
-        instant = instant.to_numpy()
+        instant = instant.to_numpy().astype("datetime64[us]")
         self.missing_instant = np.isnat(instant)
         key = instant.view("int64").copy()
         key[self.missing_instant] = np.iinfo("int64").max
@@ -583,6 +623,7 @@ class _PatientTime:
             instant = instant[self.order]
             self.missing_instant = self.missing_instant[self.order]
             same_patient = patient[1:] == patient[:-1]
+        self.patient = patient
         self.instant = instant
         self.position = np.arange(len(patient))
         first_row = np.concatenate(([True], ~same_patient)) if len(patient) else np.zeros(0, bool)
@@ -614,6 +655,47 @@ class _PatientTime:
         return self.instant[latest], found
 
 
+def _patient_searchsorted(
+    patient: np.ndarray,
+    instant: np.ndarray,
+    query_patient: np.ndarray,
+    query_instant: np.ndarray,
+    side: str,
+) -> np.ndarray:
+    """``np.searchsorted`` of (patient, instant) pairs in rows sorted by patient then
+    instant (a missing instant last within its patient).
+
+    Instants are replaced by their rank among all instants involved, so one integer key
+    ``patient × (ranks + 1) + rank`` orders the rows without overflow whatever the dates.
+    With ``side="left"`` the answer is the first row of the query's patient at or after
+    the query instant; with ``"right"`` one past the last row at or before it.
+    """
+    distinct = np.unique(np.concatenate((instant[~np.isnat(instant)], query_instant)))
+    width = np.int64(len(distinct) + 1)
+
+    def key(patients: np.ndarray, instants: np.ndarray) -> np.ndarray:
+        rank = np.searchsorted(distinct, instants, side="left").astype("int64")
+        rank[np.isnat(instants)] = len(distinct)
+        return patients.astype("int64") * width + rank
+
+    return np.searchsorted(key(patient, instant), key(query_patient, query_instant), side=side)
+
+
+def after_tocilizumab(graded: pd.DataFrame) -> np.ndarray:
+    """Per row (input order), whether a tocilizumab dose was recorded for the patient at or
+    before the row (bool array).
+
+    After tocilizumab, a falling CRP no longer shows the course of CRS: CRP is made
+    "largely in response to IL-6" (Lee et al. 2014) and tocilizumab blocks the IL-6
+    receptor, so the app says so with the CRP alert and caveat (treatment.md §2 [v2]).
+    """
+    if graded.empty:
+        return np.zeros(0, dtype="bool")
+    rows = _PatientTime(graded)
+    _, dosed = rows.latest(rows.ordered(_compare(graded, "tocilizumab_mg", operator.gt, 0)))
+    return rows.to_input_order(dosed)
+
+
 def _alert_codes(graded: pd.DataFrame) -> np.ndarray:
     """Per row (input order), the combination number of its alerts (:data:`ALERT_COMBINATIONS`)."""
     if graded.empty:
@@ -622,24 +704,30 @@ def _alert_codes(graded: pd.DataFrame) -> np.ndarray:
     grade = rows.ordered(_numeric(graded, "grade").to_numpy())
     given = rows.ordered(immunosuppressant_given(graded).to_numpy())
     flags = {
-        "crp_past_peak": _crp_past_peak(rows, rows.ordered(_numeric(graded, "crp_mg_l"))),
+        "crp_past_peak": _crp_past_peak(rows, rows.ordered(_numeric(graded, "crp_mg_l")), grade),
         "no_improvement_after_tocilizumab": _no_improvement_after_tocilizumab(
             rows, grade, given, rows.ordered(_compare(graded, "tocilizumab_mg", operator.gt, 0))
         ),
         "untreated_severe": _untreated_severe(rows, grade, given),
     }
+    alive = grade != NO_ALERT_GRADE  # treatment.md §2: grade 5 gets no alerts
     combination = np.zeros(len(grade), dtype="intp")
     for bit, code in enumerate(ALERT_CODES):
-        combination |= flags[code].astype("intp") << bit
+        combination |= (flags[code] & alive).astype("intp") << bit
     return rows.to_input_order(combination)
 
 
 def _untreated_severe(rows: _PatientTime, grade: np.ndarray, given: np.ndarray) -> np.ndarray:
-    """Grade ≥ 3 with no immunosuppressant since the current run of grade ≥ 3 began.
+    """Grade 3 or 4 with no immunosuppressant from 24 h before the current run of grade ≥ 3
+    began up to the row (treatment.md §2 [v2]).
 
     Figure 2: "Immunosuppression should be used in all patients with grade 3 or 4 CRS".
     The run is the patient's consecutive rows with grade ≥ 3 up to this one; a dip below 3
-    ends it, and the next run starts over (a dose before the run does not count).
+    ends it. A dose given up to 24 h before the run's first row counts (inclusive): a
+    patient on dexamethasone every 6 h, or given tocilizumab at grade 2 shortly before
+    worsening, is treated. The latest dose at or before the row is the one to check: if
+    any dose lies in the window, the latest does. A dose inside the run (by position)
+    counts even when instants are missing.
     """
     severe = grade >= 3
     previous_severe = np.concatenate(([False], severe[:-1])) & (rows.start < rows.position)
@@ -647,7 +735,10 @@ def _untreated_severe(rows: _PatientTime, grade: np.ndarray, given: np.ndarray) 
     # Doses given on severe rows so far, counted from the run's first row to this one.
     treated_so_far = np.concatenate(([0], np.cumsum(given & severe)))
     treated_in_run = treated_so_far[rows.position + 1] - treated_so_far[run_start] > 0
-    return severe & ~treated_in_run
+    last_dose, dosed = rows.latest_instant(given)
+    window_opens = rows.instant[run_start] - SEVERE_RUN_LOOKBACK.to_timedelta64()
+    treated_before_run = dosed & (last_dose >= window_opens)  # False where an instant is NaT
+    return ((grade == 3) | (grade == 4)) & ~treated_in_run & ~treated_before_run
 
 
 def _no_improvement_after_tocilizumab(
@@ -679,43 +770,99 @@ def _no_improvement_after_tocilizumab(
     )
 
 
-def _crp_past_peak(rows: _PatientTime, crp: np.ndarray) -> np.ndarray:
-    """CRP has fallen twice in a row (c₁ > c₂ > c₃), recently (treatment.md §2).
+def _crp_past_peak(rows: _PatientTime, crp: np.ndarray, grade: np.ndarray) -> np.ndarray:
+    """CRP has fallen twice in a row, by at least a quarter, and the patient is not
+    worsening (treatment.md §2 [v2]).
 
     CRP, driven by IL-6, is a practical surrogate of cytokine activity and declining CRP
-    suggests the syndrome has peaked (Lee et al. 2014, text on CRP). Consecutive values
-    must be within 48 h of each other, and the last within 48 h of the row; the three are
-    the patient's most recent ``crp_mg_l`` values at or before the row.
+    "may be useful to identify the peak of the syndrome" (Lee et al. 2014, text on CRP).
+    A row gets the alert when
+
+    - its patient's three most recent CRP values at or before it fell twice (c₁ > c₂ > c₃),
+      each measured within 48 h of the next, the last within 48 h of the row;
+    - c₃ is at most 75 % of the highest CRP measured in the 7 days up to and including c₃
+      [decision: the 7 days are counted back from the latest CRP, so the verdict belongs
+      to that measurement and does not drift as later rows without CRP arrive];
+    - the row's grade is not higher than the grade 24 h before it: the grade of the
+      patient's latest row at or before that moment, or, when the record began less than
+      24 h ago, the grade of the patient's first row [decision].
     """
     measured = ~np.isnan(crp)
     at = np.flatnonzero(measured)
     values, times = crp[at], rows.instant[at]
-    timed = ~rows.missing_instant[at]
-    patient_start = rows.start[at]
-    gap = CRP_TREND_GAP.to_timedelta64()
-    falling = np.zeros(len(at), dtype="bool")
-    if len(at) >= 3:
-        # c1, c2, c3: this patient's three latest values, the last one on this row.
-        same = patient_start[2:] <= at[:-2]
-        falling[2:] = (
-            same
-            & (values[:-2] > values[1:-1])
-            & (values[1:-1] > values[2:])
-            & timed[:-2]
-            & timed[1:-1]
-            & timed[2:]
-            & (times[1:-1] - times[:-2] <= gap)
-            & (times[2:] - times[1:-1] <= gap)
-        )
+    falling = _falling_by_a_quarter(rows, at, values, times)
     # Carry the latest triple's verdict and its last instant to the rows after it.
     verdict = np.zeros(len(crp), dtype="bool")
     verdict[at] = falling
     latest, found = rows.latest(measured)
     last_measured, timed_found = rows.latest_instant(measured)
-    return (
+    candidate = (
         found
         & verdict[latest]
         & timed_found
         & ~rows.missing_instant
-        & (rows.instant - last_measured <= gap)
+        & (rows.instant - last_measured <= CRP_TREND_GAP.to_timedelta64())
     )
+    return candidate & _not_worse_than_a_day_ago(rows, grade, candidate)
+
+
+def _falling_by_a_quarter(
+    rows: _PatientTime, at: np.ndarray, values: np.ndarray, times: np.ndarray
+) -> np.ndarray:
+    """Per measured CRP (positions ``at``), whether it ends a triple c₁ > c₂ > c₃ with gaps
+    of at most 48 h and is at most 75 % of the highest CRP of the 7 days up to it."""
+    falling = np.zeros(len(at), dtype="bool")
+    if len(at) < 3:
+        return falling
+    timed = ~np.isnat(times)
+    gap = CRP_TREND_GAP.to_timedelta64()
+    # c1, c2, c3: this patient's three latest values, the last one on this row.
+    falling[2:] = (
+        (rows.start[at][2:] <= at[:-2])
+        & (values[:-2] > values[1:-1])
+        & (values[1:-1] > values[2:])
+        & timed[:-2]
+        & timed[1:-1]
+        & timed[2:]
+        & (times[1:-1] - times[:-2] <= gap)
+        & (times[2:] - times[1:-1] <= gap)
+    )
+    last = np.flatnonzero(falling)
+    if not len(last):
+        return falling
+    # The highest CRP from 7 days before c3 to c3 (c1 and c2 lie inside: 96 h at most).
+    first = _patient_searchsorted(
+        rows.patient[at],
+        times,
+        rows.patient[at][last],
+        times[last] - CRP_PEAK_WINDOW.to_timedelta64(),
+        side="left",
+    )
+    bounds = np.empty(2 * len(last), dtype="intp")
+    bounds[0::2], bounds[1::2] = first, last + 1
+    padded = np.append(values, -np.inf)  # reduceat needs every bound inside the array
+    highest = np.maximum.reduceat(padded, bounds)[0::2]
+    falling[last] = values[last] <= CRP_FALL_RATIO * highest
+    return falling
+
+
+def _not_worse_than_a_day_ago(
+    rows: _PatientTime, grade: np.ndarray, asked: np.ndarray
+) -> np.ndarray:
+    """Per row where ``asked``, whether its grade is not higher than the grade 24 h before
+    it (:func:`_crp_past_peak`); False elsewhere."""
+    result = np.zeros(len(grade), dtype="bool")
+    where = np.flatnonzero(asked)
+    if not len(where):
+        return result
+    then = _patient_searchsorted(
+        rows.patient,
+        rows.instant,
+        rows.patient[where],
+        rows.instant[where] - GRADE_TREND_LOOKBACK.to_timedelta64(),
+        side="right",
+    )
+    # One past the latest row at or before then; before the first row, the first row.
+    earlier = np.maximum(then - 1, rows.start[where])
+    result[where] = grade[where] <= grade[earlier]
+    return result

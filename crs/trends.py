@@ -3,7 +3,8 @@
 - The CRP peak, marked once ``crp_past_peak`` first holds after it. CRP, produced by the
   liver largely in response to IL-6, is a practical surrogate of IL-6 activity and its
   decline suggests the syndrome has peaked (Lee et al. 2014, text on CRP); it also rises
-  with infection and lags cytokines by 1-2 days (:data:`CRP_CAVEAT`).
+  with infection and lags cytokines by 1-2 days (:data:`CRP_CAVEAT`); after tocilizumab
+  it falls whatever the course of CRS (:data:`TOCILIZUMAB_CRP_NOTE`, :func:`crp_caveat`).
 - IL-6, IFN-γ, CRP and ferritin as fold change over the patient's baseline: the paper
   reports cytokines as fold over baseline (case 2; Figure 3).
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.treatment import recommend
+from crs.treatment import CRP_PEAK_WINDOW, recommend
 
 #: Markers that may be shown as fold change over baseline (treatment.md §4).
 FOLD_CHANGE_COLUMNS: tuple[str, ...] = ("il6_pg_ml", "ifng_pg_ml", "crp_mg_l", "ferritin_ng_ml")
@@ -25,10 +26,21 @@ CRP_CAVEAT = (
     "CRP is a surrogate of IL-6 activity: it also rises with infection, and it lags the "
     "cytokines by 1–2 days (Lee et al. 2014)."
 )
-#: What the app says next to ferritin (Lee et al. 2014: "ferritin has not demonstrated
-#: utility in predicting CRS severity").
+#: What the app adds to the CRP alert and the CRP caveat once tocilizumab was given
+#: (treatment.md §2 [v2]). CRP is made "largely in response to IL-6" (Lee et al. 2014) and
+#: tocilizumab blocks the IL-6 receptor, so CRP falls after it even while CRS goes on.
+TOCILIZUMAB_CRP_NOTE = (
+    "Tocilizumab was given: it lowers CRP whatever the course of CRS, so a falling CRP no "
+    "longer shows that the syndrome has peaked."
+)
+#: What the app says next to ferritin (Lee et al. 2014, Biomarkers: "extreme elevations of
+#: ferritin in many patients with CRS ... further supports a link between CRS and
+#: macrophage activation syndrome/HLH, but in our experience, ferritin has not
+#: demonstrated utility in predicting CRS severity").
 FERRITIN_CAVEAT = (
-    "Ferritin is often extremely high in CRS but has not predicted its severity (Lee et al. 2014)."
+    "Ferritin is often extremely high in CRS, which the paper takes as further support for a "
+    "link between CRS and macrophage activation syndrome / HLH; it has not predicted the "
+    "severity of CRS (Lee et al. 2014)."
 )
 
 PEAK_COLUMNS: tuple[str, ...] = (
@@ -39,6 +51,16 @@ PEAK_COLUMNS: tuple[str, ...] = (
     "crp_mg_l",
     "confirmed_instant",
 )
+
+
+def crp_caveat(graded: pd.DataFrame) -> str:
+    """The CRP caveat for these rows (one patient's, as the app shows them): :data:`CRP_CAVEAT`,
+    followed by :data:`TOCILIZUMAB_CRP_NOTE` when a tocilizumab dose is among the rows."""
+    if "tocilizumab_mg" in graded.columns:
+        doses = pd.to_numeric(graded["tocilizumab_mg"], errors="coerce")
+        if (doses > 0).any():
+            return f"{CRP_CAVEAT} {TOCILIZUMAB_CRP_NOTE}"
+    return CRP_CAVEAT
 
 
 def _check(graded: pd.DataFrame, column: str | None = None) -> None:
@@ -114,7 +136,9 @@ def crp_peaks(graded: pd.DataFrame) -> pd.DataFrame:
 
     Every time the alert ``crp_past_peak`` comes on for a patient (a new fall confirmed),
     the peak it confirms is the highest CRP recorded since the previous such moment (or
-    since the first row), up to and including this one; the earliest of equal values.
+    since the first row), up to and including this one, and no earlier than 7 days before
+    the latest CRP — the window the alert measured its fall of a quarter against
+    (treatment.md §2 [v2]); the earliest of equal values.
     It is marked only when it is a real peak: the first CRP of the patient, or higher
     than the CRP recorded just before it [decision: a fall that resumes after a gap,
     with no rise in between, confirms no new peak]. Before the fall is confirmed CRP may
@@ -141,12 +165,18 @@ def crp_peaks(graded: pd.DataFrame) -> pd.DataFrame:
     crp = pd.to_numeric(rows["crp_mg_l"], errors="coerce")
     measured = crp.notna()
     previous_crp = crp[measured].groupby(patient[measured]).shift(1).reindex(rows.index)
+    # The alert compares the latest CRP with the highest of the 7 days up to it: the peak
+    # it confirms lies in that window (an older, higher value belongs to another wave).
+    latest_crp_at = rows["instant"].where(measured).groupby(patient).ffill()
+    window_opens = (
+        (latest_crp_at - CRP_PEAK_WINDOW).where(onset).groupby([patient, episode]).transform("max")
+    )
     candidates = rows.assign(
         _crp=crp,
         _previous_crp=previous_crp,
         _episode=episode,
         _confirmed=onset_instant,
-    )[measured & (episode < onsets_so_far)]
+    )[measured & (episode < onsets_so_far) & (rows["instant"] >= window_opens)]
     if candidates.empty:
         return _empty_peaks()
     # Stable sort: the highest value first, the earliest of equal values first.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from crs.census import filter_census
 from crs.explain import unknown_words_column
-from crs.reference import ALERT_LABELS, RECOMMENDATION_LABELS, WARNING_ALERTS
+from crs.reference import RECOMMENDATION_LABELS, WARNING_ALERTS, alert_words
 from ui.guard import page_guard
 from ui.judgment import archive_controls
 from ui.session import PATIENT_KEY
@@ -52,11 +53,14 @@ SHORT_SUGGESTION = {
 TREND_WORDS = {"worse": "▲ worse", "better": "▼ better", "same": "= same"}
 
 
-def alert_badges(codes: str) -> str:
-    """⚠ before alerts asking for action; plain words for information (CRP past peak)."""
+def alert_badges(codes: str, after_tocilizumab: bool = False) -> str:
+    """⚠ before alerts asking for action; plain words for information (CRP past peak,
+    with the tocilizumab note once tocilizumab was given)."""
     listed = [code for code in str(codes or "").split(";") if code]
+    words = alert_words(";".join(listed), after_tocilizumab)
     return "; ".join(
-        ("⚠ " if code in WARNING_ALERTS else "") + ALERT_LABELS.get(code, code) for code in listed
+        ("⚠ " if code in WARNING_ALERTS else "") + word
+        for code, word in zip(listed, words, strict=True)
     )
 
 
@@ -96,7 +100,11 @@ if ward is not None:
         display["recommendation"] = display["recommendation"].map(
             lambda code: SHORT_SUGGESTION.get(code, RECOMMENDATION_LABELS.get(code, code))
         )
-        display["alerts"] = display["alerts"].map(alert_badges)
+        dosed = shown.get("tocilizumab_doses", pd.Series(0, index=shown.index)).gt(0)
+        display["alerts"] = [
+            alert_badges(codes, after)
+            for codes, after in zip(display["alerts"], dosed, strict=True)
+        ]
         display["trend_24h"] = display["trend_24h"].map(lambda t: TREND_WORDS.get(t, t))
         display["drivers"] = display["drivers"].str.replace(";", ", ")
         display["unknown"] = unknown_words_column(display["unknown"])

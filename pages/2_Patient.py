@@ -12,12 +12,12 @@ from crs.criteria import CRITERION_LABELS
 from crs.explain import unknown_words_column
 from crs.figures import FIGURE_CONFIG, timeline_figure
 from crs.reference import (
-    ALERT_LABELS,
-    CRP_CAVEAT,
     FERRITIN_NOTE,
     RECOMMENDATION_LABELS,
+    label_alerts,
     label_codes,
 )
+from crs.trends import crp_caveat
 from ui.guard import page_guard
 from ui.judgment import (
     archive_controls,
@@ -121,7 +121,7 @@ if ward is not None:
         st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline")
         st.caption(
             "Download the chart as PNG with the camera button above it; print this page "
-            "(A4 landscape) from the browser. " + CRP_CAVEAT
+            "(A4 landscape) from the browser. " + crp_caveat(rows)
         )
 
     with page_guard("the chosen time point"):
@@ -179,7 +179,7 @@ if ward is not None:
             st.table(trends.set_index("Marker"))
         st.caption(
             "Baseline: the last value at or before infusion, else the first value. "
-            + CRP_CAVEAT
+            + crp_caveat(rows)
             + " "
             + FERRITIN_NOTE
         )
@@ -194,7 +194,11 @@ if ward is not None:
                 lambda code: RECOMMENDATION_LABELS.get(code, code)
             )
         if "alerts" in table.columns:
-            table["alerts"] = table["alerts"].map(lambda codes: label_codes(codes, ALERT_LABELS))
+            after = rows.get("after_tocilizumab", pd.Series(False, index=rows.index))
+            table["alerts"] = [
+                label_alerts(codes, bool(dosed))
+                for codes, dosed in zip(table["alerts"], after, strict=True)
+            ]
         if "attributed" in table.columns:
             table["attributed"] = table["attributed"].map(
                 lambda codes: label_codes(codes, CRITERION_LABELS)

@@ -231,16 +231,24 @@ def _chart(at: AppTest):
     return plotly.io.from_json(chart.proto.spec)
 
 
-def test_dose_panel_names_weight_source_erratum_and_local_protocol():
+def test_dose_panel_shows_the_label_dose_first_with_sources_erratum_and_local_protocols():
     at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
     _no_exception(at)
     text = _texts(at.markdown) + _texts(at.caption)
-    assert "weight 80 kg" in text and "weight_kg" in text
-    assert "2015 erratum" in text
-    assert "local protocol" in text.lower()
-    doses = next(t.value for t in at.table if "For this patient" in t.value.columns)
-    # Tocilizumab 4 mg/kg in adults (treatment.md §3): 320 mg for 80 kg.
-    assert "320 mg" in doses.loc["tocilizumab", "For this patient"]
+    assert "Reference doses — not doses given or prescribed" in text
+    assert "weight 80 kg" in text
+    assert "Blood 2015;126(8):1048" in text and "dosage error in article text" in text
+    assert "product label" in text and "Lee DW et al." in text
+    assert "local protocols" in " ".join(info.value for info in at.info)
+    tables = [t.value for t in at.table if "For this patient" in t.value.columns]
+    label, paper = tables[0], tables[1]
+    # Label (treatment.md §3): 8 mg/kg from 30 kg, 640 mg for 80 kg; shown first.
+    assert label.loc["30 kg or more", "For this patient"] == "640 mg per dose"
+    assert label.loc["30 kg or more", "Per kg"] == "8 mg/kg"
+    # The paper's 4 mg/kg for adults beside it, not computed.
+    assert paper.loc["adults (18 years and older)", "Per kg"] == "4 mg/kg"
+    assert "not computed" in paper.loc["adults (18 years and older)", "For this patient"]
+    assert "up to 3 further doses at least 8 hours apart" in text
 
 
 def test_grade_2_panel_says_why_the_patient_is_high_risk_and_comorbidities_not_recorded():
@@ -257,6 +265,31 @@ def test_crp_peak_is_marked_on_the_timeline_once_past_peak_holds():
     [peak] = [t for t in _chart(at).data if t.name == "CRP peak (past)"]
     assert _decoded(peak.y) == [200.0]
     assert "infection" in peak.hovertemplate
+
+
+TOCILIZUMAB_COURSE = b"""patient_id,time,temp_c,sbp_mmhg,crp_mg_l,tocilizumab_mg,age_years,weight_kg
+T,2024-03-01T08:00,39.0,85,200,,70,80
+T,2024-03-01T12:00,38.5,86,250,640,70,80
+T,2024-03-02T12:00,37.0,110,150,,70,80
+T,2024-03-03T12:00,37.0,112,90,,70,80
+"""
+
+
+def test_after_tocilizumab_the_crp_alert_and_caveats_say_tocilizumab_lowers_crp():
+    # treatment.md §2 [v2]: CRP 250 -> 150 -> 90 (36 % of the peak), grade 0 as 24 h
+    # before, after tocilizumab 640 mg: the alert and every CRP caveat carry the note.
+    from crs.reference import TOCILIZUMAB_CRP_NOTE
+
+    at = _patient_page(_uploaded_ward(TOCILIZUMAB_COURSE), "T")
+    _no_exception(at)
+    [alert] = [i.value for i in at.info if "likely past the peak" in i.value][:1]
+    assert TOCILIZUMAB_CRP_NOTE in alert
+    captions = [c.value for c in at.caption if "lags the cytokines" in c.value]
+    assert len(captions) == 2
+    assert all(TOCILIZUMAB_CRP_NOTE in c for c in captions)
+    [peak] = [t for t in _chart(at).data if t.name == "CRP peak (past)"]
+    assert _decoded(peak.y) == [250.0]
+    assert TOCILIZUMAB_CRP_NOTE in peak.hovertemplate
 
 
 def test_fold_change_table_and_ferritin_note_are_shown():

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from hand_graded import graded_frame, hourly
 
 from crs.figures import FIGURE_CONFIG, timeline_figure
+from crs.reference import ALERT_LABELS, TOCILIZUMAB_CRP_NOTE
 
 
 def _patient() -> pd.DataFrame:
@@ -175,8 +176,23 @@ def test_crp_peak_is_marked_only_when_given():
 def test_alert_is_marked_where_it_begins():
     frame = _patient()
     frame["alerts"] = ["", "", "", "untreated_severe", "untreated_severe", "", "", ""]
-    trace = _trace(timeline_figure(frame), "Alert: Grade ≥ 3 and no immunosuppressant given yet")
+    trace = _trace(timeline_figure(frame), f"Alert: {ALERT_LABELS['untreated_severe']}")
     assert list(trace.x) == [6.0]
+
+
+def test_after_tocilizumab_the_crp_marks_say_that_tocilizumab_lowers_crp():
+    # treatment.md §2 [v2]: wherever the CRP alert or caveat is shown after a dose.
+    frame = _patient()
+    frame["alerts"] = ["", "", "crp_past_peak", "", "", "crp_past_peak", "", ""]
+    frame["after_tocilizumab"] = [False, False, False, True, True, True, True, True]
+    trace = _trace(timeline_figure(frame), f"Alert: {ALERT_LABELS['crp_past_peak']}")
+    assert list(trace.x) == [5.0, 7.0]
+    before, after = trace.text
+    assert TOCILIZUMAB_CRP_NOTE not in before
+    assert after.endswith(TOCILIZUMAB_CRP_NOTE)
+    peak_instant = frame.loc[frame["day"] == 6.0, "instant"]
+    peak = _trace(timeline_figure(frame, crp_peaks=peak_instant), "CRP peak (past)")
+    assert TOCILIZUMAB_CRP_NOTE in peak.hovertemplate
 
 
 def test_death_is_marked():

@@ -97,11 +97,26 @@ def test_case_3_crp_peak_is_the_papers_21_5_on_day_7(case3) -> None:
     assert (on_day_7["confirmed_instant"] > on_day_7["instant"]).all()
 
 
-def test_case_3_dose_panel_gives_the_8_mg_per_kg_tocilizumab_dose_the_paper_used(case3) -> None:
+def test_case_3_label_dose_at_30_kg_is_the_8_mg_per_kg_she_received(case3) -> None:
+    # README: 11 years, 30 kg, tocilizumab 8 mg/kg (240 mg). The label gives 8 mg/kg from
+    # 30 kg; the paper's text (8 mg/kg in children) is shown beside it, per kg only.
     panel = patient_dose_panel(case3, "CASE3")
-    tocilizumab = panel[panel["drug"] == "tocilizumab"].iloc[0]
-    assert tocilizumab["population"] == "child"
-    assert tocilizumab["dose_mg"] == case3["tocilizumab_mg"].max() == 240.0
+    label, paper = panel.iloc[0], panel.iloc[1]
+    assert (label["drug"], label["source_kind"], label["population"]) == (
+        "tocilizumab",
+        "label",
+        "30 kg or more",
+    )
+    assert label["dose_mg"] == case3["tocilizumab_mg"].max() == 240.0
+    assert (paper["drug"], paper["source_kind"]) == ("tocilizumab", "paper")
+    assert paper["population"] == "children (under 18 years)"
+    assert paper["dose_per_kg"] == "8 mg/kg"
+
+
+def test_case_3_early_crp_wobble_is_not_a_peak(case3) -> None:
+    # CRP 9.8 -> 9.6 -> 8.6 mg/L on days 2-4 falls by 12 %, less than a quarter.
+    early = case3[case3["calendar_day"] <= 4]
+    assert not _has(early["alerts"], "crp_past_peak").any()
 
 
 # ---------------------------------------------------------------------------------------
@@ -130,6 +145,41 @@ def test_grade_4_with_neurotoxicity_on_a_ventilator_gets_immunosuppression(ward)
     assert not ventilated.empty
     assert (ventilated["neurotox_used"] >= 1).any()
     assert ventilated["recommendation"].eq("immunosuppression").all()
+
+
+def test_p007_on_dexamethasone_every_6_hours_is_never_flagged_untreated(ward) -> None:
+    # README: neurotoxicity after tocilizumab, "dexamethasone every 6 h" through days 4-5.
+    rows = _patient(ward, "P007")
+    assert (rows["grade"] >= 3).any()
+    assert (rows["dexamethasone_mg"] > 0).sum() >= 3
+    assert not _has(rows["alerts"], "untreated_severe").any()
+
+
+def test_p007_gets_no_crp_past_peak_while_he_worsens_at_the_round(ward) -> None:
+    # README: grade 4 at 08:00 (ventilated since 03:00), grade 2 twenty-four hours earlier
+    # (neurotox grade 2 at 08:00 yesterday); CRP 190 -> 120 -> 90 has fallen by more than a
+    # quarter, but the alert is never raised while the grade is higher than 24 h before.
+    rows = _patient(ward, "P007")
+    round_row = rows[rows["time"] == pd.Timestamp("2024-09-16 08:00")].iloc[0]
+    day_before = rows[rows["time"] == pd.Timestamp("2024-09-15 08:00")].iloc[0]
+    assert round_row["grade"] > day_before["grade"]
+    assert "crp_past_peak" not in round_row["alerts"]
+
+
+def test_p008_death_row_has_no_alerts(ward) -> None:
+    rows = _patient(ward, "P008")
+    assert rows.loc[rows["grade"] == 5, "alerts"].tolist() == [""]
+
+
+def test_fig3_crp_past_peak_at_the_round_comes_with_the_tocilizumab_note(ward) -> None:
+    # README: day 10, grade 0, CRP 280 -> 190 -> 110 mg/L since day 8 (a 61 % fall), after
+    # tocilizumab on day 6: the app must add that tocilizumab lowers CRP.
+    rows = _patient(ward, "FIG3")
+    latest = rows.iloc[-1]
+    assert "crp_past_peak" in latest["alerts"]
+    assert bool(latest["after_tocilizumab"])
+    dosed = rows["tocilizumab_mg"].gt(0).cummax()
+    assert rows["after_tocilizumab"].tolist() == dosed.tolist()
 
 
 def test_grade_2_at_age_71_without_recorded_risk_counts_as_older_age(ward) -> None:

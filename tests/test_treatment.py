@@ -205,6 +205,7 @@ def test_recommend_keeps_the_index_of_the_graded_frame() -> None:
 def test_output_columns_have_the_documented_dtypes() -> None:
     result = recommend(_mixed_ward())
     assert result["high_risk_used"].dtype == bool
+    assert result["after_tocilizumab"].dtype == bool
     for column in ("recommendation", "alerts", "branch", "high_risk_basis"):
         assert result[column].dtype == "str"
         assert result[column].notna().all()
@@ -326,7 +327,108 @@ def test_helper_defaults_cover_the_columns_recommend_reads() -> None:
         set(treatment.HEMODYNAMIC_CRITERIA)
         | set(treatment.NON_NEUROLOGIC_ORGAN_COLUMNS)
         | set(treatment.IMMUNOSUPPRESSANT_DOSE_COLUMNS)
-        | {"neurotox_used", "attributed", "high_risk", "age_years", "crp_mg_l"}
+        | {"neurotox_used", "g_neurotoxicity", "attributed", "high_risk", "age_years"}
+        | {"crp_mg_l", "tocilizumab_mg"}
         | {"other_immunosuppressant"}
     )
     assert read <= set(DEFAULTS)
+
+
+# ---------------------------------------------------------------------------------------
+# Version 2: neurotoxicity as its own criterion, tocilizumab and CRP
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_neurotoxicity_criterion_grade_counts_when_only_it_was_recorded() -> None:
+    frame = graded([{"grade": 3, "g_neurotoxicity": 3}]).drop(columns=["neurotox_used"])
+    result = recommend(frame)
+    assert result.loc[0, "recommendation"] == "corticosteroids_preferred"
+    assert "neurotoxicity grade 3" in result.loc[0, "branch"]
+
+
+def test_a_frame_without_the_neurotoxicity_criterion_or_attributions_still_reads_neurotox() -> None:
+    frame = graded([{"grade": 3, "neurotox_used": 1.0, "g_oxygen": 3}])
+    frame = frame.drop(columns=["g_neurotoxicity", "attributed"])
+    assert recommend(frame).loc[0, "recommendation"] == "corticosteroids_preferred"
+
+
+def test_branch_says_an_attributed_neurotoxicity_is_not_counted() -> None:
+    frame = graded(
+        [{"grade": 3, "neurotox_used": 2.0, "g_oxygen": 3, "attributed": "neurotoxicity"}]
+    )
+    branch = recommend(frame).loc[0, "branch"]
+    assert "neurotoxicity grade 2 attributed to another cause" in branch
+    assert "recommends immunosuppression" in branch
+
+
+def test_attributing_only_a_neurotoxicity_keeps_the_organ_toxicity_blocking_corticosteroids() -> (
+    None
+):
+    frame = graded(
+        [
+            {
+                "grade": 4,
+                "neurotox_used": 2.0,
+                "organ_creatinine": 4,
+                "g_organ_toxicity": 4,
+                "attributed": "neurotoxicity",
+            }
+        ]
+    )
+    assert recommend(frame).loc[0, "recommendation"] == "immunosuppression"
+
+
+def test_after_tocilizumab_holds_from_the_patients_first_dose_on() -> None:
+    first = graded(
+        [
+            {"hours": 0, "grade": 2},
+            {"hours": 6, "grade": 3, "tocilizumab_mg": 0.0},
+            {"hours": 12, "grade": 3, "tocilizumab_mg": 400.0},
+            {"hours": 200, "grade": 0},
+        ],
+        patient_id="A",
+    )
+    second = graded([{"hours": 13, "grade": 3}], patient_id="B")
+    result = recommend(ward(first, second))
+    assert result["after_tocilizumab"].tolist() == [False, False, True, True, False]
+
+
+def test_the_7_day_crp_peak_is_the_patients_own() -> None:
+    # A's CRP of 500 must not make B's 20 % fall (100 -> 90 -> 80) a fall of a quarter.
+    a = graded([{"hours": 0, "grade": 1, "crp_mg_l": 500.0}], patient_id="A")
+    b = graded(
+        [
+            {"hours": 1, "grade": 1, "crp_mg_l": 100.0},
+            {"hours": 2, "grade": 1, "crp_mg_l": 90.0},
+            {"hours": 3, "grade": 1, "crp_mg_l": 80.0},
+        ],
+        patient_id="B",
+    )
+    assert recommend(ward(a, b))["alerts"].tolist() == ["", "", "", ""]
+
+
+def test_the_crp_alert_tracks_the_grade_as_the_patient_worsens_and_settles() -> None:
+    # Worked by hand: CRP 300 -> 200 -> 150 (50 % of the peak) on day 1-2; tocilizumab at
+    # 24 h (so grade 3 from 30 h is treated), the grade rises from 1 to 3 at 30 h and
+    # stays. The grade 24 h before each row decides; from 24 h after the dose the grade
+    # has not improved.
+    frame = graded(
+        [
+            {"hours": 0, "grade": 1, "crp_mg_l": 300.0},
+            {"hours": 12, "grade": 1, "crp_mg_l": 200.0},
+            {"hours": 24, "grade": 1, "crp_mg_l": 150.0, "tocilizumab_mg": 400.0},
+            {"hours": 30, "grade": 3},  # 24 h before = 6 h: the grade-1 row of 0 h
+            {"hours": 54, "grade": 3},  # 24 h before = 30 h: grade 3, not higher
+            {"hours": 72, "grade": 3},  # the last CRP is 48 h old: still current
+            {"hours": 72.5, "grade": 3},  # 48.5 h old: no longer current
+        ]
+    )
+    assert recommend(frame)["alerts"].tolist() == [
+        "",
+        "",
+        "crp_past_peak",
+        "",
+        "crp_past_peak;no_improvement_after_tocilizumab",
+        "crp_past_peak;no_improvement_after_tocilizumab",
+        "no_improvement_after_tocilizumab",
+    ]

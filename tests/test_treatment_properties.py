@@ -110,3 +110,8 @@ def test_every_row_gets_one_figure_2_code_for_its_grade_and_known_sorted_alerts(
     # Alerts that need a severe or unimproved grade never appear below it.
     assert not result["alerts"][grade < 3].str.contains("untreated_severe").any()
     assert not result["alerts"][grade < 2].str.contains("no_improvement").any()
+    # treatment.md §2: grade 5 (death) gets no alerts at all.
+    assert result["alerts"][grade.eq(5)].eq("").all()
+    # The tocilizumab note for CRP appears from the patient's first dose on, never before.
+    dosed = frame["tocilizumab_mg"].gt(0).groupby(frame["patient_id"]).cummax()
+    assert result["after_tocilizumab"].tolist() == dosed.tolist()

@@ -110,6 +110,51 @@ def test_crp_peak_carries_the_rows_time_and_day_for_the_chart() -> None:
     assert peaks.loc[0, "time"] == START
 
 
+def test_no_crp_peak_when_crp_fell_by_less_than_a_quarter() -> None:
+    # 100 -> 90 -> 80: two falls, but 80 is 80 % of the peak (treatment.md §2 [v2]).
+    assert crp_peaks(_crp_series([(0, 100.0), (12, 90.0), (24, 80.0)])).empty
+    peaks = crp_peaks(_crp_series([(0, 100.0), (12, 90.0), (24, 80.0), (36, 75.0)]))
+    assert peaks["crp_mg_l"].tolist() == [100.0]
+    assert peaks["confirmed_instant"].tolist() == [START + pd.Timedelta(hours=36)]
+
+
+def test_crp_peak_waits_while_the_grade_rises() -> None:
+    # CRP 300 -> 200 -> 150 by 24 h, but the grade went from 1 to 3 at 24 h: the peak is
+    # marked only at 48 h, once the grade is no longer higher than 24 h before.
+    frame = graded(
+        [
+            {"hours": 0, "grade": 1, "crp_mg_l": 300.0},
+            {"hours": 12, "grade": 1, "crp_mg_l": 200.0},
+            {"hours": 24, "grade": 3, "crp_mg_l": 150.0},
+            {"hours": 36, "grade": 3},
+            {"hours": 48, "grade": 3},
+        ]
+    )
+    peaks = crp_peaks(frame)
+    assert peaks["crp_mg_l"].tolist() == [300.0]
+    assert peaks["confirmed_instant"].tolist() == [START + pd.Timedelta(hours=48)]
+
+
+def test_a_crp_higher_than_the_7_days_before_the_fall_is_not_its_peak() -> None:
+    # 400 on day 0, then a new wave 120 -> 200 -> 150 -> 100 from day 8: the alert compares
+    # 100 with the 7-day peak of 200, and that is the peak marked, not the 400.
+    frame = _crp_series([(0, 400.0), (192, 120.0), (204, 200.0), (216, 150.0), (228, 100.0)])
+    peaks = crp_peaks(frame)
+    assert peaks["crp_mg_l"].tolist() == [200.0]
+    assert peaks["instant"].tolist() == [START + pd.Timedelta(hours=204)]
+
+
+def test_crp_caveat_adds_the_tocilizumab_note_once_tocilizumab_was_given() -> None:
+    without = graded([{"hours": 0, "crp_mg_l": 40.0}, {"hours": 6, "tocilizumab_mg": 0.0}])
+    with_dose = graded([{"hours": 0, "crp_mg_l": 40.0}, {"hours": 6, "tocilizumab_mg": 320.0}])
+    assert trends.crp_caveat(without) == trends.CRP_CAVEAT
+    assert trends.crp_caveat(with_dose) == f"{trends.CRP_CAVEAT} {trends.TOCILIZUMAB_CRP_NOTE}"
+    assert "whatever the course of CRS" in trends.TOCILIZUMAB_CRP_NOTE
+    assert trends.crp_caveat(graded([{"hours": 0}]).drop(columns=["tocilizumab_mg"])) == (
+        trends.CRP_CAVEAT
+    )
+
+
 def test_crp_peaks_of_a_frame_without_crp_is_an_empty_table_with_the_columns() -> None:
     frame = graded([{"hours": 0, "grade": 1}])
     peaks = crp_peaks(frame)
@@ -203,3 +248,4 @@ def test_fold_change_of_a_marker_not_in_the_spec_is_refused_with_a_clear_message
 def test_caveats_say_what_the_paper_says_about_crp_and_ferritin() -> None:
     assert "infection" in trends.CRP_CAVEAT and "1–2 days" in trends.CRP_CAVEAT
     assert "not predicted" in trends.FERRITIN_CAVEAT
+    assert "macrophage activation syndrome / HLH" in trends.FERRITIN_CAVEAT

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "g_oxygen": 0,
     "g_ventilation": 0,
     "g_organ_toxicity": 0,
+    "g_neurotoxicity": 0,
     "g_death": 0,
     "organ_creatinine": 0,
     "organ_ast": 0,

@@ -1,4 +1,4 @@
-"""Patient-page panels built from one graded row (treatment.md §1–§2; grading.md §4)."""
+"""Patient-page panels built from one graded row (treatment.md §1–§3; grading.md §4)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import streamlit as st
 
 from crs import doses, trends
 from crs.explain import unknown_words
-from crs.reference import ALERT_LABELS, WARNING_ALERTS, label_codes
+from crs.reference import WARNING_ALERTS, alert_words, label_alerts
 from crs.treatment import recommendation_table
 from ui.text import md_escape
 
@@ -39,6 +39,12 @@ def time_point_labels(rows: pd.DataFrame) -> list[str]:
 def _text(row: pd.Series, column: str) -> str:
     value = row.get(column)
     return "" if value is None or pd.isna(value) else str(value)
+
+
+def _after_tocilizumab(row: pd.Series) -> bool:
+    """Whether tocilizumab had been given at this time point (crs.treatment column)."""
+    value = row.get("after_tocilizumab")
+    return bool(value) if value is not None and pd.notna(value) else False
 
 
 def recommendation_panel(row: pd.Series, heading: str) -> None:
@@ -73,8 +79,10 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
             "risk here. Judge extensive comorbidities clinically."
         )
     codes = [code for code in _text(row, "alerts").split(";") if code]
-    action = [ALERT_LABELS.get(c, c) for c in codes if c in WARNING_ALERTS]
-    information = [ALERT_LABELS.get(c, c) for c in codes if c not in WARNING_ALERTS]
+    # After tocilizumab the CRP alert adds that tocilizumab lowers CRP (treatment.md §2).
+    words = dict(zip(codes, alert_words(";".join(codes), _after_tocilizumab(row)), strict=True))
+    action = [words[c] for c in codes if c in WARNING_ALERTS]
+    information = [words[c] for c in codes if c not in WARNING_ALERTS]
     if action:
         st.warning("Alert: " + "; ".join(action))
     if information:
@@ -127,9 +135,33 @@ def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+#: Dose panel columns as clinicians read them (crs.doses.PANEL_COLUMNS).
+DOSE_COLUMNS: dict[str, str] = {
+    "population": "For",
+    "dose_per_kg": "Per kg",
+    "dose": "For this patient",
+    "max_dose": "Maximum",
+}
+
+
+def _dose_table(panel: pd.DataFrame, columns: dict[str, str]) -> None:
+    st.table(panel[list(columns)].rename(columns=columns).set_index(next(iter(columns.values()))))
+
+
+def _tocilizumab_source(panel: pd.DataFrame, heading: str, source: str) -> None:
+    """One source's tocilizumab rows: dose per population, then its schedule and source."""
+    st.markdown(f"**{heading}**")
+    _dose_table(panel, DOSE_COLUMNS)
+    schedule = "; ".join(dict.fromkeys(panel["schedule"]))
+    st.markdown(f"Schedule: {schedule}.")
+    st.caption(f"Source: {source}")
+
+
 def dose_panel(rows: pd.DataFrame) -> None:
-    """Weight-based doses from the paper's text (crs.doses, treatment.md §3), naming where
-    the weight and age come from, the 2015 erratum, and that local protocol prevails."""
+    """Reference doses (crs.doses, treatment.md §3): tocilizumab of the current product
+    label first, computed for the patient's weight and capped; the paper's 2014 text beside
+    it with the erratum; the paper's corticosteroid doses below. Each with its source, and
+    that these are not doses given and local protocols prevail."""
     first = rows.iloc[0]
     weight, age = first.get("weight_kg"), first.get("age_years")
     known = [
@@ -137,24 +169,30 @@ def dose_panel(rows: pd.DataFrame) -> None:
         f"age {age:g} years" if pd.notna(age) else "age not recorded",
     ]
     st.markdown(
-        "**Doses in the paper's text** — computed from the "
+        "**Reference doses — not doses given or prescribed.** Computed from the "
         + " and ".join(known)
-        + " in the uploaded data (patient-level columns weight_kg and age_years)."
+        + " in the uploaded data."
     )
     panel = doses.patient_dose_panel(rows, str(first["patient_id"]))
-    table = panel[["drug", "population", "dose_per_kg", "dose", "schedule", "indication"]]
-    table = table.rename(
-        columns={
-            "drug": "Drug",
-            "population": "For",
-            "dose_per_kg": "Per kg",
-            "dose": "For this patient",
-            "schedule": "Schedule",
-            "indication": "When",
-        }
-    )
-    st.table(table.set_index("Drug"))
-    st.caption(f"Source: {doses.SOURCE} {doses.ERRATUM} {doses.LOCAL_PROTOCOL_PREVAILS}")
+    tocilizumab = panel["drug"].eq("tocilizumab")
+    left, right = st.columns(2)
+    with left:
+        _tocilizumab_source(
+            panel[tocilizumab & panel["source_kind"].eq("label")],
+            "Tocilizumab — current product label (the dose in use)",
+            doses.SOURCES["label"],
+        )
+    with right:
+        _tocilizumab_source(
+            panel[tocilizumab & panel["source_kind"].eq("paper")],
+            "Tocilizumab — the paper's 2014 text",
+            f"{doses.SOURCES['paper']} {doses.ERRATUM}",
+        )
+    st.markdown("**Corticosteroids — the paper's text**")
+    columns = {"drug": "Drug"} | DOSE_COLUMNS | {"schedule": "Schedule", "indication": "When"}
+    _dose_table(panel[~tocilizumab], columns)
+    st.caption(f"Source: {doses.SOURCES['paper']}")
+    st.info(doses.LOCAL_PROTOCOL_PREVAILS)
 
 
 def grade_changes(rows: pd.DataFrame) -> pd.DataFrame:
@@ -174,9 +212,18 @@ def grade_changes(rows: pd.DataFrame) -> pd.DataFrame:
             "Grade": picked["grade"].astype("int64").to_numpy(),
             "Drivers": picked["drivers"].str.replace(";", ", ").to_numpy(),
             "Explanation": picked["explanation"].to_numpy(),
-            "Alerts": [label_codes(c, ALERT_LABELS) for c in _codes(picked)],
+            "Alerts": [
+                label_alerts(codes, after)
+                for codes, after in zip(_codes(picked), _flags(picked), strict=True)
+            ],
         }
     )
+
+
+def _flags(rows: pd.DataFrame) -> list[bool]:
+    if "after_tocilizumab" not in rows.columns:
+        return [False] * len(rows)
+    return rows["after_tocilizumab"].fillna(False).astype("bool").tolist()
 
 
 def _codes(rows: pd.DataFrame) -> list[str]:
