@@ -270,20 +270,9 @@ def test_withdrawing_an_attribution_restores_the_grade_and_is_audited(store_url)
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Bytes given to every st.download_button, by file name."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    captured: dict[str, bytes] = {}
-    add = MediaFileManager.add
-
-    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, **kw):
-        if isinstance(path_or_data, bytes):
-            captured[str(file_name)] = path_or_data
-        return add(self, path_or_data, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add", recording_add)
-    return captured
+def downloads(captured_downloads: dict[str, bytes]) -> dict[str, bytes]:
+    """Bytes given to every st.download_button, by file name (tests/conftest.py)."""
+    return captured_downloads
 
 
 def test_the_audit_log_downloads_as_a_formula_safe_csv(store_url, downloads):

@@ -8,7 +8,7 @@ import streamlit as st
 from crs import doses, trends
 from crs.reference import ALERT_LABELS, WARNING_ALERTS, label_codes
 from crs.treatment import recommendation_table
-from ui.text import md_escape
+from ui.text import md, md_escape, md_table
 
 _WORDING = recommendation_table().set_index("code")
 
@@ -44,23 +44,23 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     """Grade, drivers, the Figure 2 branch taken (and why grade 2 is or is not high risk),
     alerts, and what was not documented — for one time point."""
     grade = int(row["grade"])
-    st.markdown(f"**{heading} — {when(row)}**")
+    st.markdown(md("**{} — {}**", heading, when(row)))
     # The explanation quotes recorded free text (symptoms): shown as text, never markup.
-    explanation = md_escape(_text(row, "explanation")) or f"Grade {grade}."
+    explanation = _text(row, "explanation") or f"Grade {grade}."
     drivers = _text(row, "drivers").replace(";", ", ")
-    st.markdown(f"**Grade {grade}** · drivers: {drivers or 'none'}  \n{explanation}")
+    st.markdown(md("**Grade {}** · drivers: {}  \n{}", grade, drivers or "none", explanation))
     code = _text(row, "recommendation")
     if code in _WORDING.index:
-        st.markdown(f"**Figure 2:** {_WORDING.loc[code, 'wording']}")
+        st.markdown(md("**Figure 2:** {}", _WORDING.loc[code, "wording"]))
     branch = _text(row, "branch")
     if branch:
-        st.markdown(f"Branch taken: {branch}")
+        st.markdown(md("Branch taken: {}", branch))
     if code in _WORDING.index:
-        st.caption(f"Source: {_WORDING.loc[code, 'source']}")
+        st.caption(md("Source: {}", _WORDING.loc[code, "source"]))
     basis = _text(row, "high_risk_basis")
     if grade == 2 and basis:
         high = bool(row.get("high_risk_used"))
-        st.markdown(f"High risk at grade 2: **{'yes' if high else 'no'}** ({basis}).")
+        st.markdown(md("High risk at grade 2: **{}** ({}).", "yes" if high else "no", basis))
     if basis and basis != "recorded":
         # treatment.md §1 [decision]: without a recorded high-risk flag only age counts,
         # so the clinician must know that comorbidities were not part of the decision.
@@ -72,12 +72,12 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     action = [ALERT_LABELS.get(c, c) for c in codes if c in WARNING_ALERTS]
     information = [ALERT_LABELS.get(c, c) for c in codes if c not in WARNING_ALERTS]
     if action:
-        st.warning("Alert: " + "; ".join(action))
+        st.warning(md("Alert: {}", "; ".join(action)))
     if information:
-        st.info("; ".join(information))
+        st.info(md_escape("; ".join(information)))
     unknown = _text(row, "unknown").replace(";", ", ")
     if unknown:
-        st.caption(f"Not documented recently enough: {unknown} — the grade is a lower bound.")
+        st.caption(md("Not documented recently enough: {} — the grade is a lower bound.", unknown))
 
 
 #: Laboratory values shown as fold change over baseline (treatment.md §4).
@@ -134,9 +134,11 @@ def dose_panel(rows: pd.DataFrame) -> None:
         f"age {age:g} years" if pd.notna(age) else "age not recorded",
     ]
     st.markdown(
-        "**Doses in the paper's text** — computed from the "
-        + " and ".join(known)
-        + " in the uploaded data (patient-level columns weight_kg and age_years)."
+        md(
+            "**Doses in the paper's text** — computed from the {} in the uploaded data "
+            "(patient-level columns weight_kg and age_years).",
+            " and ".join(known),
+        )
     )
     panel = doses.patient_dose_panel(rows, str(first["patient_id"]))
     table = panel[["drug", "population", "dose_per_kg", "dose", "schedule", "indication"]]
@@ -150,7 +152,7 @@ def dose_panel(rows: pd.DataFrame) -> None:
             "indication": "When",
         }
     )
-    st.table(table.set_index("Drug"))
+    st.table(md_table(table.set_index("Drug")))
     st.caption(f"Source: {doses.SOURCE} {doses.ERRATUM} {doses.LOCAL_PROTOCOL_PREVAILS}")
 
 
