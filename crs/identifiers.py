@@ -154,45 +154,83 @@ class Screened:
     refused: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Ids:
+    """The distinct ids of a patient column, found from its distinct raw cells."""
+
+    texts: pd.Index  # distinct ids (surrounding spaces removed), in order of appearance
+    raw: pd.Series  # distinct raw cells, as written
+    raw_codes: np.ndarray  # per row: its raw cell (-1: missing)
+    id_of_raw: np.ndarray  # per raw cell: its id (-1: blank)
+    first: np.ndarray  # per id: its first row
+
+
 def screen_patient_ids(
     ids: pd.Series, source: object, work: object, *, named: str | None
 ) -> Screened:
     """Check the patient id of every row (the module's rules); report each refused id once.
 
-    ``ids``: the ids as read (surrounding spaces removed, missing = NA); ``source``: the
-    reader's patient column (``.raw`` cells as written, ``.label``) or None when the
-    patient was named when reading (``named``, refused whole: UnusableExportError);
-    ``work``: the reader's ``ReadWork`` (``.lines``, ``.problems``). One Python step per
-    distinct id that is not printable ASCII, never per row.
+    ``ids``: the ids as read (one per row); ``source``: the reader's patient column
+    (``.raw`` cells as written, ``.label``), or None when the patient was named when
+    reading (``named``, refused whole: UnusableExportError); ``work``: the reader's
+    ``ReadWork`` (``.label``, ``.lines``, ``.problems``). One pass over the rows (the
+    distinct raw cells); then one Python step per distinct id that is not printable ASCII.
     """
     n = len(ids)
+    none = Screened(np.zeros(n, dtype=bool))
     if source is None:
         if named is not None and (why := id_refusal(str(named).strip())) is not None:
             raise UnusableExportError(f"{work.label}: {why} (the patient named when reading).")
-        return Screened(np.zeros(n, dtype=bool))
-    codes, uniques = pd.factorize(ids)
-    if len(uniques) == 0:
-        return Screened(np.zeros(n, dtype=bool))
-    texts = pd.Series(uniques, dtype="str")
-    odd = ~texts.str.fullmatch(_PLAIN).to_numpy() | (texts.str.len() > MAX_LENGTH).to_numpy()
-    listed = np.flatnonzero(codes >= 0)
-    first = np.full(len(uniques), -1, dtype="int64")
-    first[codes[listed][::-1]] = listed[::-1]  # the first row of each id
+        return none
+    found = _distinct_ids(source.raw)
+    if len(found.texts) == 0:
+        return none
+    texts = pd.Series(found.texts, dtype="str")
+    odd = np.flatnonzero(
+        ~texts.str.fullmatch(_PLAIN).to_numpy() | (texts.str.len() > MAX_LENGTH).to_numpy()
+    )
     reasons: dict[int, tuple[str, str]] = {}
-    for i in np.flatnonzero(odd):
-        why = id_refusal(str(uniques[i]))
+    for i in odd:
+        why = id_refusal(str(found.texts[i]))
         if why is not None:
             reasons[int(i)] = (why, "not_graded")
-    _conflicts(uniques, np.flatnonzero(odd), first, work.lines, reasons)
-    _note_spaces(ids, source, work, set(reasons))
+    if len(odd):
+        _conflicts(found.texts, odd, found.first, work.lines, reasons)
+    _note_spaces(found, source.label, work, reasons)
     if not reasons:
-        return Screened(np.zeros(n, dtype=bool))
-    refused_id = np.zeros(len(uniques), dtype=bool)
+        return none
+    refused_id = np.zeros(len(found.texts), dtype=bool)
     refused_id[list(reasons)] = True
+    per_row = _id_codes(found)
     refused = np.zeros(n, dtype=bool)
-    refused[listed] = refused_id[codes[listed]]
-    _report(reasons, codes, first, source, work)
+    refused[per_row >= 0] = refused_id[per_row[per_row >= 0]]
+    _report(reasons, per_row, found, source.label, work)
     return Screened(refused)
+
+
+def _distinct_ids(raw: pd.Series) -> _Ids:
+    """The distinct ids of a column of raw cells (as the reader reads them: surrounding
+    spaces removed, blank = missing), each with its first row."""
+    raw = raw.reset_index(drop=True)
+    if not pd.api.types.is_string_dtype(raw.dtype):
+        raw = raw.astype("str")
+    raw_codes, raw_uniques = pd.factorize(raw)
+    spelled = pd.Series(raw_uniques, dtype="str")
+    stripped = spelled.str.strip()
+    id_of_raw, texts = pd.factorize(stripped.mask(stripped == ""))
+    listed = np.flatnonzero(raw_codes >= 0)
+    first_raw = np.full(len(spelled), len(raw), dtype="int64")
+    first_raw[raw_codes[listed][::-1]] = listed[::-1]
+    first = np.full(len(texts), len(raw), dtype="int64")
+    known = id_of_raw >= 0
+    np.minimum.at(first, id_of_raw[known], first_raw[known])
+    return _Ids(texts, spelled, raw_codes, id_of_raw, first)
+
+
+def _id_codes(found: _Ids) -> np.ndarray:
+    """Per row: its id (-1 when blank or missing)."""
+    codes = found.raw_codes
+    return np.where(codes >= 0, found.id_of_raw[np.maximum(codes, 0)], -1)
 
 
 def _conflicts(
@@ -234,7 +272,7 @@ def _conflicts(
 
 
 def _conflict(patient_id: str, kept: str, line: int | None) -> str:
-    where = f" (line {int(line)})" if line is not None else ""
+    where = f" on line {int(line)}" if line is not None else ""
     return (
         f"patient id {_spelled(patient_id)} reads the same as patient id {_spelled(kept)}"
         f"{where} but is written with other characters, so it could be the same patient "
@@ -251,27 +289,31 @@ def _spelled(text: str) -> str:
     return f"{quoted(text)} (written {codes}{'…' if len(text) > _QUOTED else ''})"
 
 
-def _note_spaces(ids: pd.Series, source: object, work: object, refused: set[int]) -> None:
-    """One note per distinct id written with spaces before or after (they are removed)."""
-    raw = source.raw.reset_index(drop=True)
-    if not pd.api.types.is_string_dtype(raw.dtype):
-        return
-    padded = (raw.str.len() != ids.str.len()).fillna(False).to_numpy(dtype=bool)
+def _note_spaces(found: _Ids, column: str, work: object, refused: dict) -> None:
+    """One note per distinct raw cell written with spaces before or after (removed)."""
+    spelled = found.raw
+    padded = (spelled.str.len() != spelled.str.strip().str.len()).to_numpy() & (
+        found.id_of_raw >= 0
+    )
+    padded &= ~np.isin(found.id_of_raw, list(refused))
     if not padded.any():
         return
-    rows = np.flatnonzero(padded)
-    spelled = pd.Series(raw.to_numpy()[rows], dtype="str")
-    distinct = ~spelled.duplicated().to_numpy()
-    rows = rows[distinct]
-    read = ids.to_numpy()[rows]
+    cells = np.flatnonzero(padded)
+    first_raw = np.full(len(spelled), -1, dtype="int64")
+    listed = np.flatnonzero(found.raw_codes >= 0)
+    first_raw[found.raw_codes[listed][::-1]] = listed[::-1]
+    rows = first_raw[cells]
+    order = np.argsort(rows, kind="stable")
+    cells, rows = cells[order], rows[order]
     work.problems.append(
         problems_frame(
             pd.Series(work.lines[rows]),
-            source.label,
-            [visible(r) for r in raw.to_numpy()[rows]],
+            column,
+            [visible(spelled.iloc[c]) for c in cells],
             [
-                "spaces before or after the patient id were removed: read as " + quoted(str(r))
-                for r in read
+                "spaces before or after the patient id were removed: read as "
+                + quoted(str(found.texts[found.id_of_raw[c]]))
+                for c in cells
             ],
             "note",
         )
@@ -280,25 +322,25 @@ def _note_spaces(ids: pd.Series, source: object, work: object, refused: set[int]
 
 def _report(
     reasons: dict[int, tuple[str, str]],
-    codes: np.ndarray,
-    first: np.ndarray,
-    source: object,
+    per_row: np.ndarray,
+    found: _Ids,
+    column: str,
     work: object,
 ) -> None:
     """One report line per refused id: its first line, the raw cell made visible, why."""
-    order = sorted(reasons, key=lambda i: first[i])
-    counts = np.bincount(codes[codes >= 0], minlength=len(first))
-    raw = source.raw.reset_index(drop=True).to_numpy()
+    order = sorted(reasons, key=lambda i: found.first[i])
+    counts = np.bincount(per_row[per_row >= 0], minlength=len(found.texts))
+    first_rows = found.first[order]
+    raw_cells = found.raw.to_numpy()[found.raw_codes[first_rows]]
     sentences = []
     for i in order:
-        why = reasons[i][0]
-        rows = np.flatnonzero(codes == i)[: _LINES_LISTED + 1] if counts[i] > 1 else []
-        sentences.append(f"{why}; {_rows_not_graded(int(counts[i]), work.lines[rows])}")
+        rows = np.flatnonzero(per_row == i)[: _LINES_LISTED + 1] if counts[i] > 1 else []
+        sentences.append(f"{reasons[i][0]}; {_rows_not_graded(int(counts[i]), work.lines[rows])}")
     work.problems.append(
         problems_frame(
-            pd.Series(work.lines[first[order]]),
-            source.label,
-            [visible(raw[first[i]]) for i in order],
+            pd.Series(work.lines[first_rows]),
+            column,
+            [visible(cell) for cell in raw_cells],
             sentences,
             [reasons[i][1] for i in order],
         )
