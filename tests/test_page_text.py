@@ -251,3 +251,68 @@ def test_the_scan_catches_text_that_bypasses_the_helpers(
     page = tmp_path / "page.py"
     page.write_text(f"import streamlit as st\nUNEXPECTED = 'x'\n{line}\n", encoding="utf-8")
     assert bool(offenders([page])) is caught, offenders([page])
+
+
+# ----------------------------------------------------------------- the helpers themselves
+
+WJ = "\u2060"  # the word joiner md_escape puts where Markdown would rewrite text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # autolinks: escaped text is still linked by GitHub's autolink rewriting
+        ("see http://evil.example/x", f"see http\\:{WJ}//evil.example/x"),
+        ("www.evil.example", f"www{WJ}.evil.example"),
+        ("WWW.evil.example", f"WWW{WJ}.evil.example"),
+        ("a@evil.example", f"a\\@{WJ}evil.example"),
+        # Streamlit's directives and icons
+        (":material/home:", f"\\:{WJ}material/home\\:"),
+        (":red[x]", f"\\:{WJ}red\\[x\\]"),
+        # plain colons (times, sentences) are only escaped
+        ("14:00", "14\\:00"),
+        ("case1.csv: the counts", "case1.csv\\: the counts"),
+        # HTML entities would be decoded: the & is escaped
+        ("&lt;b&gt;", "\\&lt;b\\&gt;"),
+        # a rule, a list
+        ("---", "\\---"),
+        ("-1+2", "\\-1+2"),
+        ("+1+2", "\\+1+2"),
+        # hidden characters as code points (then the backslash escaped for Markdown)
+        ("\u202e100P", "\\\\u202e100P"),
+        ("P00\u200d1", "P00\\\\u200d1"),
+    ],
+)
+def test_md_escape_leaves_nothing_markdown_or_the_browser_would_rewrite(
+    text: str, shown: str
+) -> None:
+    from ui.text import md_escape
+
+    assert md_escape(text) == shown
+
+
+def test_md_fills_the_apps_template_with_escaped_text_and_formatted_numbers() -> None:
+    from ui.text import md
+
+    assert md("**{}** at {:g} y", "a_b", 64.5) == "**a\\_b** at 64.5 y"
+    assert md("Loaded {} patients", 3) == "Loaded 3 patients"
+
+
+def test_md_table_escapes_every_text_cell_and_label_of_a_static_table() -> None:
+    import pandas as pd
+
+    from ui.text import md_table
+
+    frame = pd.DataFrame({"Marker (x)": ["![p](http://e.x/p.png)"], "n": [2.5]}, index=["<b>"])
+    table = md_table(frame)
+    assert table.columns.tolist() == ["Marker \\(x\\)", "n"]
+    assert table.index.tolist() == ["\\<b\\>"]
+    assert table.iloc[0, 0] == f"\\!\\[p\\]\\(http\\:{WJ}//e.x/p.png\\)"
+    assert table.iloc[0, 1] == 2.5
+
+
+def test_plain_shows_hidden_characters_as_code_points_and_nothing_else_changes() -> None:
+    from ui.text import plain
+
+    assert plain("\u202e100P") == "\\u202e100P"
+    assert plain("Müller, A. [x]") == "Müller, A. [x]"

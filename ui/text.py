@@ -33,11 +33,14 @@ from crs.identifiers import visible
 
 # CommonMark: any ASCII punctuation may be backslash-escaped. These start markup anywhere:
 # emphasis, links, images, code, tables, HTML and entities (< > &), LaTeX ($), headings,
-# Streamlit's :colour[…] and :icon: directives and autolinks (":" breaks "http://",
-# "@" an e-mail address).
+# Streamlit's :colour[…], :material/…: and :emoji: directives, e-mail addresses.
 _MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()<>#!|~$:&@])")
-# GitHub's autolink literal "www.example.org" needs no scheme: break its dot.
-_WWW = re.compile(r"(?i)\b(www)\.")
+# Some rewriting happens on the text AFTER escapes are read: GitHub's autolinks
+# ("http://x", "www.x", "a@x.org") and Streamlit's ":material/home:" icons turn escaped
+# text into links and icons all the same (tried in chromium). An invisible word joiner
+# (U+2060) after such a ":" or "@", and inside "www.", breaks them; nothing else shows.
+_JOINER = "\u2060"
+_REWRITTEN = re.compile(r"(?<=:)(?=[A-Za-z/])|(?<=@)(?=\S)|(?i:(?<=\bwww)(?=\.))")
 # At the start of the (single) line: "-", "+" (lists, "---" rules), "1." / "1)" lists.
 _LINE_START = re.compile(r"^([-+]|\d+[.)](?=\s|$))")
 
@@ -54,7 +57,7 @@ def md_escape(text: object) -> str:
     written as code points first, so they can neither reorder nor hide what is shown.
     """
     shown = _MARKDOWN_CHARS.sub(r"\\\1", visible(" ".join(str(text).split())))
-    shown = _WWW.sub(r"\1\\.", shown)
+    shown = _REWRITTEN.sub(_JOINER, shown)
     return _LINE_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], shown)
 
 
