@@ -174,7 +174,7 @@ def _merge(
         earlier = earlier_import(connection, sha256, patients_sha256)
         if earlier is not None:
             result = ImportResult(int(earlier), file_name, sha256, already_imported=True)
-            _audit_attempt(connection, now, result.summary(), author, int(earlier))
+            _audit_import(connection, now, result.summary(), author, int(earlier))
             return result
         _check_lookalikes(connection, rows.patients["patient_id"], file_name)
         import_id = connection.execute(
@@ -255,16 +255,7 @@ def _merge(
                 values_unchanged=result.values_unchanged,
             )
         )
-        connection.execute(
-            models.audit.insert().values(
-                at=now,
-                author=author or "unknown",
-                action="import",
-                import_id=import_id,
-                what=result.summary(),
-                why="",
-            )
-        )
+        _audit_import(connection, now, result.summary(), author, import_id)
         _drop_stages(connection)
     return result
 
@@ -320,14 +311,15 @@ def record_attempt(
     try:
         with engine.begin() as connection:
             lock_for_writing(connection)
-            _audit_attempt(connection, datetime.now(UTC), what, author, import_id)
+            _audit_import(connection, datetime.now(UTC), what, author, import_id)
     except sa.exc.DBAPIError:
         pass
 
 
-def _audit_attempt(
+def _audit_import(
     connection: sa.Connection, now: datetime, what: str, author: str | None, import_id: int | None
 ) -> None:
+    """The audit row of one import attempt (an import, a re-send, a refusal)."""
     connection.execute(
         models.audit.insert().values(
             at=now,
