@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from conftest import VIEWPORT, running_app
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from streamlit_ui import (
     EXCEPTION,
     FILE_INPUT,
@@ -320,9 +320,10 @@ def test_each_hostile_patient_page_shows_the_id_and_the_cells_as_text(
     page.get_by_role("option", name=patient, exact=True).click()
     wait_idle(page)
     page.locator(PLOT).first.wait_for(timeout=GRADING_TIMEOUT_MS)
+    # The chart is drawn again for the patient chosen: its title shows the id as text.
+    title = page.locator(".js-plotly-plot .gtitle").first
+    expect(title).to_have_text(f"Patient {patient}", timeout=GRADING_TIMEOUT_MS)
     wait_idle(page)
-    title = page.locator(".js-plotly-plot .gtitle").first.text_content() or ""
-    assert title == f"Patient {patient}", title
     traces = {t["name"]: t for t in plot_traces(page)}
     for name in ("CRS grade", "Other immunosuppressant"):
         if name in traces:  # the hover quotes the file's text: shown, never as markup
