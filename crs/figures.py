@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ from plotly.subplots import make_subplots
 
 from crs.criteria import criterion_label
 from crs.explain import unknown_words_column
+from crs.identifiers import visible
 from crs.neuro import episodes, neurotoxicity
 from crs.oxygen import BASIS_LABELS, DEVICE_LABELS
 from crs.reference import ALERT_LABELS, alert_words
@@ -166,6 +168,16 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].fillna("").astype("str")
 
 
+def _plain(text: str | pd.Series) -> str | pd.Series:
+    """Text of a file (or typed by a person) as Plotly shows it literally: Plotly reads
+    ``<a href>``, ``<b>``, ``<br>`` in titles and hover texts (an outside link on the
+    ward PC), and a right-to-left override would reorder an id; so ``<``, ``>``, ``&``
+    become entities and hidden characters code points (crs.identifiers.visible)."""
+    if isinstance(text, pd.Series):
+        return text.map(_plain)
+    return escape(visible(text), quote=False)
+
+
 def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(False, index=frame.index)
@@ -220,7 +232,7 @@ def timeline_figure(
         Instants (``instant`` values) of CRP peaks to mark, e.g. from
         ``crs.trends``; each is marked only where a CRP value was recorded.
     title
-        Figure title; defaults to the patient id.
+        Figure title, plain text (shown as written); defaults to "Patient <id>".
     attributions
         Attributions in effect for this patient (grading.md §5; the columns
         ``criterion, start, end, reason, author`` of ``Store.attributions``, ``start``
@@ -299,7 +311,7 @@ def timeline_figure(
     custom = np.column_stack(
         [
             _text(rows, "drivers").replace("", "none"),
-            _text(rows, "explanation"),
+            _plain(_text(rows, "explanation")),  # quotes recorded symptoms
             unknown_words_column(_text(rows, "unknown")).replace("", "none"),
             _text(rows, "recommendation").replace("", "—"),
         ]
@@ -372,7 +384,7 @@ def timeline_figure(
                 mode="markers",
                 name="Other immunosuppressant",
                 marker={"symbol": "triangle-down", "size": 12, "color": "#455a64"},
-                text=other[other_at],
+                text=_plain(other[other_at]),
                 hovertemplate="%{text}<extra></extra>",
             ),
             "grade",
@@ -668,7 +680,9 @@ def timeline_figure(
     fig.update_xaxes(showticklabels=True, showgrid=True, showspikes=True, spikemode="across")
     n_panels = len(panels)
     fig.update_layout(
-        title={"text": title if title is not None else f"Patient {rows['patient_id'].iloc[0]}"}
+        title={
+            "text": _plain(title if title is not None else f"Patient {rows['patient_id'].iloc[0]}")
+        }
         if len(rows)
         else None,
         height=140 * n_panels + 150,
@@ -705,8 +719,6 @@ def _attribution_marks(
     (grading.md §5: the grade is computed as if the finding were not met there)."""
     if attributions is None or attributions.empty or rows.empty:
         return
-    from html import escape  # the reason and the name are typed by people: hover text only
-
     instant = rows["instant"].astype("datetime64[us]").reset_index(drop=True)
     first, last = instant.iloc[0], instant.iloc[-1]
     start = attributions["start"].astype("datetime64[us]").reset_index(drop=True)
@@ -741,7 +753,7 @@ def _attribution_marks(
             xref="x",
             y=1.0,
             yref=f"{yaxis_of['grade']} domain",
-            text=f"{escape(code.replace('_', ' '))}: not CRS",
+            text=f"{_plain(code.replace('_', ' '))}: not CRS",
             showarrow=False,
             xanchor="left",
             yanchor="top",
@@ -752,7 +764,7 @@ def _attribution_marks(
             & (instant <= end.iloc[i])
             & attributed.str.contains(f";{code};", regex=False)
         )
-        sentence = escape(
+        sentence = _plain(  # the reason and the name are typed by people
             f"{criterion_label(code)} attributed to another cause by "
             f"{attributions['author'].iloc[i]}: {attributions['reason'].iloc[i]}"
         )

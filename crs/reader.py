@@ -28,6 +28,7 @@ from crs.convert import Part, read_numbers
 from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
 from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
+from crs.identifiers import clean_column_names, screen_patient_ids
 from crs.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.names import normalise_name
 from crs.numbers import (
@@ -184,7 +185,8 @@ def _canonical_columns(
     work.conversions.extend(table.notes)
     if table.problems is not None:
         work.problems.append(table.problems)
-    frame = table.frame
+    # Hidden characters in names and ids (issue #18): the one door, crs.identifiers.
+    frame = clean_column_names(table.frame, work)
     n = len(frame)
 
     sources, normalised = _map_columns(frame, work)
@@ -197,10 +199,13 @@ def _canonical_columns(
         work.unknown.extend(normalised[c] for c in FLOWSHEET_COLUMNS if c in normalised)
 
     identity = _identity(sources, n, label, patient_id, work)
+    refused = screen_patient_ids(
+        identity["patient_id"], identity["patient_source"], work, named=patient_id
+    ).refused
     values, raws, gathered = _parse_sources(sources, n, work)
 
     variable = frame[normalised["variable"]] if long_layout else None
-    not_graded = _not_graded(identity, unknown_variable, variable, work)
+    not_graded = _not_graded(identity, unknown_variable, variable, work) | refused
     keep = ~not_graded
     cols: Cols = {
         "patient_id": identity["patient_id"],

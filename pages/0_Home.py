@@ -12,14 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from crs.errors import UnusableExportError
-from crs.safe_csv import to_csv_bytes
 from crs.store.errors import StoreFailure
 from crs.upload_kind import classify_upload
 from ui.guard import page_guard
 from ui.session import Upload, Ward, problems_of, set_ward
 from ui.setup import open_sample_ward, setup_page
 from ui.store import ImportShown, store_message, upload_key, ward_store
-from ui.text import md_escape
+from ui.tables import data_table
+from ui.text import md, md_escape, plain
 
 ROLE_TIMESERIES = "Time series (one row per patient and time)"
 ROLE_PATIENTS = "Patients table (one row per patient)"
@@ -34,8 +34,19 @@ WARD_MODEL = (
 )
 
 
+def record_refusal(names: list[str], reason: str, author: str | None) -> None:
+    """The audit log records every import attempt, a file refused at reading included
+    (issue #18); a store that cannot record it does not hide the reason shown."""
+    try:
+        store = ward_store()
+        for name in names:
+            store.refused_import(name, reason, author=author)
+    except (UnusableExportError, StoreFailure):
+        pass
+
+
 def read_uploads(
-    files: list[Upload], roles: dict[str, str], patient_id: str | None
+    files: list[Upload], roles: dict[str, str], patient_id: str | None, author: str | None
 ) -> tuple[list[tuple[Upload, object]], Upload | None] | None:
     """Read every time-series upload (crs.reader.read_export) before storing anything.
 
@@ -48,16 +59,13 @@ def read_uploads(
     too_big = [f for f in files if len(f.data) > limit_mb * 1024 * 1024]
     if too_big:
         # The browser refuses bigger files; this also covers any other way bytes arrive.
-        st.error(
-            md_escape(
-                "; ".join(
-                    f"{f.name} is {len(f.data) / 1024 / 1024:.1f} MB, more than the "
-                    f"{limit_mb} MB this dashboard accepts (server.maxUploadSize)"
-                    for f in too_big
-                )
-            )
-            + ". Split the export, or ask the team to raise the limit."
+        message = "; ".join(
+            f"{f.name} is {len(f.data) / 1024 / 1024:.1f} MB, more than the "
+            f"{limit_mb} MB this dashboard accepts (server.maxUploadSize)"
+            for f in too_big
         )
+        st.error(md_escape(message) + ". Split the export, or ask the team to raise the limit.")
+        record_refusal([f.name for f in too_big], message, author)
         return None
     exports = [f for f in files if roles.get(f.name) != ROLE_PATIENTS]
     patients = [f for f in files if roles.get(f.name) == ROLE_PATIENTS]
@@ -74,7 +82,7 @@ def read_uploads(
         bar = st.progress(0.0)
         try:
             for number, upload in enumerate(exports):
-                bar.progress(number / len(exports), text=f"Reading {upload.name} …")
+                bar.progress(number / len(exports), text=md("Reading {} …", upload.name))
                 export = read_export(
                     upload.data,
                     patients=table.data if table is not None else None,
@@ -90,6 +98,7 @@ def read_uploads(
     if problem is not None:
         # Outside the (collapsed) status box, so the message is seen at once.
         st.error(md_escape(problem))
+        record_refusal([upload.name], problem, author)
         return None
     return read, table
 
@@ -102,7 +111,7 @@ def import_uploads(
     Each file is one import (one transaction): a file the store refuses (e.g. a patient
     recorded on another time axis) changes nothing, and the message says which.
     """
-    read = read_uploads(files, roles, patient_id)
+    read = read_uploads(files, roles, patient_id, author)
     if read is None:
         return None
     exports, table = read
@@ -148,10 +157,10 @@ def show_reports(reports: list, problems: pd.DataFrame, *, key: str) -> None:
     """Data-quality reports: balanced counts per file, sortable problems, CSV download."""
     for report in reports:
         columns = st.columns(4)
-        columns[0].metric("Rows read", report.rows_read)
-        columns[1].metric("Rows graded", report.rows_graded)
-        columns[2].metric("Rows merged (same instant)", report.rows_merged)
-        columns[3].metric("Rows not graded", report.rows_not_graded)
+        columns[0].metric("Rows read", int(report.rows_read))
+        columns[1].metric("Rows graded", int(report.rows_graded))
+        columns[2].metric("Rows merged (same instant)", int(report.rows_merged))
+        columns[3].metric("Rows not graded", int(report.rows_not_graded))
         balance = (
             f"{report.rows_read} read = {report.rows_graded} graded + {report.rows_merged} "
             f"merged + {report.rows_not_graded} not graded"
@@ -171,13 +180,12 @@ def show_reports(reports: list, problems: pd.DataFrame, *, key: str) -> None:
         st.success("No problems found in the data.")
         return
     st.write(f"{len(problems)} problems (click a column header to sort):")
-    st.dataframe(problems, hide_index=True, key=f"problems_{key}")
-    st.download_button(
-        "Download the problems as CSV",
-        data=to_csv_bytes(problems),
+    data_table(
+        problems,
+        key=f"problems_{key}",
         file_name="crs_data_quality.csv",
-        mime="text/csv",
-        key=f"download_{key}",
+        download_label="Download the problems as CSV",
+        hide_index=True,
     )
 
 
@@ -203,12 +211,18 @@ def show_imports() -> None:
             "Changed values": imports["values_changed"],
         }
     ).iloc[::-1]
-    st.dataframe(table, hide_index=True, key="imports_table")
+    data_table(
+        table,
+        key="imports_table",
+        file_name="crs_imports.csv",
+        download_label="Download the list of imports as CSV",
+        hide_index=True,
+    )
     labels = dict(zip(table["Import"], table["File"], strict=True))
     chosen = st.selectbox(
         "Data-quality report of import",
         list(labels),
-        format_func=lambda i: f"{i} — {labels[i]}",
+        format_func=lambda i: plain(f"{i} — {labels[i]}"),
         # A new import opens on its own report (the key follows the latest import).
         key=f"import_report_choice_{table['Import'].iloc[0]}",
     )
@@ -229,13 +243,12 @@ def show_imports() -> None:
     if problems.empty:
         st.write("No problems were found in this file.")
         return
-    st.dataframe(problems, hide_index=True, key="import_problems")
-    st.download_button(
-        f"Download the problems of import {chosen} as CSV",
-        data=to_csv_bytes(problems),
+    data_table(
+        problems,
+        key="import_problems",
         file_name=f"crs_data_quality_import_{chosen}.csv",
-        mime="text/csv",
-        key="download_import_problems",
+        download_label=f"Download the problems of import {chosen} as CSV",
+        hide_index=True,
     )
 
 
@@ -329,7 +342,7 @@ elif ward is not None and not isinstance(st.session_state.get(LAST_IMPORT_KEY), 
     with page_guard("the ward store"):
         st.divider()
         on_ward = ward.graded["patient_id"].nunique()
-        st.success(f"The ward store holds {on_ward} patients on the ward.")
+        st.success(md("The ward store holds {} patients on the ward.", on_ward))
         st.page_link("pages/1_Ward_round.py", label="Open the ward round", icon=":material/groups:")
 
 with page_guard("the imports"):

@@ -17,7 +17,8 @@ from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.store import SHOW_ARCHIVED_KEY, show_archived
 from ui.style import style_grades
-from ui.text import md_escape
+from ui.tables import data_table
+from ui.text import md, plain
 
 PATIENT_PAGE = "pages/2_Patient.py"
 
@@ -71,8 +72,11 @@ def open_patient(patient_id: str) -> None:
     except StreamlitAPIException:
         # This page was started on its own (not through app.py): link instead.
         st.markdown(
-            f"[Open the timeline of {md_escape(patient_id)}]"
-            f"(Patient?{urlencode({'patient': patient_id})})"
+            md(
+                "[Open the timeline of {}]({})",
+                patient_id,
+                "Patient?" + urlencode({"patient": patient_id}),
+            )
         )
 
 
@@ -92,9 +96,12 @@ if ward is not None:
         shown = filter_census(table, grades=grades, with_alerts=with_alerts)
         counts = table["grade"].value_counts()
         st.caption(
-            f"{len(table)} patients — "
-            + ", ".join(f"grade {g}: {int(counts.get(g, 0))}" for g in range(5, -1, -1))
-            + f"; showing {len(shown)}. Sickest first. Select a row to open the timeline."
+            md(
+                "{} patients — {}; showing {}. Sickest first. Select a row to open the timeline.",
+                len(table),
+                ", ".join(f"grade {g}: {int(counts.get(g, 0))}" for g in range(5, -1, -1)),
+                len(shown),
+            )
         )
         display = shown[list(HEADERS)].copy()
         display["recommendation"] = display["recommendation"].map(
@@ -112,8 +119,11 @@ if ward is not None:
         if ward.archived and show_archived():
             archived = shown["patient_id"].astype("str").isin(sorted(ward.archived))
             display.insert(1, "Archived", archived.map({True: "archived", False: ""}).to_numpy())
-        event = st.dataframe(
-            style_grades(display, ["Grade now", "Highest grade"]),
+        event = data_table(
+            display,
+            style=lambda frame: style_grades(frame, ["Grade now", "Highest grade"]),
+            file_name="crs_ward_round.csv",
+            download_label="Download the ward round as CSV",
             hide_index=True,
             on_select="rerun",
             selection_mode="single-row",
@@ -136,6 +146,7 @@ if ward is not None:
             shown["patient_id"].tolist(),
             index=None,
             placeholder="Choose a patient",
+            format_func=plain,
         )
         button_col.write("")
         if button_col.button("Open timeline", disabled=choice is None) and choice is not None:
@@ -152,7 +163,9 @@ if ward is not None:
                 index=None,
                 placeholder="Choose a patient",
                 key="archive_patient",
-                format_func=lambda pid: f"{pid} (archived)" if pid in ward.archived else pid,
+                format_func=lambda pid: (
+                    plain(pid) + (" (archived)" if pid in ward.archived else "")
+                ),
             )
             if patient is not None:
                 archive_controls(patient, archived=patient in ward.archived, key="ward_round")

@@ -37,6 +37,8 @@ from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.store import patient_axis, store_ward, ward_store
 from ui.style import style_grades
+from ui.tables import data_table
+from ui.text import md, md_escape, md_table, plain
 
 ROW_COLUMNS = {
     "time": "Time",
@@ -77,7 +79,7 @@ if ward is not None:
             "Patient (sickest first)",
             ids,
             index=index,
-            format_func=lambda pid: f"{pid} (archived)" if pid in ward.archived else pid,
+            format_func=lambda pid: plain(pid) + (" (archived)" if pid in ward.archived else ""),
         )
         st.session_state[PATIENT_KEY] = patient_id
         if st.query_params.get("patient") != patient_id:
@@ -92,20 +94,23 @@ if ward is not None:
 
         summary = ward.census().set_index("patient_id").loc[patient_id]
         cols = st.columns(6)
-        # A grade with something not known is a lower bound (grading.md §4): "≥ 2".
+        # A grade with something not known is a lower bound: "≥ 2".
         not_known = unknown_words_column(rows["unknown"].iloc[-1:]).iloc[0]
         grade_now = int(latest["grade"])
         cols[0].metric(
             "Grade now",
-            f"≥ {grade_now}" if not_known else grade_now,
-            help=f"Lower bound: not known — {not_known}" if not_known else None,
+            md("≥ {}", grade_now) if not_known else md("{}", grade_now),
+            help=md("Lower bound: not known — {}", not_known) if not_known else None,
         )
-        cols[1].metric(f"Highest ({summary['highest_grade_when']})", int(summary["highest_grade"]))
-        cols[2].metric("Trend 24 h", summary["trend_24h"])
-        cols[3].metric("Therapy", str(summary["therapy"] or "not recorded"))
+        cols[1].metric(
+            md("Highest ({})", summary["highest_grade_when"]), int(summary["highest_grade"])
+        )
+        cols[2].metric("Trend 24 h", md_escape(summary["trend_24h"]))
+        # Therapy is a cell of the file: shown as text.
+        cols[3].metric("Therapy", md_escape(summary["therapy"] or "not recorded"))
         age, weight = latest.get("age_years"), latest.get("weight_kg")
-        cols[4].metric("Age", f"{age:g} y" if pd.notna(age) else "not recorded")
-        cols[5].metric("Weight", f"{weight:g} kg" if pd.notna(weight) else "not recorded")
+        cols[4].metric("Age", md("{:g} y", age) if pd.notna(age) else "not recorded")
+        cols[5].metric("Weight", md("{:g} kg", weight) if pd.notna(weight) else "not recorded")
 
         with st.container(border=True):
             recommendation_panel(latest, "Latest time point")
@@ -115,13 +120,15 @@ if ward is not None:
         fig = timeline_figure(
             rows,
             crp_peaks=peaks["instant"],
-            title=f"Patient {patient_id}",
-            attributions=attributions,
+            attributions=attributions,  # the title, "Patient <id>", is escaped there
         )
         st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline")
         st.caption(
-            "Download the chart as PNG with the camera button above it; print this page "
-            "(A4 landscape) from the browser. " + crp_caveat(rows)
+            md(
+                "Download the chart as PNG with the camera button above it; print this page "
+                "(A4 landscape) from the browser. {}",
+                crp_caveat(rows),
+            )
         )
 
     with page_guard("the chosen time point"):
@@ -133,7 +140,7 @@ if ward is not None:
             "Suggestion at another time point",
             range(len(rows)),
             index=worst,
-            format_func=lambda i: labels[i],
+            format_func=lambda i: plain(labels[i]),
         )
         with st.container(border=True):
             recommendation_panel(rows.iloc[picked], "Chosen time point")
@@ -157,7 +164,13 @@ if ward is not None:
             if every.empty:
                 st.write("No finding of this patient has been attributed to another cause.")
             else:
-                st.dataframe(attributions_table(every, axis), hide_index=True, key="attributions")
+                data_table(
+                    attributions_table(every, axis),
+                    key="attributions",
+                    file_name="crs_attributions.csv",
+                    download_label="Download the attributions as CSV",
+                    hide_index=True,
+                )
             form, withdraw = st.columns(2)
             with form:
                 attribution_form(patient_id, rows.iloc[picked], axis, key=str(picked))
@@ -176,12 +189,13 @@ if ward is not None:
             st.write("No IL-6, IFN-γ, CRP or ferritin recorded for this patient.")
         else:
             # A static table: at most four rows, and it prints (an interactive grid does not).
-            st.table(trends.set_index("Marker"))
+            st.table(md_table(trends.set_index("Marker")))
         st.caption(
-            "Baseline: the last value at or before infusion, else the first value. "
-            + crp_caveat(rows)
-            + " "
-            + FERRITIN_NOTE
+            md(
+                "Baseline: the last value at or before infusion, else the first value. {} {}",
+                crp_caveat(rows),
+                FERRITIN_NOTE,
+            )
         )
 
     with page_guard("the graded rows"):
@@ -207,8 +221,11 @@ if ward is not None:
             table = table.drop(columns="time")
         table = table.rename(columns=ROW_COLUMNS)
         with st.container(key="screen_rows"):
-            st.dataframe(
-                style_grades(table, ["Grade"]),
+            data_table(
+                table,
+                style=lambda frame: style_grades(frame, ["Grade"]),
+                file_name="crs_patient_time_points.csv",
+                download_label="Download these time points as CSV",
                 hide_index=True,
                 key="patient_rows",
                 column_config={
@@ -220,7 +237,7 @@ if ward is not None:
         # Printed instead of the interactive grid (see ui.style.PRINT_CSS).
         with st.container(key="print_rows"):
             st.markdown("**Time points where the grade, its drivers or the alerts changed**")
-            st.table(grade_changes(rows))
+            st.table(md_table(grade_changes(rows)))
 
     with page_guard("the data-quality problems"):
         st.subheader("Data-quality problems of this patient")
@@ -235,7 +252,13 @@ if ward is not None:
         elif problems.empty:
             st.write("None on this patient's rows.")
         else:
-            st.dataframe(problems, hide_index=True, key="patient_problems")
+            data_table(
+                problems,
+                key="patient_problems",
+                file_name="crs_data_quality_patient.csv",
+                download_label="Download this patient's problems as CSV",
+                hide_index=True,
+            )
 
     if stored:
         with page_guard("the audit log"):
@@ -261,7 +284,13 @@ if ward is not None:
                         .where(changes["new_num"].notna(), changes["new_text"].astype("str")),
                     }
                 ).rename(columns=CHANGE_COLUMNS)
-                st.dataframe(shown, hide_index=True, key="changes")
+                data_table(
+                    shown,
+                    key="changes",
+                    file_name="crs_changed_values.csv",
+                    download_label="Download the changed values as CSV",
+                    hide_index=True,
+                )
         with page_guard("archiving"), st.container(border=True):
             archived = patient_id in ward.archived
             st.markdown(

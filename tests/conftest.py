@@ -45,3 +45,32 @@ def temporary_ward_store(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("CRS_DATABASE_URL", None)
     else:
         os.environ["CRS_DATABASE_URL"] = old
+
+
+@pytest.fixture
+def captured_downloads(monkeypatch) -> dict[str, bytes]:
+    """Bytes given to every st.download_button (static data or a deferred callable)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    captured: dict[str, bytes] = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def record(data, name) -> None:
+        if callable(data):
+            data = data()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if isinstance(data, bytes | bytearray):
+            captured[str(name)] = bytes(data)
+
+    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, **kw):
+        record(path_or_data, file_name or coordinates)
+        return add(self, path_or_data, mimetype, coordinates, file_name=file_name, **kw)
+
+    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        record(data_callable, file_name or coordinates)
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add", recording_add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording_deferred)
+    return captured

@@ -13,6 +13,7 @@ import csv
 import io
 from pathlib import Path
 
+import pandas as pd
 import plotly.io
 import pytest
 import streamlit as st
@@ -131,6 +132,26 @@ def test_uploading_the_same_file_twice_changes_nothing(store_url):
     store = open_store(store_url)
     assert len(store.imports()) == 1
     assert store.frame().equals(before)
+
+
+def test_every_upload_attempt_is_in_the_audit_log_a_resend_and_a_refused_file_included(
+    store_url,
+):
+    # Issue #18: the audit log records every import attempt, with who made it.
+    files = [("case3.csv", (DATA / "case3.csv").read_bytes())]
+    _upload(files, author="Dr Ada")
+    _no_exception(_upload(files, author="Dr Bo"))
+    at = _upload([("login.csv", b"<html><body>Sign in</body></html>")], author="Dr Cy")
+    _no_exception(at)
+    assert len(at.error) == 1
+    audit = open_store(store_url).audit_log()
+    assert audit["action"].tolist() == ["import"] * 3
+    assert audit["author"].tolist() == ["Dr Ada", "Dr Bo", "Dr Cy"]
+    imported, resent, refused = audit["what"].tolist()
+    assert imported.startswith("case3.csv: import 1:")
+    assert resent == "case3.csv: already imported (import 1, same content); nothing changed."
+    assert refused.startswith("login.csv: not imported, nothing changed: ")
+    assert audit["import_id"].tolist()[:2] == [1, 1] and pd.isna(audit["import_id"].iloc[2])
 
 
 def test_an_unusable_upload_is_named_visibly_and_nothing_is_stored(store_url):
@@ -270,20 +291,9 @@ def test_withdrawing_an_attribution_restores_the_grade_and_is_audited(store_url)
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Bytes given to every st.download_button, by file name."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    captured: dict[str, bytes] = {}
-    add = MediaFileManager.add
-
-    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, **kw):
-        if isinstance(path_or_data, bytes):
-            captured[str(file_name)] = path_or_data
-        return add(self, path_or_data, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add", recording_add)
-    return captured
+def downloads(captured_downloads: dict[str, bytes]) -> dict[str, bytes]:
+    """Bytes given to every st.download_button, by file name (tests/conftest.py)."""
+    return captured_downloads
 
 
 def test_the_audit_log_downloads_as_a_formula_safe_csv(store_url, downloads):

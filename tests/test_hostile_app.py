@@ -11,6 +11,8 @@ than the configured limit gets a clear message.
 from __future__ import annotations
 
 import ast
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,35 +185,6 @@ def hostile_ward():
     return load_ward([Upload(HOSTILE_FILE_NAME, HOSTILE_WARD.encode())])
 
 
-@pytest.fixture
-def captured_downloads(monkeypatch) -> dict[str, bytes]:
-    """Bytes given to every st.download_button (static data or a deferred callable)."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    captured: dict[str, bytes] = {}
-    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
-
-    def record(data, name) -> None:
-        if callable(data):
-            data = data()
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if isinstance(data, bytes | bytearray):
-            captured[str(name)] = bytes(data)
-
-    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, **kw):
-        record(path_or_data, file_name or coordinates)
-        return add(self, path_or_data, mimetype, coordinates, file_name=file_name, **kw)
-
-    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
-        record(data_callable, file_name or coordinates)
-        return add_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add", recording_add)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", recording_deferred)
-    return captured
-
-
 def run_page(page: Path, ward, patient_id: str | None = None):
     from streamlit.testing.v1 import AppTest
 
@@ -339,7 +312,8 @@ def test_the_markup_check_accepts_hostile_text_shown_as_text() -> None:
     ("text", "shown"),
     [
         ("case1.csv", "case1.csv"),
-        ("![p](http://a.invalid/p.png)", "\\!\\[p\\]\\(http\\://a.invalid/p.png\\)"),
+        # (the word joiner after "http:" stops GitHub's autolink, which ignores escapes)
+        ("![p](http://a.invalid/p.png)", "\\!\\[p\\]\\(http\\:\u2060//a.invalid/p.png\\)"),
         ("<script>alert(1)</script>", "\\<script\\>alert\\(1\\)\\</script\\>"),
         ("- not a list", "\\- not a list"),
         ("12. not a list", "12\\. not a list"),
@@ -362,3 +336,40 @@ def test_an_xlsx_workbook_can_be_uploaded_on_the_home_page_and_is_graded() -> No
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert any("Loaded 2 patients" in s.value for s in at.success)
+
+
+FORMULA_CELLS = ('=HYPERLINK("http://x","y")', "@SUM(1+1)", "+1+2", "-1+2")
+
+
+def _formula_ward():
+    """Ids and therapies that a spreadsheet would run, two rows 25 h apart at the same
+    grade: the ward round's own trend label is then "= same"."""
+    from ui.session import Upload, load_ward
+
+    lines = ["patient_id,time,temp_c,therapy"]
+    for cell in FORMULA_CELLS:
+        quoted = _quote(cell)
+        lines += [f"{quoted},2024-05-01T08:00:00,38.5,{quoted}"]
+        lines += [f"{quoted},2024-05-02T09:00:00,38.6,{quoted}"]
+    return load_ward([Upload("formulas.csv", ("\n".join(lines) + "\n").encode())])
+
+
+def test_the_ward_round_table_downloads_neutralised_including_its_own_same_trend(
+    captured_downloads,
+) -> None:
+    # The grid's own "Download as CSV" is off (.streamlit/config.toml); this is the
+    # replacement every table offers (ui.tables.data_table).
+    at = run_page(REPO / "pages" / "1_Ward_round.py", _formula_ward())
+    assert not at.exception, [e.value for e in at.exception]
+    data = captured_downloads["crs_ward_round.csv"]
+    check_safe_csv(data)
+    cells = {c for row in csv.reader(io.StringIO(data.decode("utf-8"))) for c in row}
+    for cell in (*FORMULA_CELLS, "= same"):
+        assert "'" + cell in cells, (cell, sorted(cells))
+
+
+def test_the_grids_own_csv_export_is_turned_off_in_the_apps_configuration() -> None:
+    import tomllib
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True

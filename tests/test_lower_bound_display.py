@@ -16,6 +16,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from crs.figures import timeline_figure
+from tests.markdown_text import seen_all
 from ui.session import PATIENT_KEY, WARD_KEY, Ward, read_and_grade
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,9 +73,9 @@ def test_the_patient_page_says_the_grade_may_be_higher() -> None:
     assert not at.exception, [e.value for e in at.exception]
     [grade_now] = [m for m in at.metric if m.label == "Grade now"]
     assert grade_now.value == "≥ 2"
-    markdown = "\n".join(str(m.value) for m in at.markdown)
+    markdown = seen_all(at.markdown)
     assert "Grade 2 or higher (lower bound)" in markdown
-    captions = "\n".join(str(c.value) for c in at.caption)
+    captions = seen_all(at.caption)
     assert f"Not known at this time point: {WORDS} — the grade may be higher." in captions
     [rows] = [d.value for d in at.dataframe if "Explanation" in d.value.columns]
     assert (rows["Lower bound — not known"].iloc[-1]) == WORDS

@@ -139,13 +139,23 @@ def test_a_day_axis_patient_is_read_back_on_the_day_axis(store) -> None:
     assert back["instant"].tolist() == day_to_instant(pd.Series([0.5, 1.25])).tolist()
 
 
-def test_importing_the_same_file_twice_changes_nothing(store) -> None:
+def test_importing_the_same_file_twice_changes_nothing_but_the_audit_log_records_it(
+    store,
+) -> None:
     first = store.import_frame(fever_ward(), file_name="ward.csv")
     before = snapshot(store)
-    again = store.import_frame(fever_ward(), file_name="ward.csv")
+    again = store.import_frame(fever_ward(), file_name="ward.csv", author="Dr Re")
     assert again.already_imported
     assert again.import_id == first.import_id
-    assert snapshot(store) == before
+    after = snapshot(store)
+    audit_before, audit_after = before.pop("audit"), after.pop("audit")
+    assert after == before
+    # Issue #18: every import attempt is audited, an identical re-send included.
+    assert audit_after[: len(audit_before)] == audit_before
+    resent = store.audit_log().iloc[-1]
+    assert len(audit_after) == len(audit_before) + 1
+    assert (resent["action"], resent["author"], resent["import_id"]) == ("import", "Dr Re", 1)
+    assert resent["what"] == "ward.csv: already imported (import 1, same content); nothing changed."
 
 
 def test_the_same_values_in_another_file_add_an_import_but_no_change(store) -> None:
@@ -275,9 +285,17 @@ def test_a_file_on_another_time_axis_is_refused_and_nothing_of_it_is_stored(stor
     store.import_frame(fever_ward(), file_name="times.csv")
     before = snapshot(store)
     days = ward(patient_id=["P9", "P1"], day=[0.5, 1.0], temp_c=[38.0, 38.2])
-    with pytest.raises(StoreError, match="P1"):
-        store.import_frame(days, axis="day", file_name="days.csv")
-    assert snapshot(store) == before
+    with pytest.raises(StoreError, match="P1") as refusal:
+        store.import_frame(days, axis="day", file_name="days.csv", author="Dr Ax")
+    after = snapshot(store)
+    audit_before, audit_after = before.pop("audit"), after.pop("audit")
+    assert after == before
+    # The refused attempt is in the audit log (issue #18), and nothing else changed.
+    assert len(audit_after) == len(audit_before) + 1
+    refused = store.audit_log().iloc[-1]
+    assert (refused["action"], refused["author"]) == ("import", "Dr Ax")
+    assert pd.isna(refused["import_id"])
+    assert refused["what"] == f"days.csv: not imported, nothing changed: {refusal.value}"
 
 
 def test_two_imports_in_two_processes_lose_nothing(store_url: str, tmp_path: Path) -> None:

@@ -59,6 +59,27 @@ def test_importing_the_sample_ward_twice_changes_nothing_the_second_time(
     assert "already imported (import 1" in capsys.readouterr().out
 
 
+def test_crs_import_audits_every_attempt_a_resend_and_an_unusable_file_included(
+    database: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unusable = tmp_path / "notes.csv"
+    unusable.write_text("time,temp_c\n2024-05-01T08:00:00,38.5\n", encoding="utf-8")
+    assert crs("import", WARD, "--author", "Dr A", *database) == 0
+    assert crs("import", WARD, "--author", "Dr B", *database) == 0
+    assert crs("import", unusable, "--author", "Dr C", *database) == 2
+    capsys.readouterr()
+    audit = tmp_path / "audit.csv"
+    assert crs("audit", "-o", audit, *database) == 0
+    log = pd.read_csv(audit, keep_default_na=False)
+    assert log["action"].tolist() == ["import"] * 3
+    assert log["author"].tolist() == ["Dr A", "Dr B", "Dr C"]
+    assert log["what"].iloc[1] == (
+        "sample_ward.csv: already imported (import 1, same content); nothing changed."
+    )
+    assert log["what"].iloc[2].startswith("notes.csv: not imported, nothing changed: ")
+    assert "no patient column" in log["what"].iloc[2]
+
+
 def test_the_export_of_the_store_is_the_graded_file(
     database: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,11 +17,11 @@ import streamlit as st
 
 from crs.criteria import ATTRIBUTABLE, criterion_label
 from crs.errors import UnusableExportError
-from crs.safe_csv import to_csv_bytes
 from crs.store.errors import StoreFailure
 from crs.timeaxis import instant_to_day
 from ui.store import audit_table, flash, store_message, ward_store
-from ui.text import md_escape
+from ui.tables import data_table
+from ui.text import md_escape, plain
 
 #: Default attribution span around the chosen time point: a shift either side, wide
 #: enough to cover the finding's carry-forward window (6–48 h, grading.md §2) in most
@@ -46,11 +46,13 @@ def archive_controls(patient_id: str, *, archived: bool, key: str) -> None:
     """Archive a discharged patient (or bring one back), with the author's name."""
     name = st.text_input("Your name (recorded in the audit log)", key=f"archive_author_{key}")
     reason = st.text_input("Reason (optional, e.g. discharged home)", key=f"archive_reason_{key}")
-    label = "Bring back to the ward round" if archived else "Archive (discharged)"
-    if not st.button(label, key=f"archive_button_{key}"):
+    if not st.button(
+        "Bring back to the ward round" if archived else "Archive (discharged)",
+        key=f"archive_button_{key}",
+    ):
         return
     if not name.strip():
-        st.error(_required_message(["your name"]))
+        st.error(md_escape(_required_message(["your name"])))
         return
     store = ward_store()
     try:
@@ -163,7 +165,7 @@ def attribution_form(patient_id: str, row: pd.Series, axis: str, key: str) -> No
         return
     missing = _missing({"a reason": reason, "your name": author})
     if missing:
-        st.error(_required_message(missing))
+        st.error(md_escape(_required_message(missing)))
         return
     if start is None or end is None:
         st.error("Enter both ends of the time range.")
@@ -199,7 +201,10 @@ def withdraw_form(active: pd.DataFrame, axis: str) -> None:
     with st.form(key="withdraw_attribution", border=True):
         st.markdown("**Withdraw an attribution** (the finding counts as CRS again)")
         number = st.selectbox(
-            "Attribution", list(labels), format_func=labels.get, key="withdraw_choice"
+            "Attribution",
+            list(labels),
+            format_func=lambda choice: plain(labels[choice]),
+            key="withdraw_choice",
         )
         reason = st.text_input("Why it is withdrawn", key="withdraw_reason")
         author = st.text_input("Your name", key="withdraw_author")
@@ -208,7 +213,7 @@ def withdraw_form(active: pd.DataFrame, axis: str) -> None:
         return
     missing = _missing({"a reason": reason, "your name": author})
     if missing:
-        st.error(_required_message(missing))
+        st.error(md_escape(_required_message(missing)))
         return
     try:
         ward_store().withdraw(int(number), author.strip(), reason.strip())
@@ -225,11 +230,11 @@ def audit_panel(patient_id: str) -> None:
     if audit.empty:
         st.write("Nothing recorded for this patient yet.")
         return
-    st.dataframe(audit_table(audit), hide_index=True, key="audit_log")
-    st.download_button(
-        "Download the audit log as CSV",
-        data=to_csv_bytes(audit),
+    data_table(
+        audit_table(audit),
+        key="audit_log",
+        csv_frame=audit,
         file_name="crs_audit_log.csv",
-        mime="text/csv",
-        key="download_audit_log",
+        download_label="Download the audit log as CSV",
+        hide_index=True,
     )

@@ -9,7 +9,7 @@ from crs import doses, trends
 from crs.explain import unknown_words
 from crs.reference import WARNING_ALERTS, alert_words, label_alerts
 from crs.treatment import recommendation_table
-from ui.text import md_escape
+from ui.text import md, md_escape, md_table
 
 _WORDING = recommendation_table().set_index("code")
 
@@ -51,26 +51,26 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     """Grade, drivers, the Figure 2 branch taken (and why grade 2 is or is not high risk),
     alerts, and what was not documented — for one time point."""
     grade = int(row["grade"])
-    st.markdown(f"**{heading} — {when(row)}**")
+    st.markdown(md("**{} — {}**", heading, when(row)))
     # The explanation quotes recorded free text (symptoms): shown as text, never markup.
-    explanation = md_escape(_text(row, "explanation")) or f"Grade {grade}."
+    explanation = _text(row, "explanation") or f"Grade {grade}."
     drivers = _text(row, "drivers").replace(";", ", ")
-    # grading.md §4: with a domain not known the grade is a lower bound, and says so.
+    # With a domain not known the grade is a lower bound, and says so.
     unknown = unknown_words(_text(row, "unknown"))
-    bound = " or higher (lower bound)" if unknown else ""
-    st.markdown(f"**Grade {grade}{bound}** · drivers: {drivers or 'none'}  \n{explanation}")
+    shown = f"{grade} or higher (lower bound)" if unknown else str(grade)
+    st.markdown(md("**Grade {}** · drivers: {}  \n{}", shown, drivers or "none", explanation))
     code = _text(row, "recommendation")
     if code in _WORDING.index:
-        st.markdown(f"**Figure 2:** {_WORDING.loc[code, 'wording']}")
+        st.markdown(md("**Figure 2:** {}", _WORDING.loc[code, "wording"]))
     branch = _text(row, "branch")
     if branch:
-        st.markdown(f"Branch taken: {branch}")
+        st.markdown(md("Branch taken: {}", branch))
     if code in _WORDING.index:
-        st.caption(f"Source: {_WORDING.loc[code, 'source']}")
+        st.caption(md("Source: {}", _WORDING.loc[code, "source"]))
     basis = _text(row, "high_risk_basis")
     if grade == 2 and basis:
         high = bool(row.get("high_risk_used"))
-        st.markdown(f"High risk at grade 2: **{'yes' if high else 'no'}** ({basis}).")
+        st.markdown(md("High risk at grade 2: **{}** ({}).", "yes" if high else "no", basis))
     if basis and basis != "recorded":
         # treatment.md §1 [decision]: without a recorded high-risk flag only age counts,
         # so the clinician must know that comorbidities were not part of the decision.
@@ -84,11 +84,11 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
     action = [words[c] for c in codes if c in WARNING_ALERTS]
     information = [words[c] for c in codes if c not in WARNING_ALERTS]
     if action:
-        st.warning("Alert: " + "; ".join(action))
+        st.warning(md("Alert: {}", "; ".join(action)))
     if information:
-        st.info("; ".join(information))
+        st.info(md_escape("; ".join(information)))
     if unknown:
-        st.caption(f"Not known at this time point: {unknown} — the grade may be higher.")
+        st.caption(md("Not known at this time point: {} — the grade may be higher.", unknown))
 
 
 #: Laboratory values shown as fold change over baseline (treatment.md §4).
@@ -145,16 +145,17 @@ DOSE_COLUMNS: dict[str, str] = {
 
 
 def _dose_table(panel: pd.DataFrame, columns: dict[str, str]) -> None:
-    st.table(panel[list(columns)].rename(columns=columns).set_index(next(iter(columns.values()))))
+    table = panel[list(columns)].rename(columns=columns)
+    st.table(md_table(table.set_index(next(iter(columns.values())))))
 
 
 def _tocilizumab_source(panel: pd.DataFrame, heading: str, source: str) -> None:
     """One source's tocilizumab rows: dose per population, then its schedule and source."""
-    st.markdown(f"**{heading}**")
+    st.markdown(md("**{}**", heading))
     _dose_table(panel, DOSE_COLUMNS)
     schedule = "; ".join(dict.fromkeys(panel["schedule"]))
-    st.markdown(f"Schedule: {schedule}.")
-    st.caption(f"Source: {source}")
+    st.markdown(md("Schedule: {}.", schedule))
+    st.caption(md("Source: {}", source))
 
 
 def dose_panel(rows: pd.DataFrame) -> None:
@@ -169,9 +170,11 @@ def dose_panel(rows: pd.DataFrame) -> None:
         f"age {age:g} years" if pd.notna(age) else "age not recorded",
     ]
     st.markdown(
-        "**Reference doses — not doses given or prescribed.** Computed from the "
-        + " and ".join(known)
-        + " in the uploaded data."
+        md(
+            "**Reference doses — not doses given or prescribed.** Computed from the {} in "
+            "the uploaded data.",
+            " and ".join(known),
+        )
     )
     panel = doses.patient_dose_panel(rows, str(first["patient_id"]))
     tocilizumab = panel["drug"].eq("tocilizumab")
@@ -191,7 +194,7 @@ def dose_panel(rows: pd.DataFrame) -> None:
     st.markdown("**Corticosteroids — the paper's text**")
     columns = {"drug": "Drug"} | DOSE_COLUMNS | {"schedule": "Schedule", "indication": "When"}
     _dose_table(panel[~tocilizumab], columns)
-    st.caption(f"Source: {doses.SOURCES['paper']}")
+    st.caption(md("Source: {}", doses.SOURCES["paper"]))
     st.info(doses.LOCAL_PROTOCOL_PREVAILS)
 
 

@@ -8,6 +8,7 @@ real reader and pipeline (docs/architecture.md §1, §4). The result is kept in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,11 +133,12 @@ def load_ward(
     exports: list[Upload],
     patients: Upload | None = None,
     patient_id: str | None = None,
-    progress: object | None = None,
+    on_progress: Callable[[float, str | None], None] | None = None,
 ) -> Ward:
     """Read and grade every export (each with the patients table), as one ward.
 
-    ``progress`` is an optional callable ``(fraction, text)`` (e.g. st.progress().progress).
+    ``on_progress`` is an optional callable ``(fraction done, name of the file being
+    read)``, the name None when done; the caller shows it (escaped: ui.text).
     A patient appearing in two exports is refused with a clear message rather than
     merged silently (which rows win would be a guess).
     """
@@ -145,8 +147,8 @@ def load_ward(
     graded_frames, reports, axes, sources = [], [], [], []
     seen: dict[str, str] = {}
     for number, upload in enumerate(exports):
-        if progress is not None:
-            progress(number / len(exports), f"Reading and grading {upload.name} …")
+        if on_progress is not None:
+            on_progress(number / len(exports), upload.name)
         graded, report, axis = read_and_grade(
             upload.data,
             upload.name,
@@ -169,8 +171,8 @@ def load_ward(
             "Some exports give clock times and others only days since infusion; "
             "upload files that use the same time axis together."
         )
-    if progress is not None:
-        progress(1.0, "Done")
+    if on_progress is not None:
+        on_progress(1.0, None)
     graded = (
         pd.concat(graded_frames, ignore_index=True) if len(graded_frames) > 1 else graded_frames[0]
     )
@@ -179,7 +181,7 @@ def load_ward(
     return Ward(graded=graded, reports=reports, axis=axes[0], sources=sources)
 
 
-def load_sample(progress: object | None = None) -> Ward:
+def load_sample(on_progress: Callable[[float, str | None], None] | None = None) -> Ward:
     """The bundled sample ward (data/sample_ward.csv with data/sample_ward_patients.csv)."""
     exports = [Upload(SAMPLE_WARD.name, SAMPLE_WARD.read_bytes())]
     patients = (
@@ -187,7 +189,7 @@ def load_sample(progress: object | None = None) -> Ward:
         if SAMPLE_PATIENTS.exists()
         else None
     )
-    ward = load_ward(exports, patients, progress=progress)
+    ward = load_ward(exports, patients, on_progress=on_progress)
     # Made-up patients: shown read-only in this session, never written to the ward store.
     ward.kind = "sample"
     return ward

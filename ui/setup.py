@@ -22,6 +22,7 @@ from ui.guard import LOG, UNEXPECTED
 from ui.session import Ward, current_ward, load_sample, set_ward
 from ui.store import show_archived, show_flash, store_message, store_ward
 from ui.style import PRINT_CSS
+from ui.text import md, md_escape
 
 APP_TITLE = "CRS ward dashboard"
 HOME = "pages/0_Home.py"
@@ -37,10 +38,14 @@ def open_sample_ward() -> Ward | None:
     try:
         with st.status("Reading and grading the sample ward …", expanded=False) as status:
             bar = st.progress(0.0)
-            ward = load_sample(progress=lambda f, text: bar.progress(f, text=text))
+            ward = load_sample(
+                on_progress=lambda done, name: bar.progress(
+                    done, text=md("Reading and grading {} …", name) if name else "Done"
+                )
+            )
             status.update(label="Sample ward loaded", state="complete")
     except UnusableExportError as error:
-        st.error(f"The sample ward could not be read: {error}")
+        st.error(md("The sample ward could not be read: {}", error))
         return None
     except OSError:
         st.error("The sample ward is not installed (data/sample_ward.csv is missing).")
@@ -51,10 +56,10 @@ def open_sample_ward() -> Ward | None:
 
 def link_home(label: str = "Go to Home to upload exports or open the sample ward") -> None:
     try:
-        st.page_link(HOME, label=label, icon=":material/home:")
+        st.page_link(HOME, label=md_escape(label), icon=":material/home:")
     except (StreamlitAPIException, KeyError):
         # A page run on its own (e.g. by a test) has no Home page registered.
-        st.markdown(f"[{label}](/)")
+        st.markdown(md("[{}](/)", label))
 
 
 def _leave_pages_folder_mode() -> None:
@@ -88,7 +93,7 @@ def setup_page(title: str, *, needs_data: bool = True) -> Ward | None:
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🩺", layout="wide")
     # Static CSS only (no data): A4 landscape printing of the patient page.
     st.markdown(PRINT_CSS, unsafe_allow_html=True)
-    st.title(title)
+    st.title(md_escape(title))
     st.caption(DISCLAIMER)
     show_flash()
     try:
@@ -99,7 +104,7 @@ def setup_page(title: str, *, needs_data: bool = True) -> Ward | None:
         if ward is None:
             ward = store_ward(include_archived=show_archived())
     except (UnusableExportError, StoreFailure) as error:
-        st.error(store_message(error))
+        st.error(md_escape(store_message(error)))
         ward = None
     except Exception:
         LOG.exception("Unexpected error while loading the ward")

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.identifiers import id_refusal, lookalike_message, lookalikes
 from crs.store import cache, models
 from crs.store.codec import LongRows, to_long
 from crs.store.engine import lock_for_writing
@@ -172,7 +173,10 @@ def _merge(
         lock_for_writing(connection)
         earlier = earlier_import(connection, sha256, patients_sha256)
         if earlier is not None:
-            return ImportResult(int(earlier), file_name, sha256, already_imported=True)
+            result = ImportResult(int(earlier), file_name, sha256, already_imported=True)
+            _audit_import(connection, now, result.summary(), author, int(earlier))
+            return result
+        _check_lookalikes(connection, rows.patients["patient_id"], file_name)
         import_id = connection.execute(
             models.imports.insert()
             .values(
@@ -251,16 +255,7 @@ def _merge(
                 values_unchanged=result.values_unchanged,
             )
         )
-        connection.execute(
-            models.audit.insert().values(
-                at=now,
-                author=author or "unknown",
-                action="import",
-                import_id=import_id,
-                what=result.summary(),
-                why="",
-            )
-        )
+        _audit_import(connection, now, result.summary(), author, import_id)
         _drop_stages(connection)
     return result
 
@@ -278,12 +273,63 @@ def _check_frame(frame: pd.DataFrame, file_name: str) -> None:
         raise StoreError(
             f"{file_name}: two rows share a patient and an instant; merge them before storing."
         )
-    too_long = frame["patient_id"].astype("str").str.len() > models.ID_LENGTH
-    if too_long.any():
+    # The reader's rules (crs.identifiers) for frames that did not come through it.
+    ids = frame["patient_id"].astype("str")
+    odd = ~ids.str.fullmatch(r"[ -~]*") | (ids.str.len() > models.ID_LENGTH)
+    for position in np.flatnonzero(odd.to_numpy() & ~ids.duplicated().to_numpy()):
+        why = id_refusal(ids.iloc[position])
+        if why is not None:
+            raise StoreError(
+                f"{file_name}: {why} (line {int(frame['line'].iloc[position])}); "
+                "nothing was imported."
+            )
+    pairs = lookalikes(pd.unique(ids[odd]) if odd.any() else [], pd.unique(ids[~odd]))
+    if pairs:
+        raise StoreError(f"{file_name}: {lookalike_message(*pairs[0])} Nothing was imported.")
+
+
+def _check_lookalikes(connection: sa.Connection, ids: pd.Series, file_name: str) -> None:
+    """Refuse a file whose patient id reads the same as a stored patient's but is
+    written differently (crs.identifiers.lookalikes): one patient must not become two,
+    nor two patients one."""
+    stored = connection.execute(sa.select(models.patients.c.patient_id)).scalars().all()
+    pairs = lookalikes(ids.astype("str"), stored)
+    if pairs:
+        new, earlier = pairs[0]
         raise StoreError(
-            f"{file_name}: a patient id is longer than {models.ID_LENGTH} characters "
-            f"(line {int(frame.loc[too_long, 'line'].iloc[0])})."
+            f"{file_name}: {lookalike_message(new, earlier)} Nothing was imported; correct "
+            "the id in the export."
         )
+
+
+def record_attempt(
+    engine: sa.Engine, what: str, author: str | None, import_id: int | None = None
+) -> None:
+    """One audit row for an import attempt that changed nothing (a file refused, or sent
+    again): the audit log records every attempt. Best effort: when the database itself
+    failed, the caller's error is the one to report."""
+    try:
+        with engine.begin() as connection:
+            lock_for_writing(connection)
+            _audit_import(connection, datetime.now(UTC), what, author, import_id)
+    except sa.exc.DBAPIError:
+        pass
+
+
+def _audit_import(
+    connection: sa.Connection, now: datetime, what: str, author: str | None, import_id: int | None
+) -> None:
+    """The audit row of one import attempt (an import, a re-send, a refusal)."""
+    connection.execute(
+        models.audit.insert().values(
+            at=now,
+            author=author or "unknown",
+            action="import",
+            import_id=import_id,
+            what=what,
+            why="",
+        )
+    )
 
 
 def _stage(connection: sa.Connection, key: str, data: pd.DataFrame) -> None:

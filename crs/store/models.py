@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from crs.identifiers import MAX_LENGTH
+
 metadata = sa.MetaData(
     naming_convention={
         "pk": "pk_%(table_name)s",
@@ -33,7 +35,9 @@ metadata = sa.MetaData(
     }
 )
 
-ID_LENGTH = 200
+#: Patient ids (and names of people): the one limit of crs.identifiers, so the store
+#: refuses nothing the reader accepted.
+ID_LENGTH = MAX_LENGTH
 VARIABLE_LENGTH = 64
 Instant = sa.BigInteger  # µs since 1970-01-01
 When = sa.DateTime(timezone=True)

@@ -7,21 +7,24 @@ import) or writes in exactly one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.errors import UnusableExportError
+from crs.identifiers import check_patient_id
 from crs.store import attribution as attribution_log
 from crs.store import queries
 from crs.store.engine import create_store_engine, database_url, describe_database, migrate
-from crs.store.errors import StoreFailure
-from crs.store.importer import ImportResult, merge_frame
+from crs.store.errors import StoreError, StoreFailure
+from crs.store.importer import ImportResult, merge_frame, record_attempt
 
 Source = str | os.PathLike | bytes
 _T = TypeVar("_T")
@@ -99,19 +102,24 @@ class Store:
         with self._read() as connection:
             earlier = queries.earlier_import(connection, key.hexdigest(), patients_hash)
         if earlier is not None:  # same bytes: no need to read the file again
-            return ImportResult(earlier, file_name, key.hexdigest(), already_imported=True)
-        export = read_export(data, patients=patients_data, patient_id=patient_id, name=file_name)
-        return merge_frame(
-            self.engine,
-            export.frame,
-            axis=export.axis,
-            file_name=file_name,
-            sha256=key.hexdigest(),
-            patients_file_name=patients_file,
-            patients_sha256=patients_hash,
-            report=export.report,
-            author=author,
-        )
+            result = ImportResult(earlier, file_name, key.hexdigest(), already_imported=True)
+            record_attempt(self.engine, result.summary(), author, earlier)
+            return result
+        with self._attempt(file_name, author):
+            export = read_export(
+                data, patients=patients_data, patient_id=patient_id, name=file_name
+            )
+            return merge_frame(
+                self.engine,
+                export.frame,
+                axis=export.axis,
+                file_name=file_name,
+                sha256=key.hexdigest(),
+                patients_file_name=patients_file,
+                patients_sha256=patients_hash,
+                report=export.report,
+                author=author,
+            )
 
     @_database_errors
     def import_export(
@@ -124,16 +132,17 @@ class Store:
         author: str | None = None,
     ) -> ImportResult:
         """Merge an already read ``Export`` (e.g. the upload the page has just shown)."""
-        return merge_frame(
-            self.engine,
-            export.frame,
-            axis=export.axis,
-            file_name=file_name,
-            sha256=sha256,
-            patients_sha256=patients_sha256,
-            report=export.report,
-            author=author,
-        )
+        with self._attempt(file_name, author):
+            return merge_frame(
+                self.engine,
+                export.frame,
+                axis=export.axis,
+                file_name=file_name,
+                sha256=sha256,
+                patients_sha256=patients_sha256,
+                report=export.report,
+                author=author,
+            )
 
     @_database_errors
     def import_frame(
@@ -150,15 +159,31 @@ class Store:
             axis = "time" if frame["time"].notna().any() else "day"
         digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
         digest.update(",".join(map(str, frame.columns)).encode("utf-8"))
-        return merge_frame(
-            self.engine,
-            frame,
-            axis=axis,
-            file_name=file_name,
-            sha256=digest.hexdigest(),
-            report=report,
-            author=author,
-        )
+        with self._attempt(file_name, author):
+            return merge_frame(
+                self.engine,
+                frame,
+                axis=axis,
+                file_name=file_name,
+                sha256=digest.hexdigest(),
+                report=report,
+                author=author,
+            )
+
+    @_database_errors
+    def refused_import(self, file_name: str, reason: str, *, author: str | None = None) -> None:
+        """Record in the audit log an import refused before it reached the store (e.g. a
+        file the app could not read): the log holds every attempt."""
+        record_attempt(self.engine, _refused(file_name, reason), author)
+
+    @contextlib.contextmanager
+    def _attempt(self, file_name: str, author: str | None) -> Iterator[None]:
+        """An import refused (unusable file, store refusal) is still one audit row."""
+        try:
+            yield
+        except UnusableExportError as exc:  # StoreError included
+            record_attempt(self.engine, _refused(file_name, str(exc)), author)
+            raise
 
     @_database_errors
     def imports(self) -> pd.DataFrame:
@@ -248,7 +273,7 @@ class Store:
     ) -> int:
         """Mark ``criterion`` as not CRS for a patient in [start, end]; the attribution id."""
         return attribution_log.attribute(
-            self.engine, patient_id, criterion, start, end, reason, author
+            self.engine, _patient(patient_id), criterion, start, end, reason, author
         )
 
     @_database_errors
@@ -259,12 +284,12 @@ class Store:
     @_database_errors
     def archive(self, patient_id: str, author: str, reason: str = "") -> None:
         """Archive a discharged patient: left out of the ward round, nothing deleted."""
-        attribution_log.set_archived(self.engine, patient_id, True, author, reason)
+        attribution_log.set_archived(self.engine, _patient(patient_id), True, author, reason)
 
     @_database_errors
     def restore(self, patient_id: str, author: str, reason: str = "") -> None:
         """Bring an archived patient back to the ward round."""
-        attribution_log.set_archived(self.engine, patient_id, False, author, reason)
+        attribution_log.set_archived(self.engine, _patient(patient_id), False, author, reason)
 
     @_database_errors
     def audit_log(self, patient_id: str | None = None) -> pd.DataFrame:
@@ -293,6 +318,18 @@ def open_store(url: str | None = None) -> Store:
             f"{reason[0] if reason else 'database error'}"
         ) from exc
     return Store(engine)
+
+
+def _patient(patient_id: object) -> str:
+    """A patient id given to the store, checked by the reader's rules (crs.identifiers)."""
+    try:
+        return check_patient_id(patient_id)
+    except UnusableExportError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _refused(file_name: str, reason: str) -> str:
+    return f"{file_name}: not imported, nothing changed: {reason}"
 
 
 def _bytes_and_name(source: Source, name: str | None) -> tuple[bytes, str]:
