@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.access import Identity, author_for
 from crs.store import attribution as attribution_log
 from crs.store import queries
 from crs.store.engine import create_store_engine, database_url, describe_database, migrate
@@ -24,6 +25,9 @@ from crs.store.errors import StoreFailure
 from crs.store.importer import ImportResult, merge_frame
 
 Source = str | os.PathLike | bytes
+#: Who makes a change: a signed-in Identity (its role is checked here, crs.access), or a
+#: plain name from the workstation or the command line (recorded as given).
+Actor = str | Identity
 _T = TypeVar("_T")
 
 
@@ -76,7 +80,7 @@ class Store:
         patient_id: str | None = None,
         name: str | None = None,
         patients_name: str | None = None,
-        author: str | None = None,
+        author: Actor | None = None,
     ) -> ImportResult:
         """Read an export (crs.reader.read_export) and merge it into the store.
 
@@ -86,6 +90,7 @@ class Store:
         """
         from crs.reader import read_export
 
+        author = author_for(author, "import")
         data, file_name = _bytes_and_name(source, name)
         patients_data, patients_file = (
             _bytes_and_name(patients, patients_name) if patients is not None else (None, None)
@@ -121,9 +126,10 @@ class Store:
         file_name: str,
         sha256: str,
         patients_sha256: str | None = None,
-        author: str | None = None,
+        author: Actor | None = None,
     ) -> ImportResult:
         """Merge an already read ``Export`` (e.g. the upload the page has just shown)."""
+        author = author_for(author, "import")
         return merge_frame(
             self.engine,
             export.frame,
@@ -143,9 +149,10 @@ class Store:
         axis: str | None = None,
         file_name: str = "frame",
         report: Any | None = None,
-        author: str | None = None,
+        author: Actor | None = None,
     ) -> ImportResult:
         """Merge a canonical frame built in code (its content hash stands in for the file's)."""
+        author = author_for(author, "import")
         if axis is None:
             axis = "time" if frame["time"].notna().any() else "day"
         digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
@@ -244,27 +251,44 @@ class Store:
         start: object,
         end: object,
         reason: str,
-        author: str,
+        author: Actor,
     ) -> int:
-        """Mark ``criterion`` as not CRS for a patient in [start, end]; the attribution id."""
+        """Mark ``criterion`` as not CRS for a patient in [start, end]; the attribution id.
+
+        A signed-in ``author`` needs the clinician role (crs.access.AccessDenied if not).
+        """
         return attribution_log.attribute(
-            self.engine, patient_id, criterion, start, end, reason, author
+            self.engine, patient_id, criterion, start, end, reason, author_for(author, "attribute")
         )
 
     @_database_errors
-    def withdraw(self, attribution_id: int, author: str, reason: str) -> None:
-        """Withdraw an attribution (kept, marked withdrawn, audited)."""
-        attribution_log.withdraw(self.engine, attribution_id, author, reason)
+    def withdraw(self, attribution_id: int, author: Actor, reason: str) -> None:
+        """Withdraw an attribution (kept, marked withdrawn, audited).
+
+        A signed-in clinician may withdraw only their own attributions; an admin anyone's.
+        """
+        own_only = isinstance(author, Identity) and not author.may("withdraw_any")
+        attribution_log.withdraw(
+            self.engine,
+            attribution_id,
+            author_for(author, "withdraw_own"),
+            reason,
+            own_only=own_only,
+        )
 
     @_database_errors
-    def archive(self, patient_id: str, author: str, reason: str = "") -> None:
+    def archive(self, patient_id: str, author: Actor, reason: str = "") -> None:
         """Archive a discharged patient: left out of the ward round, nothing deleted."""
-        attribution_log.set_archived(self.engine, patient_id, True, author, reason)
+        attribution_log.set_archived(
+            self.engine, patient_id, True, author_for(author, "archive"), reason
+        )
 
     @_database_errors
-    def restore(self, patient_id: str, author: str, reason: str = "") -> None:
-        """Bring an archived patient back to the ward round."""
-        attribution_log.set_archived(self.engine, patient_id, False, author, reason)
+    def restore(self, patient_id: str, author: Actor, reason: str = "") -> None:
+        """Bring an archived patient back to the ward round (a signed-in admin only)."""
+        attribution_log.set_archived(
+            self.engine, patient_id, False, author_for(author, "restore"), reason
+        )
 
     @_database_errors
     def audit_log(self, patient_id: str | None = None) -> pd.DataFrame:
