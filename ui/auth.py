@@ -174,7 +174,9 @@ def gate() -> Identity | None:
     page (st.stop) after one clear message when the app is exposed without sign-in,
     sign-in is misconfigured, nobody is signed in, or the person has no role.
     """
-    address = st.get_option("server.address")
+    # AppTest runs pages without a server (no address, nothing listens): like loopback.
+    testing = bool(st.get_option("global.appTest"))
+    address = "127.0.0.1" if testing else st.get_option("server.address")
     exposed = exposure_problem(address, sign_in_configured(), anonymous_network_allowed())
     if exposed:
         _stop_with(exposed)

@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -80,8 +81,10 @@ def free_loopback_port() -> int:
 
 
 def health_ok(url: str) -> bool:
+    # A test's own self-signed certificate (TLS tests) is not checked: only "is it up".
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             return response.status == 200 and response.read().strip() == b"ok"
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
@@ -97,17 +100,22 @@ def running_app(
     options: tuple[str, ...] = (),
     app_args: tuple[str, ...] = (),
     store: str | None = None,
+    command: list[str] | None = None,
 ) -> Iterator[str]:
     """Start the app as `make <target>` does, on a free port; yield http://127.0.0.1:PORT.
 
     ``options`` are added Streamlit options (e.g. ``--secrets.files``), ``app_args`` the
     app's own arguments (after ``--``); ``store`` the ward store's URL (default: a new
-    SQLite file in ``folder``).
+    SQLite file in ``folder``); ``command`` replaces the Makefile's command line whole
+    (its port must then be named in it).
     """
-    port = port or free_loopback_port()
-    command = make_run_command(sys.executable, port, target, host)
-    cut = command.index("--") if "--" in command else len(command)
-    command = [*command[:cut], *options, "--", *command[cut + 1 :], *app_args]
+    if command is None:
+        port = port or free_loopback_port()
+        command = make_run_command(sys.executable, port, target, host)
+        cut = command.index("--") if "--" in command else len(command)
+        command = [*command[:cut], *options, "--", *command[cut + 1 :], *app_args]
+    else:
+        port = int(command[command.index("--server.port") + 1])
     log_path = folder / "server.log"
     # The server's ward store is a temporary SQLite file, never the user's data directory.
     store = store or f"sqlite:///{folder / 'ward.sqlite3'}"
@@ -120,7 +128,8 @@ def running_app(
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "CRS_DATABASE_URL": store},
         )
-    base = f"http://127.0.0.1:{port}"
+    scheme = "https" if "--server.sslCertFile" in command else "http"
+    base = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     try:
         while not health_ok(f"{base}/_stcore/health"):

@@ -21,7 +21,7 @@ from oidc_provider_mock import User, run_server_in_thread
 
 from crs.store import open_store
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample_ward.csv"
 
 
@@ -33,12 +33,20 @@ class Person:
     email: str
     groups: tuple[str, ...] | None  # the role claim; None: the token has no such claim
 
-    def user(self) -> User:
+    def claims(self) -> dict[str, object]:
+        """The ID token's claims about this person (without sub)."""
         claims: dict[str, object] = {"email": self.email, "email_verified": True}
         claims["name"] = self.email.split("@")[0].replace(".", " ").title()
         if self.groups is not None:
             claims["groups"] = list(self.groups)
-        return User(sub=self.subject, claims=claims)
+        return claims
+
+    def user(self) -> User:
+        return User(sub=self.subject, claims=self.claims())
+
+    def author(self) -> str:
+        """How the audit log names this person (crs.access.Identity.author)."""
+        return f"{self.email} (sign-in id {self.subject})"
 
 
 VIEWER = Person("vera-0001", "vera.viewer@hospital.example", ("staff", "crs-viewer"))
@@ -111,3 +119,40 @@ def sample_store(folder: Path) -> tuple[str, list[str]]:
     finally:
         store.close()
     return url, patients
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, made for this test: (cert, key) files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
