@@ -241,3 +241,18 @@ def test_an_unreachable_sign_in_service_is_said_on_the_sign_in_screen(tmp_path) 
     assert "sign-in is unavailable until it answers" in texts(at.error)
     [button] = at.button
     assert button.proto.disabled
+
+
+def test_a_browser_at_another_address_than_the_redirect_uri_is_told_where_to_go(
+    tmp_path, provider
+) -> None:
+    at = AppTest.from_file(HOME, default_timeout=TIMEOUT)
+    at.secrets = secrets(tmp_path, provider)
+    at.user = {"is_logged_in": False}
+    at.context = {"url": "http://localhost:8501/"}
+    at.run()
+    assert texts(at.error) == (
+        "Sign-in is set up for http://127.0.0.1:8501, not for this address: open the "
+        "dashboard at http://127.0.0.1:8501/ (or correct redirect_uri in [auth])."
+    )
+    assert at.button[0].proto.disabled
