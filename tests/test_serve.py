@@ -114,3 +114,8 @@ def test_a_secrets_file_that_is_not_toml_is_one_clear_line(tmp_path: Path) -> No
 def test_xsrf_protection_cannot_be_turned_off(tmp_path: Path) -> None:
     line = one_error_line(launch("--server.enableXsrfProtection", "false"))
     assert "server.enableXsrfProtection is off; keep it on" in line
+
+
+def test_a_mistyped_option_is_one_line_not_a_traceback() -> None:
+    line = one_error_line(launch("--server.adress", "0.0.0.0"))
+    assert line.startswith("error: No such option '--server.adress'.")

@@ -106,10 +106,11 @@ def current_identity() -> Identity | None:
     if not user.get("is_logged_in"):
         raise AccessDenied("Sign in first; nothing was changed.")
     try:
-        identity, why = identity_of(user, access_settings())
+        settings = access_settings()
     except AccessConfigError as error:
         raise AccessDenied(f"{error} Nothing was changed.") from error
-    if identity is None or _expired(user, access_settings()):
+    identity, why = identity_of(user, settings)
+    if identity is None or _expired(user, settings):
         raise AccessDenied((why or "Your sign-in has expired.") + " Nothing was changed.")
     return identity
 

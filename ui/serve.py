@@ -94,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     allow = ALLOW_ANONYMOUS_FLAG in streamlit_args or ALLOW_ANONYMOUS_FLAG in app_args
     streamlit_args = [a for a in streamlit_args if a != ALLOW_ANONYMOUS_FLAG]
     app_args = [a for a in app_args if a != ALLOW_ANONYMOUS_FLAG]
-    problem, warning = startup_problem(streamlit_args, allow)
+    import click
+
+    try:
+        problem, warning = startup_problem(streamlit_args, allow)
+    except click.ClickException as error:  # an unknown or malformed Streamlit option
+        problem, warning = error.format_message(), ""
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
