@@ -256,3 +256,14 @@ def test_a_browser_at_another_address_than_the_redirect_uri_is_told_where_to_go(
         "dashboard at http://127.0.0.1:8501/ (or correct redirect_uri in [auth])."
     )
     assert at.button[0].proto.disabled
+
+
+def test_an_identity_too_long_for_the_audit_log_gets_no_access_stated_plainly(
+    tmp_path, provider
+) -> None:
+    long_subject = signed_in(CLINICIAN, sub="s" * 180)
+    at = page(WARD_ROUND, secrets(tmp_path, provider), long_subject)
+    assert texts(at.error).startswith(
+        "Your sign-in's e-mail and id are longer than the audit log's 200 characters"
+    )
+    assert "ZEBRA" not in everything(at)

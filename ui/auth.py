@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from crs.access import Identity
+from crs.access import AUTHOR_LENGTH, Identity
 from crs.roles import AccessConfig, AccessConfigError, access_config, grant
 from ui.deployment import (
     ALLOW_ANONYMOUS_FLAG,
@@ -89,6 +89,11 @@ def identity_of(user: Mapping[str, Any], settings: AccessConfig) -> tuple[Identi
     )
     if not identity.subject:
         return None, "Your sign-in did not include a subject (sub) claim: no access."
+    if len(identity.author) > AUTHOR_LENGTH:
+        return None, (
+            f"Your sign-in's e-mail and id are longer than the audit log's {AUTHOR_LENGTH} "
+            "characters, so changes could not be recorded under your name: no access."
+        )
     return identity, ""
 
 
