@@ -8,8 +8,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
+# `make serve`: the ward server on every interface; it refuses to start without sign-in
+# configured in .streamlit/secrets.toml (README, "Running it as a ward server").
+SERVE_HOST ?= 0.0.0.0
 
-.PHONY: run test setup lint format browser postgres fuzz bench clean
+.PHONY: run serve test setup lint format browser postgres fuzz bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +34,13 @@ postgres:
 	  echo "Installing Debian's postgresql for the store tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
+# ui.serve checks the settings (no patient data on the network without sign-in), then
+# runs `streamlit run app.py` with the same options.
 run: setup
-	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) -- --sample
+	$(PY) -m ui.serve --server.address $(HOST) --server.port $(PORT) -- --sample
+
+serve: setup
+	$(PY) -m ui.serve --server.address $(SERVE_HOST) --server.port $(PORT)
 
 lint: setup
 	$(PY) -m ruff check .

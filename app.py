@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.auth import awaiting_sign_in
 from ui.navigation import pages
 
-st.navigation(pages()).run()
+# Before sign-in (server mode) the sign-in screen stands alone, without the page list.
+st.navigation(pages(), position="hidden" if awaiting_sign_in() else "sidebar").run()

@@ -11,9 +11,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from crs.access import Identity
 from crs.errors import UnusableExportError
 from crs.store.errors import StoreFailure
 from crs.upload_kind import classify_upload
+from ui.auth import current_identity
 from ui.guard import page_guard
 from ui.session import Upload, Ward, problems_of, set_ward
 from ui.setup import open_sample_ward, setup_page
@@ -104,12 +106,16 @@ def read_uploads(
 
 
 def import_uploads(
-    files: list[Upload], roles: dict[str, str], patient_id: str | None, author: str | None
+    files: list[Upload],
+    roles: dict[str, str],
+    patient_id: str | None,
+    author: Identity | str | None,
 ) -> ImportShown | None:
     """The upload handler: read every file, then merge each into the ward store.
 
     Each file is one import (one transaction): a file the store refuses (e.g. a patient
-    recorded on another time axis) changes nothing, and the message says which.
+    recorded on another time axis) changes nothing, and the message says which. The
+    author is the signed-in person (the store checks the admin role) or the typed name.
     """
     read = read_uploads(files, roles, patient_id, author)
     if read is None:
@@ -260,13 +266,27 @@ with page_guard("Home"):
     except (UnusableExportError, StoreFailure) as error:
         st.error(md_escape(store_message(error)))
     st.caption(WARD_MODEL)
-    st.markdown(
-        "Upload one or more CSV (or Excel .xlsx) exports of the electronic record (one row per patient and "
-        "time point), optionally with a patients table (one row per patient: age, weight, "
-        "infusion time, baseline blood pressure, therapy). Files stay on this machine."
-    )
-    uploaded = st.file_uploader(
-        "CSV exports", type=["csv", "tsv", "txt", "xlsx"], accept_multiple_files=True, key="uploads"
+    signed_in = current_identity()
+    may_import = signed_in is None or signed_in.may("import")
+    if may_import:
+        st.markdown(
+            "Upload one or more CSV (or Excel .xlsx) exports of the electronic record (one row per patient and "
+            "time point), optionally with a patients table (one row per patient: age, weight, "
+            "infusion time, baseline blood pressure, therapy). Files stay on this machine."
+        )
+    else:
+        st.caption(
+            md("Importing exports needs the admin role; you are signed in as {}.", signed_in.role)
+        )
+    uploaded = (
+        st.file_uploader(
+            "CSV exports",
+            type=["csv", "tsv", "txt", "xlsx"],
+            accept_multiple_files=True,
+            key="uploads",
+        )
+        if may_import
+        else None
     )
     files = [Upload(f.name, f.getvalue()) for f in uploaded or []]
     roles: dict[str, str] = {}
@@ -293,12 +313,17 @@ with page_guard("Home"):
                     ).strip()
                     or None
                 )
-        author = st.text_input(
-            "Your name (optional; recorded with the import in the audit log)", key="import_author"
-        ).strip()
+        # Signed in: the import is recorded under that identity, no name box.
+        author = signed_in or (
+            st.text_input(
+                "Your name (optional; recorded with the import in the audit log)",
+                key="import_author",
+            ).strip()
+            or None
+        )
         if st.button("Read and grade", type="primary", help="Adds the files to the ward store"):
             st.session_state.pop(LAST_IMPORT_KEY, None)
-            if import_uploads(files, roles, patient_id, author or None) is not None:
+            if import_uploads(files, roles, patient_id, author) is not None:
                 # Run the page again on the store's ward (the banner, the counts).
                 st.rerun()
 

@@ -2,10 +2,14 @@
 and the audit log, as Streamlit forms (docs/architecture.md §7).
 
 The paper grades findings, not their cause: a fever from line sepsis is not CRS, and only
-a clinician can say so. Each form requires the clinician's name (and a reason where the
-store asks for one), writes through the ward store in one transaction, and reruns the
-page so the grade, the chart and the tables show the re-graded patient. Nothing is ever
-deleted: an attribution is withdrawn (who, when, why) and the audit log keeps it.
+a clinician can say so. Each form records who decided (and a reason where the store asks
+for one), writes through the ward store in one transaction, and reruns the page so the
+grade, the chart and the tables show the re-graded patient. Nothing is ever deleted: an
+attribution is withdrawn (who, when, why) and the audit log keeps it.
+
+Who decided: on the workstation the name typed into the form; with sign-in (ui.auth) the
+signed-in person, with no name box, and a form their role does not allow is not shown.
+The store itself refuses such a change (crs.access), whatever the page shows.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
+from crs.access import ACTION_ROLES, Identity
 from crs.criteria import ATTRIBUTABLE, criterion_label
 from crs.errors import UnusableExportError
 from crs.store.errors import StoreFailure
 from crs.timeaxis import instant_to_day
+from ui.auth import current_identity
 from ui.store import audit_table, flash, store_message, ward_store
 from ui.tables import data_table
-from ui.text import md_escape, plain
+from ui.text import md, md_escape, plain
 
 #: Default attribution span around the chosen time point: a shift either side, wide
 #: enough to cover the finding's carry-forward window (6–48 h, grading.md §2) in most
@@ -42,31 +48,67 @@ def _required_message(missing: list[str]) -> str:
     )
 
 
+def _actor(name: str) -> Identity | str:
+    """Who makes a change: the signed-in person, else the name typed on the workstation."""
+    identity = current_identity()
+    return identity if identity is not None else name.strip()
+
+
+def _who(actor: Identity | str) -> str:
+    return actor.email or actor.subject if isinstance(actor, Identity) else actor
+
+
+def _name_input(label: str, key: str) -> str:
+    """The name box of the workstation; none when someone is signed in."""
+    return "" if current_identity() is not None else st.text_input(md_escape(label), key=key)
+
+
+def _role_note(action: str, what: str) -> bool:
+    """True (after a one-line note) when the signed-in person's role does not allow it."""
+    identity = current_identity()
+    if identity is None or identity.may(action):
+        return False
+    st.caption(
+        md(
+            "{} needs the {} role; you are signed in as {}.",
+            what,
+            ACTION_ROLES[action],
+            identity.role,
+        )
+    )
+    return True
+
+
 def archive_controls(patient_id: str, *, archived: bool, key: str) -> None:
-    """Archive a discharged patient (or bring one back), with the author's name."""
-    name = st.text_input("Your name (recorded in the audit log)", key=f"archive_author_{key}")
+    """Archive a discharged patient (or bring one back), recording who did it."""
+    action = "restore" if archived else "archive"
+    what = "Bringing an archived patient back" if archived else "Archiving a patient"
+    if _role_note(action, what):
+        return
+    name = _name_input("Your name (recorded in the audit log)", key=f"archive_author_{key}")
     reason = st.text_input("Reason (optional, e.g. discharged home)", key=f"archive_reason_{key}")
     if not st.button(
         "Bring back to the ward round" if archived else "Archive (discharged)",
         key=f"archive_button_{key}",
     ):
         return
-    if not name.strip():
-        st.error(md_escape(_required_message(["your name"])))
-        return
-    store = ward_store()
     try:
+        actor = _actor(name)
+        if not actor:
+            st.error(md_escape(_required_message(["your name"])))
+            return
+        store = ward_store()
         if archived:
-            store.restore(patient_id, name.strip(), reason.strip())
+            store.restore(patient_id, actor, reason.strip())
         else:
-            store.archive(patient_id, name.strip(), reason.strip())
+            store.archive(patient_id, actor, reason.strip())
     except (UnusableExportError, StoreFailure) as error:
         st.error(md_escape(store_message(error)))
         return
     flash(
         f"Patient {patient_id} "
         + ("is back on the ward round" if archived else "archived (left out of the ward round)")
-        + f", by {name.strip()}."
+        + f", by {_who(actor)}."
     )
     st.rerun()
 
@@ -138,8 +180,23 @@ def _bounds_inputs(row: pd.Series, axis: str, key: str) -> tuple[object, object]
     return start, end
 
 
+def record_attribution(
+    patient_id: str, criterion: str, start: object, end: object, reason: str, name: str = ""
+) -> tuple[int, str]:
+    """Store an attribution by the signed-in person (or ``name`` on the workstation).
+
+    Returns (attribution id, who). Raises crs.access.AccessDenied when the signed-in
+    role may not attribute, StoreError for a request the store refuses.
+    """
+    actor = _actor(name)
+    number = ward_store().attribute(patient_id, criterion, start, end, reason.strip(), actor)
+    return number, _who(actor)
+
+
 def attribution_form(patient_id: str, row: pd.Series, axis: str, key: str) -> None:
     """Mark a finding as not CRS for this patient over a time range (grading.md §5)."""
+    if _role_note("attribute", "Marking a finding as not CRS"):
+        return
     drivers = [code for code in str(row.get("drivers") or "").split(";") if code in ATTRIBUTABLE]
     with st.form(key=f"attribute_{key}", border=True):
         st.markdown(
@@ -159,11 +216,14 @@ def attribution_form(patient_id: str, row: pd.Series, axis: str, key: str) -> No
             placeholder="e.g. central line infection, blood cultures positive",
             key=f"attr_reason_{key}",
         )
-        author = st.text_input("Your name", key=f"attr_author_{key}")
+        author = _name_input("Your name", key=f"attr_author_{key}")
         submitted = st.form_submit_button("Mark as not CRS")
     if not submitted:
         return
-    missing = _missing({"a reason": reason, "your name": author})
+    required = {"a reason": reason}
+    if current_identity() is None:
+        required["your name"] = author
+    missing = _missing(required)
     if missing:
         st.error(md_escape(_required_message(missing)))
         return
@@ -171,21 +231,30 @@ def attribution_form(patient_id: str, row: pd.Series, axis: str, key: str) -> No
         st.error("Enter both ends of the time range.")
         return
     try:
-        number = ward_store().attribute(
-            patient_id, criterion, start, end, reason.strip(), author.strip()
-        )
+        number, who = record_attribution(patient_id, criterion, start, end, reason, author)
     except (UnusableExportError, StoreFailure) as error:
         st.error(md_escape(store_message(error)))
         return
     flash(
         f"Attribution {number}: {criterion_label(criterion).lower()} marked as not CRS for "
-        f"{patient_id} by {author.strip()}. The grade below is recomputed without it."
+        f"{patient_id} by {who}. The grade below is recomputed without it."
     )
     st.rerun()
 
 
 def withdraw_form(active: pd.DataFrame, axis: str) -> None:
-    """Withdraw an attribution in effect: the finding counts as CRS again (audited)."""
+    """Withdraw an attribution in effect: the finding counts as CRS again (audited).
+
+    A signed-in clinician is offered only their own attributions, an admin everyone's.
+    """
+    if _role_note("withdraw_own", "Withdrawing an attribution"):
+        return
+    identity = current_identity()
+    if identity is not None and not identity.may("withdraw_any"):
+        active = active[active["author"] == identity.author]
+        if active.empty:
+            st.caption("You have no attribution in effect here to withdraw.")
+            return
     table = attributions_table(active, axis)
     labels = {
         int(number): f"No. {number}: {finding}, {start} to {end} (by {by})"
@@ -207,20 +276,24 @@ def withdraw_form(active: pd.DataFrame, axis: str) -> None:
             key="withdraw_choice",
         )
         reason = st.text_input("Why it is withdrawn", key="withdraw_reason")
-        author = st.text_input("Your name", key="withdraw_author")
+        author = _name_input("Your name", key="withdraw_author")
         submitted = st.form_submit_button("Withdraw attribution")
     if not submitted:
         return
-    missing = _missing({"a reason": reason, "your name": author})
+    required = {"a reason": reason}
+    if identity is None:
+        required["your name"] = author
+    missing = _missing(required)
     if missing:
         st.error(md_escape(_required_message(missing)))
         return
     try:
-        ward_store().withdraw(int(number), author.strip(), reason.strip())
+        actor = _actor(author)
+        ward_store().withdraw(int(number), actor, reason.strip())
     except (UnusableExportError, StoreFailure) as error:
         st.error(md_escape(store_message(error)))
         return
-    flash(f"Attribution {number} withdrawn by {author.strip()}; the grade is recomputed.")
+    flash(f"Attribution {number} withdrawn by {_who(actor)}; the grade is recomputed.")
     st.rerun()
 
 

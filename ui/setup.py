@@ -18,6 +18,7 @@ from streamlit.errors import StreamlitAPIException
 from crs.errors import UnusableExportError
 from crs.reference import DISCLAIMER
 from crs.store.errors import StoreFailure
+from ui.auth import gate
 from ui.guard import LOG, UNEXPECTED
 from ui.session import Ward, current_ward, load_sample, set_ward
 from ui.store import show_archived, show_flash, store_message, store_ward
@@ -88,9 +89,14 @@ def setup_page(title: str, *, needs_data: bool = True) -> Ward | None:
     """Page config, disclaimer, print CSS and the session's ward (or None).
 
     When ``needs_data`` and no ward is loaded, the page says so with a link to Home.
+    With sign-in configured, a browser not signed in with a role sees only the sign-in
+    screen (or why it has no access): the page stops in ui.auth.gate.
     """
     _leave_pages_folder_mode()
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🩺", layout="wide")
+    # Server mode: nothing below runs (no patient is read) until someone with a role is
+    # signed in; the workstation passes straight through (ui.auth).
+    gate()
     # Static CSS only (no data): A4 landscape printing of the patient page.
     st.markdown(PRINT_CSS, unsafe_allow_html=True)
     st.title(md_escape(title))

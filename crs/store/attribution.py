@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.access import AccessDenied
 from crs.grading import ATTRIBUTABLE
 from crs.store import models
 from crs.store.codec import int_to_instants
@@ -150,8 +151,14 @@ def attribute(
     return int(attribution_id)
 
 
-def withdraw(engine: sa.Engine, attribution_id: int, author: str, reason: str) -> None:
-    """Withdraw an attribution: the finding counts as CRS again; the record stays."""
+def withdraw(
+    engine: sa.Engine, attribution_id: int, author: str, reason: str, *, own_only: bool = False
+) -> None:
+    """Withdraw an attribution: the finding counts as CRS again; the record stays.
+
+    ``own_only`` (a signed-in clinician, crs.access): only an attribution recorded by the
+    same author may be withdrawn.
+    """
     reason = _required(reason, "A reason")
     author = _required(author, "An author")
     now = datetime.now(UTC)
@@ -164,6 +171,12 @@ def withdraw(engine: sa.Engine, attribution_id: int, author: str, reason: str) -
         if row.withdrawn_at is not None:
             raise StoreError(
                 f"Attribution {attribution_id} was already withdrawn by {row.withdrawn_by}."
+            )
+        if own_only and row.author != author:
+            raise AccessDenied(
+                f"Attribution {attribution_id} was recorded by {row.author}; a clinician may "
+                "withdraw only their own attributions (an admin may withdraw anyone's). "
+                "Nothing was changed."
             )
         connection.execute(
             table.update()

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.access import Identity, author_for
 from crs.errors import UnusableExportError
 from crs.identifiers import check_patient_id
 from crs.store import attribution as attribution_log
@@ -27,6 +28,9 @@ from crs.store.errors import StoreError, StoreFailure
 from crs.store.importer import ImportResult, merge_frame, record_attempt
 
 Source = str | os.PathLike | bytes
+#: Who makes a change: a signed-in Identity (its role is checked here, crs.access), or a
+#: plain name from the workstation or the command line (recorded as given).
+Actor = str | Identity
 _T = TypeVar("_T")
 
 
@@ -79,7 +83,7 @@ class Store:
         patient_id: str | None = None,
         name: str | None = None,
         patients_name: str | None = None,
-        author: str | None = None,
+        author: Actor | None = None,
     ) -> ImportResult:
         """Read an export (crs.reader.read_export) and merge it into the store.
 
@@ -89,6 +93,7 @@ class Store:
         """
         from crs.reader import read_export
 
+        author = author_for(author, "import")
         data, file_name = _bytes_and_name(source, name)
         patients_data, patients_file = (
             _bytes_and_name(patients, patients_name) if patients is not None else (None, None)
@@ -129,9 +134,10 @@ class Store:
         file_name: str,
         sha256: str,
         patients_sha256: str | None = None,
-        author: str | None = None,
+        author: Actor | None = None,
     ) -> ImportResult:
         """Merge an already read ``Export`` (e.g. the upload the page has just shown)."""
+        author = author_for(author, "import")
         with self._attempt(file_name, author):
             return merge_frame(
                 self.engine,
@@ -152,9 +158,10 @@ class Store:
         axis: str | None = None,
         file_name: str = "frame",
         report: Any | None = None,
-        author: str | None = None,
+        author: Actor | None = None,
     ) -> ImportResult:
         """Merge a canonical frame built in code (its content hash stands in for the file's)."""
+        author = author_for(author, "import")
         if axis is None:
             axis = "time" if frame["time"].notna().any() else "day"
         digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
@@ -171,10 +178,11 @@ class Store:
             )
 
     @_database_errors
-    def refused_import(self, file_name: str, reason: str, *, author: str | None = None) -> None:
+    def refused_import(self, file_name: str, reason: str, *, author: Actor | None = None) -> None:
         """Record in the audit log an import refused before it reached the store (e.g. a
-        file the app could not read): the log holds every attempt."""
-        record_attempt(self.engine, _refused(file_name, reason), author)
+        file the app could not read): the log holds every attempt, under who tried."""
+        who = author.author if isinstance(author, Identity) else author
+        record_attempt(self.engine, _refused(file_name, reason), who)
 
     @contextlib.contextmanager
     def _attempt(self, file_name: str, author: str | None) -> Iterator[None]:
@@ -269,27 +277,50 @@ class Store:
         start: object,
         end: object,
         reason: str,
-        author: str,
+        author: Actor,
     ) -> int:
-        """Mark ``criterion`` as not CRS for a patient in [start, end]; the attribution id."""
+        """Mark ``criterion`` as not CRS for a patient in [start, end]; the attribution id.
+
+        A signed-in ``author`` needs the clinician role (crs.access.AccessDenied if not).
+        """
         return attribution_log.attribute(
-            self.engine, _patient(patient_id), criterion, start, end, reason, author
+            self.engine,
+            _patient(patient_id),
+            criterion,
+            start,
+            end,
+            reason,
+            author_for(author, "attribute"),
         )
 
     @_database_errors
-    def withdraw(self, attribution_id: int, author: str, reason: str) -> None:
-        """Withdraw an attribution (kept, marked withdrawn, audited)."""
-        attribution_log.withdraw(self.engine, attribution_id, author, reason)
+    def withdraw(self, attribution_id: int, author: Actor, reason: str) -> None:
+        """Withdraw an attribution (kept, marked withdrawn, audited).
+
+        A signed-in clinician may withdraw only their own attributions; an admin anyone's.
+        """
+        own_only = isinstance(author, Identity) and not author.may("withdraw_any")
+        attribution_log.withdraw(
+            self.engine,
+            attribution_id,
+            author_for(author, "withdraw_own"),
+            reason,
+            own_only=own_only,
+        )
 
     @_database_errors
-    def archive(self, patient_id: str, author: str, reason: str = "") -> None:
+    def archive(self, patient_id: str, author: Actor, reason: str = "") -> None:
         """Archive a discharged patient: left out of the ward round, nothing deleted."""
-        attribution_log.set_archived(self.engine, _patient(patient_id), True, author, reason)
+        attribution_log.set_archived(
+            self.engine, _patient(patient_id), True, author_for(author, "archive"), reason
+        )
 
     @_database_errors
-    def restore(self, patient_id: str, author: str, reason: str = "") -> None:
-        """Bring an archived patient back to the ward round."""
-        attribution_log.set_archived(self.engine, _patient(patient_id), False, author, reason)
+    def restore(self, patient_id: str, author: Actor, reason: str = "") -> None:
+        """Bring an archived patient back to the ward round (a signed-in admin only)."""
+        attribution_log.set_archived(
+            self.engine, _patient(patient_id), False, author_for(author, "restore"), reason
+        )
 
     @_database_errors
     def audit_log(self, patient_id: str | None = None) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -45,26 +46,29 @@ HEALTH_TIMEOUT_S = 60.0
 VIEWPORT = {"width": 1440, "height": 1000}
 
 
-def make_run_command(python: str, port: int) -> list[str]:
+def make_run_command(
+    python: str, port: int, target: str = "run", host: str = "127.0.0.1"
+) -> list[str]:
     """The Makefile's `run` recipe, with this interpreter and a free port.
 
     Read from the Makefile rather than copied, so the browser tests start the app
-    exactly as a clinician's `make run` does; `--server.headless true` is added before
+    exactly as a clinician's `make run` does (the launcher ui.serve, which checks the
+    settings and runs `streamlit run app.py`); `--server.headless true` is added before
     the app's own arguments (`--`) so Streamlit never tries to open a browser itself.
     """
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    match = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE)
+    match = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE)
     recipe = [
         line.strip()
         for line in (match.group(1).splitlines() if match else [])
-        if "streamlit" in line
+        if "ui.serve" in line
     ]
     if len(recipe) != 1:
-        pytest.fail("the Makefile `run` target has no single `streamlit run` line to start")
-    variables = {"PY": python, "HOST": "127.0.0.1", "PORT": str(port), "VENV": ".venv"}
+        pytest.fail(f"the Makefile `{target}` target has no single `ui.serve` line to start")
+    variables = {"PY": python, "HOST": host, "SERVE_HOST": host, "PORT": str(port), "VENV": ".venv"}
     line = re.sub(r"\$\((\w+)\)", lambda m: variables.get(m.group(1), m.group(0)), recipe[0])
     if "$(" in line:
-        pytest.fail(f"unknown Makefile variable in the `run` recipe: {line}")
+        pytest.fail(f"unknown Makefile variable in the `{target}` recipe: {line}")
     args = shlex.split(line)
     cut = args.index("--") if "--" in args else len(args)
     return [*args[:cut], "--server.headless", "true", *args[cut:]]
@@ -77,21 +81,44 @@ def free_loopback_port() -> int:
 
 
 def health_ok(url: str) -> bool:
+    # A test's own self-signed certificate (TLS tests) is not checked: only "is it up".
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             return response.status == 200 and response.read().strip() == b"ok"
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
 
 
 @contextlib.contextmanager
-def running_app(folder: Path) -> Iterator[str]:
-    """Start the app as `make run` does, on a free port; yield http://127.0.0.1:PORT."""
-    port = free_loopback_port()
-    command = make_run_command(sys.executable, port)
+def running_app(
+    folder: Path,
+    *,
+    target: str = "run",
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    options: tuple[str, ...] = (),
+    app_args: tuple[str, ...] = (),
+    store: str | None = None,
+    command: list[str] | None = None,
+) -> Iterator[str]:
+    """Start the app as `make <target>` does, on a free port; yield http://127.0.0.1:PORT.
+
+    ``options`` are added Streamlit options (e.g. ``--secrets.files``), ``app_args`` the
+    app's own arguments (after ``--``); ``store`` the ward store's URL (default: a new
+    SQLite file in ``folder``); ``command`` replaces the Makefile's command line whole
+    (its port must then be named in it).
+    """
+    if command is None:
+        port = port or free_loopback_port()
+        command = make_run_command(sys.executable, port, target, host)
+        cut = command.index("--") if "--" in command else len(command)
+        command = [*command[:cut], *options, "--", *command[cut + 1 :], *app_args]
+    else:
+        port = int(command[command.index("--server.port") + 1])
     log_path = folder / "server.log"
     # The server's ward store is a temporary SQLite file, never the user's data directory.
-    store = f"sqlite:///{folder / 'ward.sqlite3'}"
+    store = store or f"sqlite:///{folder / 'ward.sqlite3'}"
     # The server's output goes to a file, never a pipe: a full pipe would stall it.
     with log_path.open("w", encoding="utf-8") as log:
         server = subprocess.Popen(
@@ -101,7 +128,8 @@ def running_app(folder: Path) -> Iterator[str]:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "CRS_DATABASE_URL": store},
         )
-    base = f"http://127.0.0.1:{port}"
+    scheme = "https" if "--server.sslCertFile" in command else "http"
+    base = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     try:
         while not health_ok(f"{base}/_stcore/health"):
