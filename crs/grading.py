@@ -267,6 +267,11 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
     # §5: a finding attributed to another cause is graded as if not met.
     covered = _attributed(attributions, rows)
     removed = {c: covered[c] & (criterion_grade[c] > 0) for c in ATTRIBUTABLE}
+    # A neurologic finding below the criterion's grade 2 (neurotoxicity grade 1) is still
+    # listed as attributed: the treatment algorithm reads "neurologic dysfunction" from
+    # grade 1 and must know the clinician called it not CRS (treatment.md §1 [v2]).
+    with np.errstate(invalid="ignore"):
+        removed["neurotoxicity"] |= covered["neurotoxicity"] & (organs["neurotox_used"] >= 1)
     for criterion in ATTRIBUTABLE:
         if removed[criterion].any():
             criterion_grade[criterion] = np.where(removed[criterion], 0, criterion_grade[criterion])

@@ -158,3 +158,30 @@ def test_attributing_both_leaves_the_fever() -> None:
 def test_neurotoxicity_is_an_attributable_criterion_in_a_file() -> None:
     table = _attribute("Neurotoxicity")
     assert table.loc[0, "criterion"] == "neurotoxicity"
+
+
+def test_a_grade_1_neurotoxicity_attributed_is_listed_so_steroids_are_not_preferred_for_it() -> (
+    None
+):
+    """Neurotoxicity grade 1 is below the criterion (grade 2) but is the "neurologic
+    dysfunction" of Figure 2's corticosteroid branch: attributed to another cause, it is
+    listed in ``attributed`` and the grade-3 patient gets tocilizumab ± corticosteroids."""
+    from crs.treatment import recommend
+
+    rows = [{"hours": h, "fio2": 45, "neurotox_grade": 1, "sbp_mmhg": 120} for h in (0, 1)]
+    frame = canonical(patient(rows, patient_id="P1"))
+    attribution = pd.DataFrame(
+        {
+            "patient_id": ["P1"],
+            "criterion": ["neurotoxicity"],
+            "start": [at(1)],
+            "end": [at(1)],
+            "reason": ["sedation"],
+            "author": ["Dr A"],
+        }
+    )
+    graded = grade(frame, attribution)
+    assert graded["grade"].tolist() == [3, 3]  # FiO2 45 %
+    assert graded["attributed"].tolist() == ["", "neurotoxicity"]
+    advice = recommend(graded)["recommendation"].tolist()
+    assert advice == ["corticosteroids_preferred", "immunosuppression"]
