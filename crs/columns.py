@@ -21,6 +21,13 @@ from crs.timeaxis import day_to_instant
 
 Kind = Literal["id", "time", "day", "numeric", "bool", "text", "line", "instant"]
 
+#: The version of the reading rules (spec grading.md: version 2 added the unit checks of
+#: bare laboratory columns, unit text in cells and the laboratory limits of §1 and §1.1).
+#: The ward store records it with every import: values imported under an older reading
+#: are checked again, and the same file may be imported again to be read anew
+#: (docs/architecture.md §7). Raise it whenever the reader reads a cell differently.
+READING_VERSION = 2
+
 
 @dataclass(frozen=True)
 class ColumnSpec:

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from crs.access import Identity
+from crs.columns import READING_VERSION
 from crs.errors import UnusableExportError
 from crs.store.errors import StoreFailure
 from crs.upload_kind import classify_upload
@@ -19,7 +20,7 @@ from ui.auth import current_identity
 from ui.guard import page_guard
 from ui.session import Upload, Ward, problems_of, set_ward
 from ui.setup import open_sample_ward, setup_page
-from ui.store import ImportShown, store_message, upload_key, ward_store
+from ui.store import ImportShown, reading_marks_warning, store_message, upload_key, ward_store
 from ui.tables import data_table
 from ui.text import md, md_escape, plain
 
@@ -215,6 +216,9 @@ def show_imports() -> None:
             "New time points": imports["points_added"],
             "New values": imports["values_added"],
             "Changed values": imports["values_changed"],
+            "Read by": imports["reading_version"].map(
+                lambda v: f"{'today' if v == READING_VERSION else 'earlier'}'s rules (version {v})"
+            ),
         }
     ).iloc[::-1]
     data_table(
@@ -263,6 +267,8 @@ ward: Ward | None = setup_page("CRS ward dashboard", needs_data=False)
 with page_guard("Home"):
     try:
         st.markdown("**Ward store:** " + md_escape(ward_store().describe()))
+        # Values imported under an older reading of units are named, never graded silently.
+        reading_marks_warning(ward_store())
     except (UnusableExportError, StoreFailure) as error:
         st.error(md_escape(store_message(error)))
     st.caption(WARD_MODEL)

@@ -35,7 +35,7 @@ from ui.panels import (
 )
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
-from ui.store import patient_axis, store_ward, ward_store
+from ui.store import patient_axis, reading_marks_warning, store_ward, ward_store
 from ui.style import style_grades
 from ui.tables import data_table
 from ui.text import md, md_escape, md_table, plain
@@ -89,6 +89,8 @@ if ward is not None:
         stored = ward.kind == "store"
         if stored and patient_id in ward.archived:
             st.warning("This patient is archived (discharged): not on the ward round.")
+        if stored:  # values imported under an older reading of units (crs.store.marks)
+            reading_marks_warning(ward_store(), patient_id)
         # Attributions in effect (grading.md §5): drawn on the chart, listed below.
         attributions = ward_store().attributions([patient_id]) if stored else None
 

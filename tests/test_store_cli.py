@@ -214,5 +214,9 @@ def test_the_database_command_says_where_the_store_is(
 ) -> None:
     path = tmp_path / "here.sqlite3"
     assert crs("database", "--database", f"sqlite:///{path}") == 0
-    assert capsys.readouterr().out.strip() == f"SQLite file {path} (on this machine)"
+    assert capsys.readouterr().out.splitlines() == [
+        f"SQLite file {path} (on this machine)",
+        "0 patients (0 archived), from 0 imports.",
+        "No stored value is left out of grading.",
+    ]
     assert path.exists()  # opening the store created and migrated it

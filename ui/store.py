@@ -16,9 +16,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from crs.criteria import CRITERION_LABELS
 from crs.store import Store, database_url, open_store
 from crs.store.errors import StoreFailure
+from crs.store.marks import ASK, HEADLINE, mark_lines
 from ui.session import Ward
+from ui.text import md
 
 #: Flash message shown once after a write (the page reruns to show the re-graded ward).
 FLASH_KEY = "crs_store_flash"
@@ -134,14 +137,45 @@ def patient_axis(store: Store, patient_id: str) -> str:
 
 
 def audit_table(audit: pd.DataFrame) -> pd.DataFrame:
-    """The audit log as clinicians read it (UTC time, who, what, why)."""
+    """The audit log as clinicians read it (UTC time, who, what, why).
+
+    Attributions recorded before their audit text named the finding in words start
+    with the criterion's code (``organ_toxicity marked as not CRS …``): shown in words.
+    """
+    what = audit["what"].fillna("").astype("str")
+    attribute = (audit["action"] == "attribute").to_numpy()
+    for code, label in CRITERION_LABELS.items():
+        coded = attribute & what.str.startswith(code + " marked as not CRS").to_numpy()
+        what = what.mask(coded, label + what.str.slice(len(code)))
     return pd.DataFrame(
         {
             "When (UTC)": audit["at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
             "Who": audit["author"].fillna("").astype("str"),
             "Action": audit["action"].astype("str"),
             "Patient": audit["patient_id"].fillna("").astype("str"),
-            "What": audit["what"].fillna("").astype("str"),
+            "What": what,
             "Why": audit["why"].fillna("").astype("str"),
         }
+    )
+
+
+def reading_marks_warning(store: Store, patient_id: str | None = None) -> None:
+    """Values left out of grading since the reading of units and limits changed
+    (crs.store.marks): the whole list on Home, one short line on a patient's page."""
+    marks = store.reading_marks(None if patient_id is None else [patient_id])
+    if marks.empty:
+        return
+    if patient_id is None:
+        lines = mark_lines(marks)
+        template = "{}\n\n" + "\n".join("- {}" for _ in lines) + "\n\n{}"
+        st.warning(md(template, HEADLINE, *lines, ASK))
+        return
+    st.warning(
+        md(
+            "Left out of this patient's grade until {} is imported again on Home: {}. They "
+            "were imported before the dashboard checked laboratory units and limits as it "
+            "does now.",
+            ", ".join(dict.fromkeys(marks["file_name"].astype("str"))),
+            ", ".join(dict.fromkeys(marks["words"].astype("str"))),
+        )
     )

@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from crs.access import AccessDenied
+from crs.criteria import criterion_label
 from crs.grading import ATTRIBUTABLE
 from crs.store import models
 from crs.store.codec import int_to_instants
@@ -142,7 +143,8 @@ def attribute(
                 patient_id=patient_id,
                 attribution_id=attribution_id,
                 what=(
-                    f"{code} marked as not CRS from {describe_instant(first, axis)} "
+                    f"{criterion_label(code)} marked as not CRS from "
+                    f"{describe_instant(first, axis)} "
                     f"to {describe_instant(last, axis)} (attribution {attribution_id})"
                 ),
                 why=reason,

@@ -84,7 +84,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("import_id", metavar="IMPORT", type=int, nargs="?", help="show this report")
 
-    _add(subparsers, "database", "say where the ward store is", run_database)
+    _add(
+        subparsers,
+        "database",
+        "say where the ward store is, what it holds, and which values are left out of grading",
+        run_database,
+    )
 
 
 def _add(
@@ -208,7 +213,27 @@ def run_imports(args: argparse.Namespace) -> int:
 
 
 def run_database(args: argparse.Namespace) -> int:
-    print(_store(args).describe())
+    """Where the store is, what it holds, and the values left out of grading since the
+    reading of units changed (crs.store.marks), in words."""
+    from crs.store.marks import ASK, HEADLINE, mark_lines
+
+    store = _store(args)
+    print(store.describe())
+    patients = store.patients()
+    archived = int(patients["archived"].sum())
+    imports = len(store.imports())
+    print(
+        f"{len(patients)} patients ({archived} archived), from "
+        f"{imports} import{'' if imports == 1 else 's'}."
+    )
+    marks = store.reading_marks()
+    if marks.empty:
+        print("No stored value is left out of grading.")
+        return 0
+    print(HEADLINE)
+    for line in mark_lines(marks):
+        print(f"  - {line}")
+    print(ASK)
     return 0
 
 

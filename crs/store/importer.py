@@ -12,7 +12,10 @@ merged with set-based SQL:
 3. new values are added; values absent from the file are kept (a blank cell or a
    missing row in a newer export erases nothing).
 
-A file whose bytes (and patients table) were already imported changes nothing.
+A file whose bytes (and patients table) were already imported under the current reading
+version (crs.columns.READING_VERSION) changes nothing; read under an older version, the
+same bytes are read anew and merged like any newer export. Values an older reading left
+out of grading (crs.store.marks) that this import brings again are its own from then on.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.columns import READING_VERSION
 from crs.identifiers import id_refusal, lookalike_message, lookalikes
-from crs.store import cache, models
+from crs.store import cache, marks, models
 from crs.store.codec import LongRows, to_long
 from crs.store.engine import lock_for_writing
 from crs.store.errors import StoreError, StoreFailure
@@ -53,6 +57,9 @@ class ImportResult:
     values_unchanged: int = 0
     archived_patients: tuple[str, ...] = field(default=())
     report: Any | None = None
+    #: "patient: variable" whose values left out since a reading upgrade were all read
+    #: again by this import (back in grading).
+    read_again: tuple[str, ...] = field(default=())
 
     def summary(self) -> str:
         """One sentence for the user."""
@@ -69,6 +76,11 @@ class ImportResult:
         )
         if self.archived_patients:
             text += f" Archived patients updated: {', '.join(self.archived_patients)}."
+        if self.read_again:
+            text += (
+                " Read again under the current reading of units, back in grading: "
+                f"{'; '.join(self.read_again)}."
+            )
         return text
 
 
@@ -189,6 +201,7 @@ def _merge(
                 axis=axis,
                 report_json=report_json,
                 report_text=report_text,
+                reading_version=READING_VERSION,
                 **counts,
             )
             .returning(models.imports.c.id)
@@ -230,6 +243,13 @@ def _merge(
         level_added, level_changed = _merge_values(
             connection, "patient_values", "stage_patient_values", ("pid", "var"), now, import_id
         )
+        removed, read_again = marks.read_again(
+            connection,
+            import_id,
+            _same_file(connection, sha256, patients_sha256, import_id),
+            now,
+            author,
+        )
         cache.refresh(connection, sorted(pids.values()))
         staged = len(rows.values) + len(rows.patient_values)
         result = ImportResult(
@@ -239,10 +259,11 @@ def _merge(
             patients_added=patients_added,
             points_added=points_added,
             values_added=added + level_added,
-            values_changed=changed + level_changed,
+            values_changed=changed + level_changed + removed,
             values_unchanged=staged - added - level_added - changed - level_changed,
             archived_patients=archived,
             report=report,
+            read_again=read_again,
         )
         connection.execute(
             models.imports.update()
@@ -258,6 +279,22 @@ def _merge(
         _audit_import(connection, now, result.summary(), author, import_id)
         _drop_stages(connection)
     return result
+
+
+def _same_file(
+    connection: sa.Connection, sha256: str, patients_sha256: str | None, import_id: int
+) -> list[int]:
+    """Earlier imports of these very bytes (under an older reading version)."""
+    table = models.imports
+    return [
+        int(i)
+        for i in connection.execute(
+            sa.select(table.c.id)
+            .where(table.c.sha256 == sha256)
+            .where(table.c.patients_sha256.is_not_distinct_from(patients_sha256))
+            .where(table.c.id != import_id)
+        ).scalars()
+    ]
 
 
 def _check_frame(frame: pd.DataFrame, file_name: str) -> None:

@@ -65,6 +65,10 @@ imports = sa.Table(
     # The data-quality report of the file (architecture §1.2) as JSON, problems as rows.
     sa.Column("report_json", sa.Text, nullable=False),
     sa.Column("report_text", sa.Text, nullable=False),
+    # crs.columns.READING_VERSION of the reader that read the file (migration 0003: the
+    # imports made before it are version 1). The same bytes read by a newer reader are a
+    # new import, not "already imported".
+    sa.Column("reading_version", sa.Integer, nullable=False, server_default="1"),
     sa.CheckConstraint("axis IN ('time', 'day')", name="axis"),
 )
 
@@ -184,4 +188,25 @@ patient_cache = sa.Table(
     sa.Column("pid", sa.Integer, primary_key=True, autoincrement=False),  # patients.id
     sa.Column("points", sa.LargeBinary, nullable=False),  # int64 instant, int64 line
     sa.Column("numbers", sa.LargeBinary, nullable=False),  # int64 instant, int64 var, float64
+)
+
+reading_marks = sa.Table(
+    "reading_marks",
+    metadata,
+    # Values an import stored under an older reading (imports.reading_version) that the
+    # reader of today would read otherwise: a bare lab column whose median says another
+    # unit, or a value outside today's physiological limits (crs.store.marks). The store
+    # kept no raw cells, so it cannot re-read them: the values of (patient, variable)
+    # that this import stored are left out of grading while the mark is active, and the
+    # mark is cleared when a current import has read every one of them again.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pid", sa.Integer, nullable=False, index=True),  # patients.id
+    sa.Column("var", sa.Integer, nullable=False),  # variables.id
+    sa.Column("import_id", sa.Integer, nullable=False),  # the import that stored them
+    sa.Column("reason", sa.String(16), nullable=False),  # unit | limit
+    sa.Column("detail", sa.Text, nullable=False),  # why, in words
+    sa.Column("marked_at", When, nullable=False),
+    sa.Column("cleared_at", When),
+    sa.Column("cleared_by_import", sa.Integer),
+    sa.UniqueConstraint("pid", "var", "import_id", name="uq_reading_marks_value"),
 )

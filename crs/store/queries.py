@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.store import cache, models
+from crs.columns import READING_VERSION
+from crs.store import cache, marks, models
 from crs.store.codec import int_to_instants, to_frame
 from crs.store.reports import report_from_json
 
@@ -71,6 +72,8 @@ def read_frame(
     instant, with a fresh RangeIndex. Rows and numeric values come from the patient
     cache (crs.store.cache: one binary row per patient), text and patient-level values
     from the long tables; a patient without a cache row is read from the long tables.
+    Values left out of grading since a reading upgrade (crs.store.marks) are missing
+    here, whichever way they were read.
     """
     patients = patients_frame(connection, patient_ids, include_archived=include_archived)
     keys = patients["key"].tolist()
@@ -96,6 +99,9 @@ def read_frame(
         keys,
         ["key", "var", "value_num", "value_text"],
     )
+    row_out, level_out = marks.left_out(connection)
+    values = marks.without(values, row_out)
+    patient_values = marks.without(patient_values, level_out)
     names = _variable_names(connection)
     values["variable"] = names.reindex(values["var"].to_numpy(dtype="int64")).to_numpy()
     patient_values["variable"] = names.reindex(
@@ -180,12 +186,14 @@ def _fetch(
 def earlier_import(
     connection: sa.Connection, sha256: str, patients_sha256: str | None
 ) -> int | None:
-    """The id of an import of the same bytes (and patients table), if any."""
+    """The id of an import of the same bytes (and patients table) read under the current
+    reading version, if any: the same bytes read under an older version are read anew."""
     table = models.imports
     found = connection.execute(
         sa.select(table.c.id)
         .where(table.c.sha256 == sha256)
         .where(table.c.patients_sha256.is_not_distinct_from(patients_sha256))
+        .where(table.c.reading_version == READING_VERSION)
         .order_by(table.c.id)
         .limit(1)
     ).scalar()

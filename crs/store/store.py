@@ -22,7 +22,7 @@ from crs.access import Identity, author_for
 from crs.errors import UnusableExportError
 from crs.identifiers import check_patient_id
 from crs.store import attribution as attribution_log
-from crs.store import queries
+from crs.store import marks, queries
 from crs.store.engine import create_store_engine, database_url, describe_database, migrate
 from crs.store.errors import StoreError, StoreFailure
 from crs.store.importer import ImportResult, merge_frame, record_attempt
@@ -210,6 +210,18 @@ class Store:
         """Changed values (old, new, which file, when), oldest first."""
         with self._read() as connection:
             return queries.changes_frame(connection, patient_id, import_id)
+
+    @_database_errors
+    def reading_marks(self, patient_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Values left out of grading because they were imported under an older reading
+        of units and limits (crs.store.marks), one row per patient, variable and import:
+        patient_id, archived, variable, words, import_id, file_name, imported_at, reason,
+        detail, values (how many are still left out), marked_at. Empty when every
+        stored value is graded."""
+        with self._read() as connection:
+            return marks.active_marks(
+                connection, None if patient_ids is None else [str(p) for p in patient_ids]
+            )
 
     # -- reading back ---------------------------------------------------------------
     @_database_errors

@@ -1,0 +1,515 @@
+"""Values stored under an older reading of units: marked, left out of grading, read again.
+
+The store keeps values converted at import, not the file's cells (docs/architecture.md
+§7). Version 2 of the reading rules (spec grading.md §1 and §1.1) reads a bare
+``Creatinine`` column with a median above 20 as µmol/L, where version 1 stored 80 µmol/L
+as 80 mg/dL (CRS grade 4 by "creatinine > 6 × ULN"); it also rejects values outside the
+physiological limits of every laboratory test, age and weight. The store cannot read
+such a value again, so it judges what it holds, with the reader's own rules
+(crs/tables/unit_checks.csv through :func:`crs.units.check_of`, limits from
+:data:`crs.columns.SPECS`):
+
+- for every import read under an older version (``imports.reading_version``) and every
+  variable with a unit check, the check is applied to the values that import stored for
+  the variable, across the import, as the reader applies it to a file's column. Those
+  values are already in the canonical unit, so a check that is met means the reader of
+  today reads the column in another unit;
+- a stored value outside today's limits is one the reader of today rejects.
+
+Either way (patient, variable, import) is **marked**. While a mark is active, the values
+that import stored for that patient and variable are left out of grading (read as
+missing by :func:`left_out`, whether they come from the long tables or the patient
+cache), and the pages and ``crs database`` name them, asking for the export to be
+imported again. An import under the current reading that brings a marked value again
+replaces it (or confirms it); re-importing the very same file also removes the marked
+values it no longer gives (a cell the reader now rejects), the old value kept in
+``changes``. A mark with no value left is cleared. Marking and clearing are audited.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from crs.columns import READING_VERSION, SPECS
+from crs.units import check_of, check_unit
+
+#: Who marks values at an upgrade (the audit log's author).
+SYSTEM_AUTHOR = f"system: reading version {READING_VERSION} upgrade"
+#: Audit actions: values left out at an upgrade; values read again by an import; a note.
+LEFT_OUT = "left out"
+READ_AGAIN = "read again"
+NOTE = "note"
+
+#: Why marked values are left out (Home, the Patient page and ``crs database``).
+HEADLINE = (
+    "Some values were imported before the dashboard checked laboratory units and limits "
+    "as it does now, and may have been read in the wrong unit. The store kept the values, "
+    "not the file, so it cannot read them again itself: they are left out of grading "
+    "until their export is imported again."
+)
+ASK = (
+    "Import those exports again (the same file is accepted again and read anew): each "
+    "value read again replaces the old one, and every change is recorded."
+)
+_WHY = (
+    "Version {version} of the reading rules checks the unit of laboratory columns "
+    "without a unit in their name from their values, and rejects values outside the "
+    "physiological limits; values stored under version {old} are judged by those rules."
+)
+
+
+@dataclass(frozen=True)
+class _Mark:
+    pid: int
+    var: int
+    import_id: int
+    reason: str  # unit | limit
+    detail: str
+
+
+# -- marking at the upgrade ------------------------------------------------------------
+
+
+def mark_old_readings(connection: sa.Connection, now: datetime) -> int:
+    """Mark the values of every import read under an older version; the marks added.
+
+    Runs inside the caller's transaction (the migration's). Only columns that exist
+    since migration 0003 are used, so a later schema does not change what it does.
+    Already marked (patient, variable, import) are skipped: it may run again.
+    """
+    old = connection.execute(
+        sa.text("SELECT id, file_name, reading_version FROM imports WHERE reading_version < :v"),
+        {"v": READING_VERSION},
+    ).all()
+    if not old:
+        return 0
+    files = {int(row.id): (str(row.file_name), int(row.reading_version)) for row in old}
+    variables = {
+        int(key): str(name)
+        for key, name in connection.execute(sa.text("SELECT id, name FROM variables"))
+    }
+    found: dict[tuple[int, int, int], list[_Mark]] = {}
+    for var, name in variables.items():
+        for mark in [*_unit_marks(connection, var, name), *_limit_marks(connection, var, name)]:
+            found.setdefault((mark.pid, mark.var, mark.import_id), []).append(mark)
+    existing = {
+        (int(r.pid), int(r.var), int(r.import_id))
+        for r in connection.execute(sa.text("SELECT pid, var, import_id FROM reading_marks"))
+    }
+    marks = [_combined(parts) for key, parts in sorted(found.items()) if key not in existing]
+    if not marks:
+        return 0
+    connection.execute(
+        sa.text(
+            "INSERT INTO reading_marks (pid, var, import_id, reason, detail, marked_at) "
+            "VALUES (:pid, :var, :import_id, :reason, :detail, :now)"
+        ).bindparams(sa.bindparam("now", type_=sa.DateTime(timezone=True))),
+        [{**m.__dict__, "now": now} for m in marks],
+    )
+    patients = {
+        int(key): str(patient_id)
+        for key, patient_id in connection.execute(sa.text("SELECT id, patient_id FROM patients"))
+    }
+    _audit(
+        connection,
+        [
+            {
+                "author": SYSTEM_AUTHOR,
+                "action": LEFT_OUT,
+                "patient_id": patients[m.pid],
+                "import_id": m.import_id,
+                "what": (
+                    f"{_words(variables[m.var])} of this patient from {files[m.import_id][0]} "
+                    f"(import {m.import_id}) left out of grading until that export is "
+                    f"imported again: {m.detail}"
+                ),
+                "why": _WHY.format(version=READING_VERSION, old=files[m.import_id][1]),
+            }
+            for m in marks
+        ],
+        now,
+    )
+    return len(marks)
+
+
+def _unit_marks(connection: sa.Connection, var: int, name: str) -> list[_Mark]:
+    """Marks where the variable's unit check (crs.units) is met on one import's values."""
+    check = check_of(name)
+    if check is None:
+        return []
+    rows = connection.execute(
+        sa.text(
+            "SELECT o.import_id, o.pid, o.value_num FROM observations o "
+            "JOIN imports i ON i.id = o.import_id "
+            "WHERE o.var = :var AND o.value_num IS NOT NULL AND i.reading_version < :v"
+        ),
+        {"var": var, "v": READING_VERSION},
+    ).all()
+    if not rows:
+        return []
+    values = pd.DataFrame(rows, columns=["import_id", "pid", "value"])
+    values = values[np.isfinite(values["value"].astype("float64"))]
+    spec = SPECS[name]
+    read = check_unit(name, check)
+    marks = []
+    # One group per import: the reader checks a file's column as a whole.
+    for import_id, group in values.groupby("import_id", sort=True):
+        measured = check.measure(group["value"].to_numpy(dtype="float64"))
+        if not check.met(measured):
+            continue
+        detail = (
+            f"{check.words(measured, True)} in that file, so the dashboard now reads these "
+            f"values as {read.label}, but they were stored as {spec.unit}"
+        )
+        marks.extend(
+            _Mark(int(pid), var, int(import_id), "unit", detail)
+            for pid in sorted(pd.unique(group["pid"]))
+        )
+    return marks
+
+
+def _limit_marks(connection: sa.Connection, var: int, name: str) -> list[_Mark]:
+    """Marks where an import stored a value outside today's limits (crs.columns.SPECS)."""
+    spec = SPECS.get(name)
+    if spec is None or spec.kind != "numeric":
+        return []
+    bounds = {"low": spec.low, "high": spec.high}
+    outside = " OR ".join(
+        condition
+        for condition, bound in (
+            ("o.value_num < :low", spec.low),
+            ("o.value_num > :high", spec.high),
+        )
+        if math.isfinite(bound)
+    )
+    if not outside:
+        return []
+    marks = []
+    for table in ("observations", "patient_values"):
+        rows = connection.execute(
+            sa.text(
+                f"SELECT o.import_id, o.pid, count(*) AS n, min(o.value_num) AS low_seen, "
+                f"max(o.value_num) AS high_seen FROM {table} o "
+                "JOIN imports i ON i.id = o.import_id "
+                f"WHERE o.var = :var AND i.reading_version < :v AND ({outside}) "
+                "GROUP BY o.import_id, o.pid"
+            ),
+            {"var": var, "v": READING_VERSION, **bounds},
+        ).all()
+        for row in rows:
+            seen = row.high_seen if row.high_seen > spec.high else row.low_seen
+            detail = (
+                f"{_count(int(row.n))} outside the possible range ({_range_words(spec)}), "
+                f"e.g. {seen:g} {spec.unit}"
+            )
+            marks.append(_Mark(int(row.pid), var, int(row.import_id), "limit", detail))
+    return marks
+
+
+def _combined(parts: list[_Mark]) -> _Mark:
+    """One mark per (patient, variable, import): a wrong unit explains more than a limit."""
+    first = min(parts, key=lambda m: m.reason != "unit")
+    detail = "; ".join(dict.fromkeys(m.detail for m in parts))
+    return _Mark(first.pid, first.var, first.import_id, first.reason, detail)
+
+
+def _count(n: int) -> str:
+    return "1 value" if n == 1 else f"{n} values"
+
+
+def _range_words(spec) -> str:
+    low = "" if math.isinf(spec.low) else f"{spec.low:g}"
+    high = "" if math.isinf(spec.high) else f"{spec.high:g}"
+    if low and high:
+        return f"{low}–{high} {spec.unit}"
+    if low:
+        return f"from {low} {spec.unit}"
+    return f"up to {high} {spec.unit}"
+
+
+def _label(variable: str) -> str:
+    """A variable in plain words (crs.columns labels: ``creatinine``, ``ALT``)."""
+    spec = SPECS.get(variable)
+    return spec.words if spec is not None else variable.replace("_", " ")
+
+
+def _words(variable: str) -> str:
+    """A variable in plain words, capitalised to begin a sentence."""
+    words = _label(variable)
+    return words[:1].upper() + words[1:]
+
+
+def note_old_attributions(connection: sa.Connection, now: datetime) -> int:
+    """Note in the audit log what an attribution of organ toxicity made before version 2
+    covers now: organ toxicity only (spec grading.md §3 [v2]: neurotoxicity is its own
+    criterion, attributed on its own). The attribution itself is unchanged."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT id, patient_id FROM attributions "
+            "WHERE criterion = 'organ_toxicity' AND withdrawn_at IS NULL ORDER BY id"
+        )
+    ).all()
+    _audit(
+        connection,
+        [
+            {
+                "author": SYSTEM_AUTHOR,
+                "action": NOTE,
+                "patient_id": str(row.patient_id),
+                "attribution_id": int(row.id),
+                "what": (
+                    f"Attribution {int(row.id)} (organ toxicity not CRS) was recorded when "
+                    "neurotoxicity counted as organ toxicity. It now covers organ toxicity "
+                    "only: a neurotoxicity in its time range counts as CRS again unless "
+                    "neurotoxicity is itself marked as not CRS."
+                ),
+                "why": "Neurotoxicity is its own finding since version 2 of the grading rules.",
+            }
+            for row in rows
+        ],
+        now,
+    )
+    return len(rows)
+
+
+def _audit(connection: sa.Connection, rows: list[dict], now: datetime) -> None:
+    if not rows:
+        return
+    connection.execute(
+        sa.text(
+            "INSERT INTO audit (at, author, action, patient_id, attribution_id, import_id, "
+            "what, why) VALUES (:at, :author, :action, :patient_id, :attribution_id, "
+            ":import_id, :what, :why)"
+        ).bindparams(sa.bindparam("at", type_=sa.DateTime(timezone=True))),
+        [{"attribution_id": None, "import_id": None, "why": "", **row, "at": now} for row in rows],
+    )
+
+
+# -- left out of grading ---------------------------------------------------------------
+
+
+def left_out(connection: sa.Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The stored values under an active mark: (key, instant, var) of row values and
+    (key, var) of patient-level values (``key`` is the store's patient key)."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT o.pid, o.instant, o.var FROM reading_marks m JOIN observations o "
+            "ON o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id "
+            "WHERE m.cleared_at IS NULL"
+        )
+    ).all()
+    levels = connection.execute(
+        sa.text(
+            "SELECT o.pid, o.var FROM reading_marks m JOIN patient_values o "
+            "ON o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id "
+            "WHERE m.cleared_at IS NULL"
+        )
+    ).all()
+    return (
+        pd.DataFrame(rows, columns=["key", "instant", "var"], dtype="int64"),
+        pd.DataFrame(levels, columns=["key", "var"], dtype="int64"),
+    )
+
+
+def without(values: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+    """``values`` without the rows whose key columns (those of ``excluded``) match."""
+    if excluded.empty or values.empty:
+        return values
+    keys = list(excluded.columns)
+    stored = pd.MultiIndex.from_arrays([values[k].to_numpy(dtype="int64") for k in keys])
+    gone = stored.isin(pd.MultiIndex.from_frame(excluded[keys]))
+    return values[~gone].reset_index(drop=True)
+
+
+def active_marks(connection: sa.Connection, patient_ids: list[str] | None = None) -> pd.DataFrame:
+    """Active marks with the values still left out, in ward order: patient_id, archived,
+    variable, words, import_id, file_name, imported_at, reason, detail, values,
+    marked_at."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT p.patient_id, p.archived, v.name AS variable, m.import_id, i.file_name, "
+            "i.imported_at, m.reason, m.detail, m.marked_at, "
+            "(SELECT count(*) FROM observations o WHERE o.pid = m.pid AND o.var = m.var "
+            "AND o.import_id = m.import_id) + (SELECT count(*) FROM patient_values o "
+            "WHERE o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id) AS n "
+            "FROM reading_marks m JOIN patients p ON p.id = m.pid "
+            "JOIN variables v ON v.id = m.var JOIN imports i ON i.id = m.import_id "
+            "WHERE m.cleared_at IS NULL ORDER BY p.id, m.import_id, v.id"
+        )
+    ).all()
+    columns = [
+        "patient_id",
+        "archived",
+        "variable",
+        "import_id",
+        "file_name",
+        "imported_at",
+        "reason",
+        "detail",
+        "marked_at",
+        "values",
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    out["patient_id"] = out["patient_id"].astype("str")
+    out["archived"] = out["archived"].astype("bool")
+    out["values"] = out["values"].astype("int64")
+    out.insert(3, "words", out["variable"].map(_label))
+    if patient_ids is not None:
+        out = out[out["patient_id"].isin([str(p) for p in patient_ids])]
+    return out.reset_index(drop=True)
+
+
+def mark_lines(marks: pd.DataFrame) -> list[str]:
+    """One sentence per mark: patient, variable, how many values, which file, why."""
+    return [
+        f"{row.patient_id}{' (archived)' if row.archived else ''}, {row.words}: "
+        f"{_count(int(row.values))} from {row.file_name} (import {int(row.import_id)}) — "
+        f"{row.detail}."
+        for row in marks.itertuples(index=False)
+    ]
+
+
+# -- read again by an import under the current reading ---------------------------------
+
+
+def read_again(
+    connection: sa.Connection,
+    import_id: int,
+    same_file_imports: list[int],
+    now: datetime,
+    author: str | None,
+) -> tuple[int, tuple[str, ...]]:
+    """After an import merged its staging tables: the marked values it brought again
+    become its own, and when it is the very file a mark came from
+    (``same_file_imports``), the marked values it no longer gives at its rows are
+    removed (old value recorded in ``changes``). Marks with no value left are cleared
+    and audited. Returns (values removed, "patient: variable" of the cleared marks).
+    """
+    touched = connection.execute(
+        sa.text(
+            "SELECT count(*) FROM reading_marks m JOIN patients p ON p.id = m.pid "
+            "JOIN stage_patients s ON s.patient_id = p.patient_id WHERE m.cleared_at IS NULL"
+        )
+    ).scalar_one()
+    if not touched:
+        return 0, ()
+    params = {"iid": import_id}
+    for table, stage, keys in (
+        ("observations", "stage_values", ("pid", "instant", "var")),
+        ("patient_values", "stage_patient_values", ("pid", "var")),
+    ):
+        names = ", ".join(keys)
+        connection.execute(
+            sa.text(
+                f"UPDATE {table} SET import_id = :iid WHERE ({names}) IN ("
+                f"SELECT {', '.join('o.' + k for k in keys)} FROM reading_marks m "
+                f"JOIN {table} o ON o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id "
+                f"JOIN {stage} s ON {' AND '.join(f's.{k} = o.{k}' for k in keys)} "
+                "WHERE m.cleared_at IS NULL)"
+            ),
+            params,
+        )
+    removed = _remove_not_given(connection, import_id, same_file_imports, now)
+    return removed, _clear(connection, import_id, now, author)
+
+
+#: Marked values of the same file that an import under the current reading no longer
+#: gives at a row (or for a patient) it read: what the reader of today makes of that cell.
+#: Per table: (FROM … the values, their instant, the table's key, the key selected).
+_NOT_GIVEN = {
+    "observations": (
+        "FROM reading_marks m JOIN observations o "
+        "ON o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id "
+        "JOIN stage_points s ON s.pid = o.pid AND s.instant = o.instant",
+        "o.instant",
+        "(pid, instant, var)",
+        "o.pid, o.instant, o.var",
+    ),
+    "patient_values": (
+        "FROM reading_marks m JOIN patient_values o "
+        "ON o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id "
+        "JOIN patients q ON q.id = o.pid JOIN stage_patients s ON s.patient_id = q.patient_id",
+        "NULL",
+        "(pid, var)",
+        "o.pid, o.var",
+    ),
+}
+_OF_SAME_FILE = " WHERE m.cleared_at IS NULL AND m.import_id IN :same"
+
+
+def _remove_not_given(
+    connection: sa.Connection, import_id: int, same: list[int], now: datetime
+) -> int:
+    if not same:
+        return 0
+    removed = 0
+    same_param = sa.bindparam("same", expanding=True)
+    for table, (values, instant, key, selected) in _NOT_GIVEN.items():
+        removed += connection.execute(
+            sa.text(
+                "INSERT INTO changes (import_id, patient_id, instant, variable, old_num, "
+                f"old_text, new_num, new_text, changed_at) SELECT :iid, p.patient_id, "
+                f"{instant}, v.name, o.value_num, o.value_text, NULL, NULL, :now {values} "
+                "JOIN patients p ON p.id = o.pid JOIN variables v ON v.id = o.var" + _OF_SAME_FILE
+            ).bindparams(same_param, sa.bindparam("now", type_=sa.DateTime(timezone=True))),
+            {"iid": import_id, "now": now, "same": same},
+        ).rowcount
+        connection.execute(
+            sa.text(
+                f"DELETE FROM {table} WHERE {key} IN (SELECT {selected} {values}"
+                + _OF_SAME_FILE
+                + ")"
+            ).bindparams(same_param),
+            {"same": same},
+        )
+    return int(removed)
+
+
+def _clear(
+    connection: sa.Connection, import_id: int, now: datetime, author: str | None
+) -> tuple[str, ...]:
+    """Clear the marks of this file's patients with no value left; audit each."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT m.id, p.patient_id, v.name FROM reading_marks m "
+            "JOIN patients p ON p.id = m.pid JOIN variables v ON v.id = m.var "
+            "JOIN stage_patients s ON s.patient_id = p.patient_id "
+            "WHERE m.cleared_at IS NULL AND NOT EXISTS (SELECT 1 FROM observations o "
+            "WHERE o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id) "
+            "AND NOT EXISTS (SELECT 1 FROM patient_values o "
+            "WHERE o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id) "
+            "ORDER BY p.id, v.id"
+        )
+    ).all()
+    if not rows:
+        return ()
+    connection.execute(
+        sa.text(
+            "UPDATE reading_marks SET cleared_at = :now, cleared_by_import = :iid WHERE id = :id"
+        ).bindparams(sa.bindparam("now", type_=sa.DateTime(timezone=True))),
+        [{"now": now, "iid": import_id, "id": int(row.id)} for row in rows],
+    )
+    _audit(
+        connection,
+        [
+            {
+                "author": author or "unknown",
+                "action": READ_AGAIN,
+                "patient_id": str(row.patient_id),
+                "import_id": import_id,
+                "what": (
+                    f"{_words(str(row.name))} of this patient read again by import {import_id} "
+                    "under the current reading of units: back in grading."
+                ),
+            }
+            for row in rows
+        ],
+        now,
+    )
+    return tuple(f"{row.patient_id}: {_label(str(row.name))}" for row in rows)
