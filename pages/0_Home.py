@@ -210,15 +210,16 @@ def show_imports() -> None:
             "File": imports["file_name"].astype("str"),
             "Imported (UTC)": imports["imported_at"].dt.strftime("%Y-%m-%d %H:%M"),
             "By": imports["author"].fillna("").astype("str"),
+            # Which reading of units and limits read the file (crs.store.marks).
+            "Reading rules": imports["reading_version"].map(
+                lambda v: f"{'today' if v == READING_VERSION else 'earlier'} (version {v})"
+            ),
             "Rows read": imports["rows_read"],
             "Rows graded": imports["rows_graded"],
             "New patients": imports["patients_added"],
             "New time points": imports["points_added"],
             "New values": imports["values_added"],
             "Changed values": imports["values_changed"],
-            "Read by": imports["reading_version"].map(
-                lambda v: f"{'today' if v == READING_VERSION else 'earlier'}'s rules (version {v})"
-            ),
         }
     ).iloc[::-1]
     data_table(

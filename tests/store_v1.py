@@ -69,8 +69,9 @@ def v1_import(
         import_id = connection.execute(
             sa.text(
                 "INSERT INTO imports (file_name, sha256, imported_at, author, axis, rows_read, "
-                "rows_graded, report_json, report_text) VALUES (:file, :sha, :now, :author, "
-                ":axis, :n, :n, :json, :text) RETURNING id"
+                "rows_graded, points_added, values_added, report_json, report_text) VALUES "
+                "(:file, :sha, :now, :author, :axis, :n, :n, :n, :values, :json, :text) "
+                "RETURNING id"
             ).bindparams(when),
             {
                 "file": file_name,
@@ -79,6 +80,7 @@ def v1_import(
                 "author": author,
                 "axis": axis,
                 "n": len(frame),
+                "values": len(rows.values) + len(rows.patient_values),
                 "json": json.dumps(report),
                 "text": f"{file_name}: {len(frame)} rows read.",
             },

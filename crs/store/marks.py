@@ -49,9 +49,9 @@ NOTE = "note"
 #: Why marked values are left out (Home, the Patient page and ``crs database``).
 HEADLINE = (
     "Some values were imported before the dashboard checked laboratory units and limits "
-    "as it does now, and may have been read in the wrong unit. The store kept the values, "
-    "not the file, so it cannot read them again itself: they are left out of grading "
-    "until their export is imported again."
+    "as it does now: they may have been read in the wrong unit, or be impossible. The "
+    "store kept the values, not the file, so it cannot read them again itself: they are "
+    "left out of grading until their export is imported again."
 )
 ASK = (
     "Import those exports again (the same file is accepted again and read anew): each "
