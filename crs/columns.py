@@ -25,7 +25,8 @@ Kind = Literal["id", "time", "day", "numeric", "bool", "text", "line", "instant"
 #: bare laboratory columns, unit text in cells and the laboratory limits of §1 and §1.1).
 #: The ward store records it with every import: values imported under an older reading
 #: are checked again, and the same file may be imported again to be read anew
-#: (docs/architecture.md §7). Raise it whenever the reader reads a cell differently.
+#: (docs/architecture.md §7). Raise it whenever the reader reads a cell differently, with
+#: a store migration that calls crs.store.marks.mark_old_readings (as 0003 does).
 READING_VERSION = 2
 
 

@@ -22,6 +22,7 @@ from crs.columns import conform
 from crs.store import cache
 from crs.store.codec import to_long
 from crs.store.engine import create_store_engine, database_url, migrate
+from crs.store.queries import fetch_numbers, fetch_points
 
 #: The revision before reading versions (migration 0003).
 V1_REVISION = "0002"
@@ -114,7 +115,7 @@ def v1_import(
         )
         _values(connection, "observations", rows.values, pids, variables, import_id)
         _values(connection, "patient_values", rows.patient_values, pids, variables, import_id)
-        cache.refresh(connection, sorted(pids[p] for p in rows.patients["patient_id"]))
+        _cache_as_of_0002(connection, sorted(pids[p] for p in rows.patients["patient_id"]))
         connection.execute(
             sa.text(
                 "INSERT INTO audit (at, author, action, import_id, what, why) "
@@ -123,6 +124,18 @@ def v1_import(
             {"now": now, "author": author, "iid": import_id, "what": f"{file_name}: import"},
         )
     return int(import_id)
+
+
+def _cache_as_of_0002(connection: sa.Connection, keys: list[int]) -> None:
+    """The patient cache as revision 0002 built it: every stored number of the patients."""
+    rows = cache.pack(keys, fetch_points(connection, keys), fetch_numbers(connection, keys))
+    connection.execute(
+        sa.text(
+            "INSERT INTO patient_cache (pid, points, numbers) VALUES (:pid, :points, :numbers) "
+            "ON CONFLICT (pid) DO UPDATE SET points = excluded.points, numbers = excluded.numbers"
+        ),
+        [{"pid": pid, "points": points, "numbers": numbers} for pid, points, numbers in rows],
+    )
 
 
 def _values(connection, table, values, pids, variables, import_id) -> None:

@@ -4,7 +4,9 @@ packed binary arrays, so the ward round reads 500 complete histories in one quer
 
 The cache is derived data, rebuilt from the long tables inside the import transaction
 for every patient the import touched; a patient without a cache row (a store migrated
-from revision 0001) is read from the long tables instead.
+from revision 0001) is read from the long tables instead. It holds the values the ward
+round grades: values left out of grading since a reading upgrade (crs.store.marks) are
+not in it, and it is rebuilt when they are marked and when they are read again.
 """
 
 from __future__ import annotations
@@ -79,13 +81,15 @@ def unpack(rows: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def refresh(connection: sa.Connection, keys: list[int]) -> None:
-    """Rebuild the cache rows of ``keys`` from the long tables (inside the caller's transaction)."""
+    """Rebuild the cache rows of ``keys`` from the long tables, without the values left
+    out of grading (inside the caller's transaction)."""
+    from crs.store.marks import marked_rows, without
     from crs.store.queries import fetch_numbers, fetch_points
 
     if not keys:
         return
     points = fetch_points(connection, keys)
-    numbers = fetch_numbers(connection, keys)
+    numbers = without(fetch_numbers(connection, keys), marked_rows(connection, keys))
     rows = pack(keys, points, numbers)
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     cursor = connection.connection.cursor()

@@ -17,9 +17,9 @@ such a value again, so it judges what it holds, with the reader's own rules
 - a stored value outside today's limits is one the reader of today rejects.
 
 Either way (patient, variable, import) is **marked**. While a mark is active, the values
-that import stored for that patient and variable are left out of grading (read as
-missing by :func:`left_out`, whether they come from the long tables or the patient
-cache), and the pages and ``crs database`` name them, asking for the export to be
+that import stored for that patient and variable are left out of grading: the patient
+cache (the ward round's copy of each patient's numbers) is rebuilt without them, and the
+long tables are read without them (:func:`marked_rows`, :func:`marked_levels`); the pages and ``crs database`` name them, asking for the export to be
 imported again. An import under the current reading that brings a marked value again
 replaces it (or confirms it); re-importing the very same file also removes the marked
 values it no longer gives (a cell the reader now rejects), the old value kept in
@@ -37,8 +37,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from crs.columns import READING_VERSION, SPECS
+from crs.store import cache
 from crs.units import check_of, check_unit
 
+#: Patient keys per IN (...) list: below SQLite's and PostgreSQL's parameter limits.
+_CHUNK = 5_000
 #: Who marks values at an upgrade (the audit log's author).
 SYSTEM_AUTHOR = f"system: reading version {READING_VERSION} upgrade"
 #: Audit actions: values left out at an upgrade; values read again by an import; a note.
@@ -95,9 +98,8 @@ def mark_old_readings(connection: sa.Connection, now: datetime) -> int:
         for key, name in connection.execute(sa.text("SELECT id, name FROM variables"))
     }
     found: dict[tuple[int, int, int], list[_Mark]] = {}
-    for var, name in variables.items():
-        for mark in [*_unit_marks(connection, var, name), *_limit_marks(connection, var, name)]:
-            found.setdefault((mark.pid, mark.var, mark.import_id), []).append(mark)
+    for mark in [*_unit_marks(connection, variables), *_limit_marks(connection, variables)]:
+        found.setdefault((mark.pid, mark.var, mark.import_id), []).append(mark)
     existing = {
         (int(r.pid), int(r.var), int(r.import_id))
         for r in connection.execute(sa.text("SELECT pid, var, import_id FROM reading_marks"))
@@ -112,6 +114,8 @@ def mark_old_readings(connection: sa.Connection, now: datetime) -> int:
         ).bindparams(sa.bindparam("now", type_=sa.DateTime(timezone=True))),
         [{**m.__dict__, "now": now} for m in marks],
     )
+    # The patient cache holds the values the ward round grades: rebuilt without these.
+    cache.refresh(connection, sorted({m.pid for m in marks}))
     patients = {
         int(key): str(patient_id)
         for key, patient_id in connection.execute(sa.text("SELECT id, patient_id FROM patients"))
@@ -138,77 +142,98 @@ def mark_old_readings(connection: sa.Connection, now: datetime) -> int:
     return len(marks)
 
 
-def _unit_marks(connection: sa.Connection, var: int, name: str) -> list[_Mark]:
-    """Marks where the variable's unit check (crs.units) is met on one import's values."""
-    check = check_of(name)
-    if check is None:
+def _unit_marks(connection: sa.Connection, variables: dict[int, str]) -> list[_Mark]:
+    """Marks where a variable's unit check (crs.units) is met on one import's values of
+    that variable, taken together as the reader takes a file's column."""
+    checked = {var: name for var, name in variables.items() if check_of(name) is not None}
+    if not checked:
         return []
-    rows = connection.execute(
-        sa.text(
-            "SELECT o.import_id, o.pid, o.value_num FROM observations o "
-            "JOIN imports i ON i.id = o.import_id "
-            "WHERE o.var = :var AND o.value_num IS NOT NULL AND i.reading_version < :v"
-        ),
-        {"var": var, "v": READING_VERSION},
-    ).all()
-    if not rows:
-        return []
-    values = pd.DataFrame(rows, columns=["import_id", "pid", "value"])
-    values = values[np.isfinite(values["value"].astype("float64"))]
-    spec = SPECS[name]
-    read = check_unit(name, check)
+    old = [
+        int(i)
+        for i in connection.execute(
+            sa.text("SELECT id FROM imports WHERE reading_version < :v"), {"v": READING_VERSION}
+        ).scalars()
+    ]
+    # Every stored value of the checked variables (a temperature column is most of a
+    # ward): through the DBAPI cursor into one numeric array, not row objects.
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT var, import_id, pid, value_num FROM observations WHERE value_num IS NOT "
+            f"NULL AND var IN ({', '.join(mark for _ in checked)})",
+            sorted(checked),
+        )
+        block = np.array(cursor.fetchall(), dtype="float64").reshape(-1, 4)
+    finally:
+        cursor.close()
+    values = pd.DataFrame(block, columns=["var", "import_id", "pid", "value"])
+    values = values[np.isin(values["import_id"], old) & np.isfinite(values["value"])]
     marks = []
-    # One group per import: the reader checks a file's column as a whole.
-    for import_id, group in values.groupby("import_id", sort=True):
+    # One group per variable and import: the reader checks a file's column as a whole.
+    for (var, import_id), group in values.groupby(["var", "import_id"], sort=True):
+        name = checked[int(var)]
+        check = check_of(name)
         measured = check.measure(group["value"].to_numpy(dtype="float64"))
         if not check.met(measured):
             continue
         detail = (
             f"{check.words(measured, True)} in that file, so the dashboard now reads these "
-            f"values as {read.label}, but they were stored as {spec.unit}"
+            f"values as {check_unit(name, check).label}, but they were stored as "
+            f"{SPECS[name].unit}"
         )
         marks.extend(
-            _Mark(int(pid), var, int(import_id), "unit", detail)
+            _Mark(int(pid), int(var), int(import_id), "unit", detail)
             for pid in sorted(pd.unique(group["pid"]))
         )
     return marks
 
 
-def _limit_marks(connection: sa.Connection, var: int, name: str) -> list[_Mark]:
-    """Marks where an import stored a value outside today's limits (crs.columns.SPECS)."""
-    spec = SPECS.get(name)
-    if spec is None or spec.kind != "numeric":
+def _limit_marks(connection: sa.Connection, variables: dict[int, str]) -> list[_Mark]:
+    """Marks where an import stored a value outside today's limits (crs.columns.SPECS):
+    one pass over each table, the limits of every variable in one CASE."""
+    bounded = {
+        var: SPECS[name]
+        for var, name in variables.items()
+        if name in SPECS
+        and SPECS[name].kind == "numeric"
+        and (math.isfinite(SPECS[name].low) or math.isfinite(SPECS[name].high))
+    }
+    if not bounded:
         return []
-    bounds = {"low": spec.low, "high": spec.high}
+    params: dict[str, float | int] = {"v": READING_VERSION}
+    cases = {"low": [], "high": []}
+    for number, (var, spec) in enumerate(sorted(bounded.items())):
+        params[f"var{number}"] = var
+        for side, bound in (("low", spec.low), ("high", spec.high)):
+            if math.isfinite(bound):
+                params[f"{side}{number}"] = float(bound)
+                cases[side].append(f"WHEN :var{number} THEN :{side}{number}")
     outside = " OR ".join(
-        condition
-        for condition, bound in (
-            ("o.value_num < :low", spec.low),
-            ("o.value_num > :high", spec.high),
-        )
-        if math.isfinite(bound)
+        f"o.value_num {sign} CASE o.var {' '.join(cases[side])} END"
+        for side, sign in (("low", "<"), ("high", ">"))
+        if cases[side]
     )
-    if not outside:
-        return []
     marks = []
     for table in ("observations", "patient_values"):
         rows = connection.execute(
             sa.text(
-                f"SELECT o.import_id, o.pid, count(*) AS n, min(o.value_num) AS low_seen, "
+                "SELECT o.var, o.import_id, o.pid, count(*) AS n, min(o.value_num) AS low_seen, "
                 f"max(o.value_num) AS high_seen FROM {table} o "
                 "JOIN imports i ON i.id = o.import_id "
-                f"WHERE o.var = :var AND i.reading_version < :v AND ({outside}) "
-                "GROUP BY o.import_id, o.pid"
+                f"WHERE i.reading_version < :v AND ({outside}) "
+                "GROUP BY o.var, o.import_id, o.pid"
             ),
-            {"var": var, "v": READING_VERSION, **bounds},
+            params,
         ).all()
         for row in rows:
+            spec = bounded[int(row.var)]
             seen = row.high_seen if row.high_seen > spec.high else row.low_seen
             detail = (
                 f"{_count(int(row.n))} outside the possible range ({_range_words(spec)}), "
                 f"e.g. {seen:g} {spec.unit}"
             )
-            marks.append(_Mark(int(row.pid), var, int(row.import_id), "limit", detail))
+            marks.append(_Mark(int(row.pid), int(row.var), int(row.import_id), "limit", detail))
     return marks
 
 
@@ -294,27 +319,48 @@ def _audit(connection: sa.Connection, rows: list[dict], now: datetime) -> None:
 # -- left out of grading ---------------------------------------------------------------
 
 
-def left_out(connection: sa.Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The stored values under an active mark: (key, instant, var) of row values and
-    (key, var) of patient-level values (``key`` is the store's patient key)."""
-    rows = connection.execute(
-        sa.text(
-            "SELECT o.pid, o.instant, o.var FROM reading_marks m JOIN observations o "
-            "ON o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id "
-            "WHERE m.cleared_at IS NULL"
-        )
-    ).all()
-    levels = connection.execute(
-        sa.text(
-            "SELECT o.pid, o.var FROM reading_marks m JOIN patient_values o "
-            "ON o.pid = m.pid AND o.var = m.var AND o.import_id = m.import_id "
-            "WHERE m.cleared_at IS NULL"
-        )
-    ).all()
-    return (
-        pd.DataFrame(rows, columns=["key", "instant", "var"], dtype="int64"),
-        pd.DataFrame(levels, columns=["key", "var"], dtype="int64"),
+def marked_rows(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
+    """(key, instant, var) of the row values of patients ``keys`` under an active mark
+    (``key`` is the store's patient key). Marks concern numeric values only."""
+    return _marked(connection, "observations", ["pid", "instant", "var"], keys)
+
+
+def marked_levels(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
+    """(key, var) of the patient-level values of patients ``keys`` under an active mark."""
+    return _marked(connection, "patient_values", ["pid", "var"], keys)
+
+
+def _marked(
+    connection: sa.Connection, table: str, columns: list[str], keys: list[int]
+) -> pd.DataFrame:
+    """Key columns (``pid`` as ``key``) of ``table``'s values under the active marks of
+    the patients ``keys``: the marks first (usually none, and then nothing else is
+    read), then those patients' values of the marked variables, by primary key."""
+    out = ["key", *columns[1:]]
+    active = pd.DataFrame(
+        connection.execute(
+            sa.text("SELECT pid, var, import_id FROM reading_marks WHERE cleared_at IS NULL")
+        ).all(),
+        columns=["key", "var", "import_id"],
+        dtype="int64",
     )
+    active = active[active["key"].isin(keys)]
+    if active.empty:
+        return pd.DataFrame(columns=out, dtype="int64")
+    pids = sorted(int(p) for p in pd.unique(active["key"]))
+    variables = sorted(int(v) for v in pd.unique(active["var"]))
+    statement = sa.text(
+        f"SELECT {', '.join(columns)}, import_id FROM {table} WHERE pid IN :pids AND var IN :vars"
+    ).bindparams(sa.bindparam("pids", expanding=True), sa.bindparam("vars", expanding=True))
+    found = [
+        row
+        for i in range(0, len(pids), _CHUNK)
+        for row in connection.execute(
+            statement, {"pids": pids[i : i + _CHUNK], "vars": variables}
+        ).all()
+    ]
+    stored = pd.DataFrame(found, columns=[*out, "import_id"], dtype="int64")
+    return stored.merge(active, on=["key", "var", "import_id"])[out]
 
 
 def without(values: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
@@ -440,7 +486,12 @@ _NOT_GIVEN = {
         "o.pid, o.var",
     ),
 }
-_OF_SAME_FILE = " WHERE m.cleared_at IS NULL AND m.import_id IN :same"
+#: The marks of the same file; the ``o.pid IN`` lets the database find the marked
+#: patients' values by primary key instead of scanning every stored value.
+_OF_SAME_FILE = (
+    " WHERE m.cleared_at IS NULL AND m.import_id IN :same AND o.pid IN (SELECT pid FROM "
+    "reading_marks WHERE cleared_at IS NULL AND import_id IN :same)"
+)
 
 
 def _remove_not_given(

@@ -73,7 +73,7 @@ def read_frame(
     cache (crs.store.cache: one binary row per patient), text and patient-level values
     from the long tables; a patient without a cache row is read from the long tables.
     Values left out of grading since a reading upgrade (crs.store.marks) are missing
-    here, whichever way they were read.
+    here, whichever way they were read (the cache is built without them).
     """
     patients = patients_frame(connection, patient_ids, include_archived=include_archived)
     keys = patients["key"].tolist()
@@ -81,9 +81,12 @@ def read_frame(
     points, numbers = cache.unpack(cached)
     seen = {int(row[0]) for row in cached}
     missing = [k for k in keys if k not in seen]
-    if missing:
+    if missing:  # the cache is built without values left out of grading; these are not
+        long = marks.without(
+            fetch_numbers(connection, missing), marks.marked_rows(connection, missing)
+        )
         points = pd.concat([points, fetch_points(connection, missing)], ignore_index=True)
-        numbers = pd.concat([numbers, fetch_numbers(connection, missing)], ignore_index=True)
+        numbers = pd.concat([numbers, long], ignore_index=True)
     texts = _fetch(
         connection,
         "SELECT pid, instant, var, value_text FROM observations WHERE value_num IS NULL",
@@ -99,9 +102,7 @@ def read_frame(
         keys,
         ["key", "var", "value_num", "value_text"],
     )
-    row_out, level_out = marks.left_out(connection)
-    values = marks.without(values, row_out)
-    patient_values = marks.without(patient_values, level_out)
+    patient_values = marks.without(patient_values, marks.marked_levels(connection, keys))
     names = _variable_names(connection)
     values["variable"] = names.reindex(values["var"].to_numpy(dtype="int64")).to_numpy()
     patient_values["variable"] = names.reindex(
