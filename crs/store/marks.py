@@ -19,8 +19,9 @@ such a value again, so it judges what it holds, with the reader's own rules
 Either way (patient, variable, import) is **marked**. While a mark is active, the values
 that import stored for that patient and variable are left out of grading: the patient
 cache (the ward round's copy of each patient's numbers) is rebuilt without them, and the
-long tables are read without them (:func:`marked_rows`, :func:`marked_levels`); the pages and ``crs database`` name them, asking for the export to be
-imported again. An import under the current reading that brings a marked value again
+long tables are read without them (:func:`marked_rows`, :func:`marked_levels`); the
+pages and ``crs database`` name them, asking for the export to be imported again. An
+import under the current reading that brings a marked value again
 replaces it (or confirms it); re-importing the very same file also removes the marked
 values it no longer gives (a cell the reader now rejects), the old value kept in
 ``changes``. A mark with no value left is cleared. Marking and clearing are audited.
