@@ -30,7 +30,7 @@ from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
 from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
 from crs.identifiers import clean_column_names, screen_patient_ids
-from crs.mapping import ColumnMapping, effective, name_conflict
+from crs.mapping import ColumnMapping, Mapped, effective, name_conflict
 from crs.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.names import normalise_name
 from crs.numbers import (
@@ -45,7 +45,7 @@ from crs.quality import QualityReport, empty_problems, problems_frame
 from crs.readstate import ROW, Cols, ReadWork, Source, raw_at, shown
 from crs.timeaxis import day_to_instant
 from crs.timeparse import parse_times
-from crs.units import accepted, match_name, not_graded_match, unit_near_miss
+from crs.units import Unit, accepted, match_name, not_graded_match, unit_near_miss
 
 Axis = Literal["time", "day"]
 
@@ -103,9 +103,13 @@ def read_export(
         if patients is not None and not isinstance(patients, bytes)
         else "the patients table"
     )
+    # A file that cannot be opened is an OSError for the caller to say in plain words
+    # (crs.cli.file_problem), not an unreadable export.
+    held = [_bytes(source)]
     try:
-        # The bytes go straight to _read, which lets go of them once the cells are read.
-        return _read(_bytes(source), label, patients_data, patients_label, patient_id, mapping)
+        # The bytes go straight to _read (popped: no reference stays here), which lets go
+        # of them once the cells are read.
+        return _read(held.pop(), label, patients_data, patients_label, patient_id, mapping)
     except UnusableExportError as exc:
         message = str(exc)
         if "\n" in message or "\r" in message:
@@ -135,7 +139,7 @@ def _bytes(source: str | os.PathLike | bytes) -> bytes:
 
 
 # Columns read as text whatever they look like (identifiers keep leading zeros).
-_FORCE_TEXT = frozenset(
+FORCE_TEXT = frozenset(
     [
         *(name for name, canonical in ALIASES.items() if SPECS[canonical].kind in _TEXT_KINDS),
         *FLOWSHEET_COLUMNS,
@@ -156,7 +160,7 @@ def _read(
     patient_id: str | None,
     mapping: ColumnMapping | None = None,
 ) -> Export:
-    table = read_table(data, label, _FORCE_TEXT)
+    table = read_table(data, label, FORCE_TEXT)
     # Memory (hostile-input limit: a 200 MB export read in under 2 GB): the file's bytes,
     # then its cells, are released as soon as they are no longer needed, so the sort
     # below never holds the raw table and two copies of the canonical columns at once.
@@ -240,7 +244,7 @@ def _canonical_columns(
     ordered = strictly_ordered(codes, cols["instant"])
     cols = _patient_level(cols, sources, raws, work, codes, ordered)
     if patients_data is not None:
-        cols = _apply_patients_table(cols, patients_data, patients_label, work)
+        cols = _apply_patients_table(cols, patients_data, patients_label, work, mapping)
     cols = _day_from_infusion(cols, identity["axis"], work)
     cols = weight_based_pressors(cols, gathered, raws, work)
     cols, merged = merge_same_instant(cols, sources, raws, long_layout, work, ordered=ordered)
@@ -313,7 +317,7 @@ def _map_columns(
     return sources, layout
 
 
-def _mapped_match(entry, work: ReadWork):
+def _mapped_match(entry: Mapped, work: ReadWork) -> tuple[str, Unit | None] | None:
     """(canonical column, unit) of a mapped name, or None when mapped as not used; a
     mapping its name contradicts is refused whole (nothing graded on a wrong unit)."""
     conflict = name_conflict(entry)
@@ -388,6 +392,13 @@ def _identity(
             f"no time column (a time column, accepted: {_accepted('time')}, with ISO 8601 "
             f"date-times; or a day column, accepted: {_accepted('day')}, with days since "
             "infusion)"
+        )
+    patient_level = [s.label for s in sources if s.canonical in PATIENT_LEVEL]
+    if not has_time and not has_day and "patient_id" in by_name and patient_level:
+        raise UnusableExportError(
+            f"{label} looks like a patients table (a patient column and "
+            f"{', '.join(patient_level[:3])}, but no time column): pass it with --patients "
+            "next to the time-series export (in the app: mark it as the patients table)."
         )
     if missing:
         raise UnusableExportError(f"{label} has " + " and ".join(missing) + ".")
@@ -562,6 +573,7 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> dict[str, P
             conversions=work.conversions,
             unknown=work.unknown,
         )
+    raw = _without_nul_cells(raw, s.label, work)
     if spec.kind == "numeric":
         parsed = parse_numbers(raw, decimal_comma=decimal_comma)
         work.report_issues(parsed.issues, s.label)
@@ -586,6 +598,28 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> dict[str, P
     else:
         column = clean_text(raw)
     return {s.canonical: Part(column.reset_index(drop=True), 1.0)}
+
+
+def _without_nul_cells(raw: pd.Series, label: str, work: ReadWork) -> pd.Series:
+    """Cells holding a NUL character (U+0000, invisible) are left out and reported: a
+    NUL is never dropped silently, since ``38\\x005`` would read as 385 and ``rig\\x00ors``
+    as a symptom nobody saw written. (A patient id holding one is refused instead,
+    crs.identifiers; the time cell becomes unreadable and its row is not graded.)"""
+    if raw.dtype != "str" and raw.dtype != object:
+        return raw
+    nul = raw.str.contains("\x00", regex=False, na=False).to_numpy()
+    if not nul.any():
+        return raw
+    rows = np.flatnonzero(nul)
+    shown_raw = raw.iloc[rows].str.replace("\x00", "\\u0000", regex=False)
+    work.report_cells(
+        rows,
+        label,
+        shown_raw,
+        "holds a NUL character (U+0000), which does not show on screen; set to missing",
+        "unparseable",
+    )
+    return raw.mask(pd.Series(nul, index=raw.index))
 
 
 # --- patient-level values -------------------------------------------------------------
@@ -689,13 +723,16 @@ def _grouped_in_time(codes: np.ndarray, instant: np.ndarray) -> bool:
     return bool(np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))))
 
 
-def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -> Cols:
-    """Patient-level values from a second table keyed by patient_id (spec §1)."""
+def _apply_patients_table(
+    cols: Cols, data: bytes, label: str, work: ReadWork, mapping: ColumnMapping | None = None
+) -> Cols:
+    """Patient-level values from a second table keyed by patient_id (spec §1); the column
+    mapping serves its names too."""
     force = frozenset(n for n, c in ALIASES.items() if SPECS[c].kind in _TEXT_KINDS)
     table: RawTable = read_table(data, label, force)
     sub = ReadWork(label=label, lines=table.lines)
     sub.conversions.extend(table.notes)
-    sources, _ = _map_columns(table.frame, sub)
+    sources, _ = _map_columns(table.frame, sub, mapping)
     by_name = {s.canonical: s for s in sources}
     if "patient_id" not in by_name:
         raise UnusableExportError(
@@ -750,6 +787,8 @@ def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -
     work.problems.extend(p.assign(column=f"{label}: " + p["column"]) for p in sub.problems)
     work.conversions.extend(f"{label}: {c}" for c in sub.conversions)
     work.unknown.extend(f"{label}: {c}" for c in sub.unknown)
+    work.mapped.extend(f"{label}: {c}" for c in sub.mapped)
+    work.not_graded.extend(f"{label}: {c}" for c in sub.not_graded)
     return out
 
 
