@@ -185,7 +185,7 @@ def mapped(raw: str, variable: str, unit: str = "", *, where: str = "") -> Mappe
     conflict = name_conflict(entry)
     if conflict is not None:
         raise MappingError(f"{where}{conflict}")
-    return entry
+    return effective(entry)
 
 
 def name_unit(raw: str) -> str | None:
