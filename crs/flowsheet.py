@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from crs.columns import SPECS
-from crs.errors import UnusableExportError
-from crs.mapping import ColumnMapping, effective, name_conflict
+from crs.mapping import ColumnMapping, checked
 from crs.names import normalise_names, normalise_units
 from crs.quality import problems_frame
 from crs.readstate import ReadWork, Source
@@ -118,12 +117,7 @@ def _variable_match(
     or (None, None) when nobody knows it. The mapping comes first (crs.mapping)."""
     entry = mapping.get(name) if mapping else None
     if entry is not None:
-        conflict = name_conflict(entry)
-        if conflict is not None:
-            raise UnusableExportError(
-                f"{work.label}: the mapping is refused: {conflict} Nothing was graded."
-            )
-        entry = effective(entry)
+        entry = checked(entry, work.label)
         work.mapped.append(entry.sentence())
         if not entry.used:
             return None, "not used, as mapped"

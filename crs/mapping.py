@@ -235,6 +235,16 @@ def effective(entry: Mapped) -> Mapped:
     return entry
 
 
+def checked(entry: Mapped, label: str) -> Mapped:
+    """``entry`` as the reader applies it to a file (``label``): refused whole when its
+    name contradicts it (a mapping saved earlier is checked again), else
+    :func:`effective`."""
+    conflict = name_conflict(entry)
+    if conflict is not None:
+        raise MappingError(f"{label}: the mapping is refused: {conflict} Nothing was graded.")
+    return effective(entry)
+
+
 def read_mapping(source: str | os.PathLike | bytes, *, name: str | None = None) -> ColumnMapping:
     """A mapping file: CSV ``raw_name, variable, unit`` (header optional; unit optional).
 

@@ -30,7 +30,7 @@ from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
 from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
 from crs.identifiers import clean_column_names, screen_patient_ids
-from crs.mapping import ColumnMapping, Mapped, effective, name_conflict
+from crs.mapping import ColumnMapping, Mapped, checked
 from crs.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.names import normalise_name
 from crs.numbers import (
@@ -320,12 +320,7 @@ def _map_columns(
 def _mapped_match(entry: Mapped, work: ReadWork) -> tuple[str, Unit | None] | None:
     """(canonical column, unit) of a mapped name, or None when mapped as not used; a
     mapping its name contradicts is refused whole (nothing graded on a wrong unit)."""
-    conflict = name_conflict(entry)
-    if conflict is not None:
-        raise UnusableExportError(
-            f"{work.label}: the mapping is refused: {conflict} Nothing was graded."
-        )
-    entry = effective(entry)
+    entry = checked(entry, work.label)
     work.mapped.append(entry.sentence())
     return entry.target() if entry.used else None
 

@@ -381,3 +381,25 @@ def test_reading_an_export_never_changes_the_callers_bytes_or_frames() -> None:
     data = flowsheet_export(f)
     read_export(io.BytesIO(data).getvalue())
     pd.testing.assert_frame_equal(f, before)
+
+
+def test_pump_rates_per_hour_are_read_per_minute() -> None:
+    data = (
+        b"patient_id,time,weight_kg,Noradrenaline (mg/h),Dopamine (mcg/kg/h)\n"
+        b"A,2024-01-01T00:00,80,1.2,300\n"
+    )
+    frame = read_export(data).frame
+    assert frame["norepinephrine_ug_min"].iloc[0] == pytest.approx(20.0)  # 1.2 mg/h
+    assert frame["dopamine_ug_kg_min"].iloc[0] == pytest.approx(5.0)
+
+
+def test_an_hourly_weight_based_rate_that_disagrees_with_a_per_minute_dose_is_a_conflict() -> None:
+    # 6 µg/kg/h × 80 kg = 8 µg/min against 20 µg/min: the precision of "6" per hour is a
+    # sixtieth of the same digit per minute, so this is a conflict, not a rounding.
+    data = (
+        b"patient_id,time,weight_kg,Norepinephrine (mcg/kg/hr),norepinephrine_ug_min\n"
+        b"A,2024-01-01T00:00,80,6,20\n"
+    )
+    export = read_export(data)
+    assert export.frame["norepinephrine_ug_min"].tolist() == [8.0]
+    assert export.report.problems["kind"].tolist() == ["conflict"]
