@@ -82,7 +82,8 @@ def missing_warning(domains: list[Domain]) -> str:
     """One paragraph: what is missing from the whole upload and what it means."""
     if not domains:
         return ""
-    named = ", ".join(d.words for d in domains)
+    words = [d.words for d in domains]
+    named = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
     consequences = "; ".join(f"without {d.words.split(' (')[0]}, {d.consequence}" for d in domains)
     return (
         f"Nothing in this upload records {named}: {consequences}. If the export has these "
