@@ -29,10 +29,11 @@ import pandas as pd
 #: real exports (issue #12), from MIMIC-IV's "O2 Delivery Device(s)" values as its
 #: ventilation concept reads them: "Endotracheal tube" is invasive ventilation; "Bipap
 #: mask", "CPAP mask" positive pressure; "High flow nasal cannula", "High flow neb" high
-#: flow; "Face tent", "Aerosol-cool", "Trach mask", "Medium conc mask" masks; "Oxymizer"
-#: a (reservoir) nasal cannula; "None" room air. [reader decision] "Tracheostomy tube"
-#: and "T-piece" alone do not say whether a ventilator is connected: left unrecognised,
-#: so oxygen is unknown there unless FiO2 or ventilation is charted.
+#: flow; "Face tent", "Aerosol-cool", "Medium conc mask" masks; "Oxymizer" a (reservoir)
+#: nasal cannula; "None" room air. [reader decision] "Tracheostomy tube", "Trach mask",
+#: "trach collar" and "T-piece" do not say how much oxygen or whether a ventilator is
+#: connected: left unrecognised, so oxygen is unknown there unless FiO2 or ventilation is
+#: charted (MIMIC-IV's own concept also sets tracheostomy apart).
 DEVICE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("hfnc", r"\bhfnc\b|\bhfno\b|\bhigh ?flow\b|\boptiflow\b|\bairvo\b|\bvapotherm\b"),
     ("non_rebreather", r"\bnrb\b|\bnrm\b|\bnon ?re ?breath|\breservoir mask\b"),
@@ -48,8 +49,8 @@ DEVICE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("nasal_cannula", r"\bnc\b|\bnasal\b|\bcannula\b|\bprongs\b|\boxymizer\b"),
     (
         "face_mask",
-        r"\bface ?mask\b|\bsimple mask\b|\bfm\b|\bmask\b|\bface tent\b|\baerosol\b"
-        r"|\btrach(?:eostomy)? collar\b|\boxymask\b",
+        r"\bface ?mask\b|\bsimple mask\b|\bfm\b|(?<!trach )(?<!tracheostomy )\bmask\b"
+        r"|\bface tent\b|\baerosol\b|\boxymask\b",
     ),
     ("room_air", r"\bra\b|\broom ?air\b|\bnone\b|\bno (?:o2|oxygen)\b|\bambient\b"),
 )
