@@ -14,10 +14,13 @@ SERVE_HOST ?= 0.0.0.0
 
 .PHONY: run serve test setup lint format browser postgres fuzz bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# crs itself is installed too (editable, for developers: `.venv/bin/crs grade ...` runs this
+# checkout); `pip install .` gives the same package and `crs` command to anyone.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
 setup: $(STAMP)

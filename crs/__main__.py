@@ -1,4 +1,4 @@
-"""`python -m crs ...` — see crs/cli.py."""
+"""`python -m crs ...` and the `crs` console script — see crs/cli.py."""
 
 import os
 import sys
@@ -12,5 +12,11 @@ os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 from crs.cli import main
 
-if __name__ == "__main__":
+
+def console() -> None:
+    """The `crs` command installed by `pip install .` (pyproject [project.scripts])."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

@@ -16,7 +16,7 @@ import sys
 from crs.errors import UnusableExportError
 
 #: Modules that contribute sub-commands, in the order shown by --help.
-COMMAND_MODULES = ("crs.commands.grade", "crs.store.commands")
+COMMAND_MODULES = ("crs.commands.grade", "crs.commands.columns", "crs.store.commands")
 
 EXIT_OK = 0
 EXIT_UNUSABLE = 2
@@ -32,9 +32,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_UNUSABLE, f"error: {message}\n")
 
 
+def file_problem(exc: OSError) -> str:
+    """A file that cannot be opened, in one plain sentence (no errno, no traceback)."""
+    name = exc.filename if exc.filename is not None else "the file"
+    if isinstance(exc, FileNotFoundError):
+        return f"{name} does not exist: check the file name and the folder it is in."
+    if isinstance(exc, IsADirectoryError):
+        return f"{name} is a folder, not a file: name the CSV or .xlsx export inside it."
+    if isinstance(exc, PermissionError):
+        return f"{name} cannot be read: you do not have permission to open it."
+    return f"{name} cannot be read ({(exc.strerror or str(exc)).lower()})."
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m crs",
+        prog="crs",
         description=(
             "Grade cytokine release syndrome (Lee et al., Blood 2014, Tables 2 and 3) "
             "from electronic-record CSV exports. Everything runs on this machine; "
@@ -65,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except OSError as exc:
-        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(f"error: {file_problem(exc)}", file=sys.stderr)
         return EXIT_UNUSABLE
     except BrokenPipeError:
         # `python -m crs export -o - | head`: the reader left; that is not an error.

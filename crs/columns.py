@@ -1,22 +1,25 @@
 """The canonical frame's columns and the alias table (spec grading.md §1 and §1.1).
 
-Everything here is data: the column table of spec §1 (canonical name, unit, the
-aliases that must be accepted, the kind of value, whether it is patient-level and
-the physiological range of §1.1, in the canonical unit) and the order of the canonical
-frame (docs/architecture.md §1.1). Units and their conversions are the units table,
+Everything here is data: the column table of spec §1 (canonical name, unit, the kind
+of value, whether it is patient-level and the physiological range of §1.1, in the
+canonical unit), the order of the canonical frame (docs/architecture.md §1.1), and the
+names each column is accepted under, from the alias table ``crs/tables/aliases.csv``
+(crs.aliases). Units and their conversions are the units table,
 ``crs/tables/units.csv``, read by :mod:`crs.units`. ``conform`` gives a hand-built frame every canonical column with its dtype.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crs.aliases import ALIAS_ROWS, LAYOUT_COLUMNS, NOT_GRADED
+from crs.names import word_key
 from crs.timeaxis import day_to_instant
 
 Kind = Literal["id", "time", "day", "numeric", "bool", "text", "line", "instant"]
@@ -42,11 +45,12 @@ class ColumnSpec:
     canonical: str
     kind: Kind
     unit: str
-    aliases: tuple[str, ...] = ()
     low: float = -math.inf
     high: float = math.inf
     patient_level: bool = False
     label: str = ""
+    #: Accepted names (normalised), from the alias table crs/tables/aliases.csv.
+    aliases: tuple[str, ...] = ()
 
     @property
     def words(self) -> str:
@@ -73,32 +77,24 @@ _TRANSAMINASE = {"low": 0.0, "high": 100_000.0}
 _FIBRINOGEN = {"low": 0.0, "high": 2_000.0}
 _INR = {"low": 0.5, "high": 25.0}
 _CYTOKINE = {"low": 0.0, "high": 1_000_000.0}
-COLUMN_SPECS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("patient_id", "id", "text", ("patient", "mrn", "subject_id", "id"), label="patient"),
+_COLUMN_TABLE: tuple[ColumnSpec, ...] = (
+    ColumnSpec("patient_id", "id", "text", label="patient"),
     ColumnSpec("instant", "instant", "datetime"),
     ColumnSpec(
         "time",
         "time",
         "ISO 8601",
-        ("datetime", "timestamp", "charttime", "date_time"),
         label="time",
     ),
-    ColumnSpec(
-        "day", "day", "days since infusion", ("study_day", "days_post_infusion"), label="day"
-    ),
+    ColumnSpec("day", "day", "days since infusion", label="day"),
     ColumnSpec("line", "line", "file line"),
-    ColumnSpec("temp_c", "numeric", "°C", ("temperature", "temp"), 25.0, 45.0, label="temperature"),
-    ColumnSpec(
-        "sbp_mmhg", "numeric", "mmHg", ("sbp", "systolic"), 20.0, 300.0, label="systolic pressure"
-    ),
-    ColumnSpec(
-        "dbp_mmhg", "numeric", "mmHg", ("dbp", "diastolic"), 10.0, 200.0, label="diastolic pressure"
-    ),
+    ColumnSpec("temp_c", "numeric", "°C", 25.0, 45.0, label="temperature"),
+    ColumnSpec("sbp_mmhg", "numeric", "mmHg", 20.0, 300.0, label="systolic pressure"),
+    ColumnSpec("dbp_mmhg", "numeric", "mmHg", 10.0, 200.0, label="diastolic pressure"),
     ColumnSpec(
         "map_mmhg",
         "numeric",
         "mmHg",
-        ("map", "mean_arterial_pressure"),
         15.0,
         250.0,
         label="mean arterial pressure",
@@ -107,7 +103,6 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "norepinephrine_ug_min",
         "numeric",
         "µg/min",
-        ("norepinephrine", "noradrenaline"),
         **_NON_NEGATIVE,
         label="norepinephrine",
     ),
@@ -115,7 +110,6 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "epinephrine_ug_min",
         "numeric",
         "µg/min",
-        ("epinephrine", "adrenaline"),
         **_NON_NEGATIVE,
         label="epinephrine",
     ),
@@ -123,7 +117,6 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "phenylephrine_ug_min",
         "numeric",
         "µg/min",
-        ("phenylephrine",),
         **_NON_NEGATIVE,
         label="phenylephrine",
     ),
@@ -131,7 +124,6 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "dopamine_ug_kg_min",
         "numeric",
         "µg/kg/min",
-        ("dopamine",),
         **_NON_NEGATIVE,
         label="dopamine",
     ),
@@ -139,45 +131,34 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "vasopressin_u_min",
         "numeric",
         "U/min",
-        ("vasopressin",),
         **_NON_NEGATIVE,
         label="vasopressin",
     ),
-    ColumnSpec(
-        "fluid_bolus_ml", "numeric", "mL", ("bolus_ml",), **_NON_NEGATIVE, label="fluid bolus"
-    ),
-    ColumnSpec("fio2", "numeric", "%", ("fio2_pct", "fio2_fraction"), 21.0, 100.0, label="FiO2"),
+    ColumnSpec("fluid_bolus_ml", "numeric", "mL", **_NON_NEGATIVE, label="fluid bolus"),
+    ColumnSpec("fio2", "numeric", "%", 21.0, 100.0, label="FiO2"),
     ColumnSpec(
         "o2_flow_l_min",
         "numeric",
         "L/min",
-        ("o2_flow", "oxygen_flow"),
         0.0,
         80.0,
         label="oxygen flow",
     ),
-    ColumnSpec("crp_mg_l", "numeric", "mg/L", ("crp",), 0.0, 1_000.0, label="CRP"),
-    ColumnSpec("ferritin_ng_ml", "numeric", "ng/mL", ("ferritin",), **_CYTOKINE, label="ferritin"),
-    ColumnSpec("il6_pg_ml", "numeric", "pg/mL", ("il6", "il_6"), **_CYTOKINE, label="IL-6"),
-    ColumnSpec("ifng_pg_ml", "numeric", "pg/mL", ("ifng", "ifn_gamma"), **_CYTOKINE, label="IFN-γ"),
-    ColumnSpec(
-        "creatinine_mg_dl", "numeric", "mg/dL", ("creatinine",), **_CREATININE, label="creatinine"
-    ),
-    ColumnSpec("ast_u_l", "numeric", "U/L", ("ast",), **_TRANSAMINASE, label="AST"),
-    ColumnSpec("alt_u_l", "numeric", "U/L", ("alt",), **_TRANSAMINASE, label="ALT"),
-    ColumnSpec(
-        "bilirubin_mg_dl", "numeric", "mg/dL", ("bilirubin",), **_BILIRUBIN, label="bilirubin"
-    ),
-    ColumnSpec(
-        "fibrinogen_mg_dl", "numeric", "mg/dL", ("fibrinogen",), **_FIBRINOGEN, label="fibrinogen"
-    ),
-    ColumnSpec("inr", "numeric", "ratio", (), **_INR, label="INR"),
-    ColumnSpec("lvef_pct", "numeric", "%", ("lvef", "ejection_fraction"), 5.0, 95.0, label="LVEF"),
+    ColumnSpec("crp_mg_l", "numeric", "mg/L", 0.0, 1_000.0, label="CRP"),
+    ColumnSpec("ferritin_ng_ml", "numeric", "ng/mL", **_CYTOKINE, label="ferritin"),
+    ColumnSpec("il6_pg_ml", "numeric", "pg/mL", **_CYTOKINE, label="IL-6"),
+    ColumnSpec("ifng_pg_ml", "numeric", "pg/mL", **_CYTOKINE, label="IFN-γ"),
+    ColumnSpec("creatinine_mg_dl", "numeric", "mg/dL", **_CREATININE, label="creatinine"),
+    ColumnSpec("ast_u_l", "numeric", "U/L", **_TRANSAMINASE, label="AST"),
+    ColumnSpec("alt_u_l", "numeric", "U/L", **_TRANSAMINASE, label="ALT"),
+    ColumnSpec("bilirubin_mg_dl", "numeric", "mg/dL", **_BILIRUBIN, label="bilirubin"),
+    ColumnSpec("fibrinogen_mg_dl", "numeric", "mg/dL", **_FIBRINOGEN, label="fibrinogen"),
+    ColumnSpec("inr", "numeric", "ratio", **_INR, label="INR"),
+    ColumnSpec("lvef_pct", "numeric", "%", 5.0, 95.0, label="LVEF"),
     ColumnSpec(
         "neurotox_grade",
         "numeric",
         "CTCAE grade",
-        ("neuro_grade",),
         **_GRADE,
         label="neurotoxicity grade",
     ),
@@ -185,19 +166,15 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "organ_tox_grade",
         "numeric",
         "CTCAE grade",
-        ("organ_grade",),
         **_GRADE,
         label="organ toxicity grade",
     ),
-    ColumnSpec("ice_score", "numeric", "0–10", ("ice",), 0.0, 10.0, label="ICE score"),
-    ColumnSpec(
-        "tocilizumab_mg", "numeric", "mg", ("tocilizumab",), **_NON_NEGATIVE, label="tocilizumab"
-    ),
+    ColumnSpec("ice_score", "numeric", "0–10", 0.0, 10.0, label="ICE score"),
+    ColumnSpec("tocilizumab_mg", "numeric", "mg", **_NON_NEGATIVE, label="tocilizumab"),
     ColumnSpec(
         "methylprednisolone_mg",
         "numeric",
         "mg",
-        ("methylprednisolone",),
         **_NON_NEGATIVE,
         label="methylprednisolone",
     ),
@@ -205,29 +182,21 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "dexamethasone_mg",
         "numeric",
         "mg",
-        ("dexamethasone",),
         **_NON_NEGATIVE,
         label="dexamethasone",
     ),
     # Reference limits of the file's own laboratory (spec §3.4), canonical lab units.
-    ColumnSpec(
-        "creatinine_uln", "numeric", "mg/dL", (), **_CREATININE, label="creatinine upper limit"
-    ),
-    ColumnSpec("ast_uln", "numeric", "U/L", (), **_TRANSAMINASE, label="AST upper limit"),
-    ColumnSpec("alt_uln", "numeric", "U/L", (), **_TRANSAMINASE, label="ALT upper limit"),
-    ColumnSpec(
-        "bilirubin_uln", "numeric", "mg/dL", (), **_BILIRUBIN, label="bilirubin upper limit"
-    ),
-    ColumnSpec("inr_uln", "numeric", "ratio", (), **_INR, label="INR upper limit"),
-    ColumnSpec(
-        "fibrinogen_lln", "numeric", "mg/dL", (), **_FIBRINOGEN, label="fibrinogen lower limit"
-    ),
+    ColumnSpec("creatinine_uln", "numeric", "mg/dL", **_CREATININE, label="creatinine upper limit"),
+    ColumnSpec("ast_uln", "numeric", "U/L", **_TRANSAMINASE, label="AST upper limit"),
+    ColumnSpec("alt_uln", "numeric", "U/L", **_TRANSAMINASE, label="ALT upper limit"),
+    ColumnSpec("bilirubin_uln", "numeric", "mg/dL", **_BILIRUBIN, label="bilirubin upper limit"),
+    ColumnSpec("inr_uln", "numeric", "ratio", **_INR, label="INR upper limit"),
+    ColumnSpec("fibrinogen_lln", "numeric", "mg/dL", **_FIBRINOGEN, label="fibrinogen lower limit"),
     # Weight-based pressor rates; converted to µg/min when the weight is known (spec §3.2).
     ColumnSpec(
         "norepinephrine_ug_kg_min",
         "numeric",
         "µg/kg/min",
-        ("noradrenaline_ug_kg_min",),
         **_NON_NEGATIVE,
         label="norepinephrine (weight-based)",
     ),
@@ -235,7 +204,6 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "epinephrine_ug_kg_min",
         "numeric",
         "µg/kg/min",
-        ("adrenaline_ug_kg_min",),
         **_NON_NEGATIVE,
         label="epinephrine (weight-based)",
     ),
@@ -243,45 +211,50 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         "phenylephrine_ug_kg_min",
         "numeric",
         "µg/kg/min",
-        (),
         **_NON_NEGATIVE,
         label="phenylephrine (weight-based)",
     ),
-    ColumnSpec(
-        "ventilated", "bool", "boolean", ("mechanical_ventilation",), label="mechanical ventilation"
-    ),
-    ColumnSpec("deceased", "bool", "boolean", ("death", "died"), label="death"),
-    ColumnSpec("o2_device", "text", "text", ("oxygen_device", "device"), label="oxygen device"),
+    ColumnSpec("ventilated", "bool", "boolean", label="mechanical ventilation"),
+    ColumnSpec("deceased", "bool", "boolean", label="death"),
+    ColumnSpec("o2_device", "text", "text", label="oxygen device"),
     ColumnSpec("symptoms", "text", "text", label="symptoms"),
     ColumnSpec("other_immunosuppressant", "text", "text", label="other immunosuppressant"),
     # Patient-level (spec §1 last row), broadcast to every row of the patient.
-    ColumnSpec(
-        "age_years", "numeric", "years", ("age",), 0.0, 120.0, patient_level=True, label="age"
-    ),
-    ColumnSpec(
-        "weight_kg", "numeric", "kg", ("weight",), 0.3, 400.0, patient_level=True, label="weight"
-    ),
+    ColumnSpec("age_years", "numeric", "years", 0.0, 120.0, patient_level=True, label="age"),
+    ColumnSpec("weight_kg", "numeric", "kg", 0.3, 400.0, patient_level=True, label="weight"),
     ColumnSpec(
         "baseline_sbp_mmhg",
         "numeric",
         "mmHg",
-        ("baseline_sbp",),
         20.0,
         300.0,
         patient_level=True,
         label="baseline systolic pressure",
     ),
-    ColumnSpec("high_risk", "bool", "boolean", (), patient_level=True, label="high risk"),
+    ColumnSpec("high_risk", "bool", "boolean", patient_level=True, label="high risk"),
     ColumnSpec(
         "infusion_time",
         "time",
         "ISO 8601",
-        ("infusion_datetime",),
         patient_level=True,
         label="infusion time",
     ),
-    ColumnSpec("therapy", "text", "text", (), patient_level=True, label="therapy"),
+    ColumnSpec("therapy", "text", "text", patient_level=True, label="therapy"),
 )
+
+
+def _with_aliases(table: tuple[ColumnSpec, ...]) -> tuple[ColumnSpec, ...]:
+    """Each column with its accepted names from the alias table (crs/tables/aliases.csv)."""
+    keys: dict[str, list[str]] = {}
+    for row in ALIAS_ROWS:
+        keys.setdefault(row.variable, []).append(row.key)
+    return tuple(
+        replace(spec, aliases=tuple(dict.fromkeys(keys.get(spec.canonical, ())))) for spec in table
+    )
+
+
+#: Spec §1 table with the accepted names of crs/tables/aliases.csv.
+COLUMN_SPECS: tuple[ColumnSpec, ...] = _with_aliases(_COLUMN_TABLE)
 
 #: Column specs by canonical name.
 SPECS: dict[str, ColumnSpec] = {spec.canonical: spec for spec in COLUMN_SPECS}
@@ -325,13 +298,72 @@ REFERENCE_LIMITS: dict[str, str] = {
 }
 
 #: Every name accepted as written (normalised) → canonical column: the canonical names and
-#: the spec §1 aliases. A name made of one of these and a unit (``crp_mg_dl``, ``temp_f``,
-#: ``norepinephrine_mcg_kg_min``) is read through the units table: crs.units.match_name.
+#: the names of crs/tables/aliases.csv. A name made of one of these and a unit
+#: (``crp_mg_dl``, ``temp_f``, ``norepinephrine_mcg_kg_min``) is read through the units
+#: table: crs.units.match_name.
 ALIASES: dict[str, str] = {
     **{spec.canonical: spec.canonical for spec in COLUMN_SPECS if spec.kind != "instant"},
     **{alias: spec.canonical for spec in COLUMN_SPECS for alias in spec.aliases},
 }
 del ALIASES["line"]
+
+#: What a name can stand for besides a canonical column: a variable recognised but not
+#: graded (``not_graded:spo2``) or a column of the long layout (``layout:value``).
+NOT_GRADED_PREFIX = "not_graded:"
+LAYOUT_PREFIX = "layout:"
+
+
+def _name_targets() -> dict[str, str]:
+    """Every accepted key — as written and as a set of words — → what it names.
+
+    Raises ValueError at import when one key would name two things (issue #12: matching
+    that tolerates word order must never make a name ambiguous) or when a row of
+    aliases.csv names nothing known.
+    """
+    targets: dict[str, str] = {}
+    sources: dict[str, str] = {}
+
+    def claim(key: str, target: str, source: str) -> None:
+        if targets.setdefault(key, target) != target:
+            raise ValueError(
+                f"aliases.csv: '{source}' and '{sources[key]}' both read as '{key}' "
+                f"but name {target} and {targets[key]}"
+            )
+        sources.setdefault(key, source)
+
+    for name, canonical in ALIASES.items():
+        claim(name, canonical, name)
+    for row in ALIAS_ROWS:
+        if row.variable in SPECS and row.variable not in ("instant", "line"):
+            target = row.variable
+        elif row.variable in NOT_GRADED:
+            target = NOT_GRADED_PREFIX + row.variable
+        elif row.variable in LAYOUT_COLUMNS:
+            target = LAYOUT_PREFIX + row.variable
+        else:
+            raise ValueError(f"aliases.csv: {row.variable} ({row.alias}) is not a variable")
+        claim(row.key, target, row.alias)
+    for layout in LAYOUT_COLUMNS:
+        claim(layout, LAYOUT_PREFIX + layout, layout)
+    for key, target in list(targets.items()):
+        claim(word_key(key), target, sources[key])
+    return targets
+
+
+_TARGETS: dict[str, str] = _name_targets()
+
+
+def name_target(key: str) -> str | None:
+    """What a normalised name stands for — a canonical column, ``not_graded:<variable>``
+    or ``layout:<column>`` — matched as written, else by its set of words; None if nothing."""
+    found = _TARGETS.get(key)
+    return found if found is not None else _TARGETS.get(word_key(key))
+
+
+def canonical_alias(key: str) -> str | None:
+    """The canonical column a normalised name stands for (word order tolerated), or None."""
+    found = name_target(key)
+    return found if found is not None and ":" not in found else None
 
 
 def empty_column(canonical: str, length: int) -> pd.Series:

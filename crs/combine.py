@@ -190,8 +190,17 @@ def weight_based_pressors(
                 f"{labels[0]}: {SPECS[per_min].words} in µg/kg/min, converted to µg/min with "
                 f"the patient's weight on {used} rows"
             )
+        scales = (_scale(gathered, per_kg), _scale(gathered, per_min))
         _report_pressor_conflicts(
-            cols, raws, (per_kg, per_min), labels, (converted, documented), weight, kg_first, work
+            cols,
+            raws,
+            (per_kg, per_min),
+            labels,
+            (converted, documented),
+            weight,
+            kg_first,
+            work,
+            scales,
         )
         no_dose = (rate.notna() & weight.isna() & documented.isna()).to_numpy()
         if no_dose.any():
@@ -208,6 +217,15 @@ def weight_based_pressors(
     return out
 
 
+def _scale(gathered: dict[str, Gathered], column: str) -> float | np.ndarray:
+    """Canonical units per unit written of a gathered column (1 when not gathered)."""
+    return gathered[column].scale if column in gathered else 1.0
+
+
+def _at(scale: float | np.ndarray, file_rows: np.ndarray) -> float | np.ndarray:
+    return scale if np.isscalar(scale) else np.asarray(scale)[file_rows]
+
+
 def _label(gathered: dict[str, Gathered], column: str) -> str:
     return gathered[column].labels[0] if column in gathered else column
 
@@ -221,9 +239,11 @@ def _report_pressor_conflicts(
     weight: pd.Series,
     kg_first: bool,
     work: ReadWork,
+    scales: tuple[float | np.ndarray, float | np.ndarray] = (1.0, 1.0),
 ) -> None:
     """Rows where the weight-based rate and the µg/min dose disagree: beyond the precision
-    written (with a weight), or one stopped and the other running (without one)."""
+    written (with a weight; a last digit of a rate per hour is worth 1/60 of one per
+    minute: ``scales``), or one stopped and the other running (without one)."""
     per_kg, per_min = columns
     converted, documented = doses
     rate = cols[per_kg]
@@ -238,7 +258,9 @@ def _report_pressor_conflicts(
     dose_kg = converted.to_numpy()[rows]
     dose_min = documented.to_numpy()[rows]
     with_weight = ~np.isnan(w)
-    tolerance = half_step(kg_raw) * np.where(with_weight, w, 0) + half_step(min_raw)
+    tolerance = half_step(kg_raw) * _at(scales[0], file_rows) * np.where(
+        with_weight, w, 0
+    ) + half_step(min_raw) * _at(scales[1], file_rows)
     differ = np.where(
         with_weight,
         _differ(np.nan_to_num(dose_kg), dose_min, tolerance),

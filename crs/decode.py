@@ -114,7 +114,9 @@ BINARY_SIGNATURES = (b"\x89PNG", b"%PDF-", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\
 
 
 def _reject_non_tables(data: bytes, label: str, notes: list[str]) -> bytes:
-    """Refuse binary data and web pages; a stray NUL inside a cell is dropped and noted."""
+    """Refuse binary data and web pages. A stray NUL inside a cell is kept: the reader
+    refuses the patient id that holds one (crs.identifiers) and reports any other such
+    cell, which is left out (removing it would silently make ``P\\x001`` into ``P1``)."""
     sample = np.frombuffer(data[:65536], dtype=np.uint8)
     control = (sample < 9) | ((sample > 13) & (sample < 32) & (sample != 27))
     ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
@@ -127,8 +129,7 @@ def _reject_non_tables(data: bytes, label: str, notes: list[str]) -> bytes:
     if b"\x00" in data:
         # A few NULs in cells (a copy-paste accident) must not take the file down.
         nuls = data.count(b"\x00")
-        data = data.replace(b"\x00", b"")
-        notes.append(f"{label}: {nuls} NUL character(s) removed from cells")
+        notes.append(f"{label}: {nuls} NUL character(s) in cells (those cells are reported)")
     head = data[:2048].lstrip().lower()
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table")):
         raise UnusableExportError(

@@ -29,6 +29,19 @@ def normalise_name(name: object) -> str:
     return _SEPARATORS.sub("_", text).strip("_")
 
 
+#: Spaces and ASCII punctuation but the per-cent sign separate words of a name; any other
+#: character (a hidden one included) stays part of its word, so it never makes a match.
+_WORDS = re.compile(r"[\s!-$&-/:-@\[-`{-~]+")
+
+
+def word_key(key: str) -> str:
+    """The words of a normalised name, in alphabetical order: ``bp_systolic`` and
+    ``systolic_bp`` are both ``bp_systolic``; ``bilirubin,_total`` is ``bilirubin_total``.
+    Names are matched by this key when they do not match as written (issue #12: word
+    order and punctuation vary between exports)."""
+    return "_".join(sorted(word for word in _WORDS.split(key) if word))
+
+
 def normalise_unit(unit: object) -> str:
     """A unit as written, in the spelling of the units table (crs/tables/units.csv):
     ``µmol/L`` → ``umol_l``, ``mcg/kg/min`` → ``ug_kg_min``, ``°F`` → ``f``."""

@@ -25,18 +25,33 @@ import pandas as pd
 #: Device words, matched loosely on lower-cased text with punctuation as spaces. Order
 #: matters: the first matching device wins, so "high flow nasal cannula" is HFNC, not a
 #: nasal cannula, and "non-invasive ventilation" is NIV, not a ventilator. Blow-by
-#: (``blow-by``, ``blow by``, ``blowby``) is the device word of astct.md §1.4.
+#: (``blow-by``, ``blow by``, ``blowby``) is the device word of astct.md §1.4. Words of
+#: real exports (issue #12), from MIMIC-IV's "O2 Delivery Device(s)" values as its
+#: ventilation concept reads them: "Endotracheal tube" is invasive ventilation; "Bipap
+#: mask", "CPAP mask" positive pressure; "High flow nasal cannula", "High flow neb" high
+#: flow; "Face tent", "Aerosol-cool", "Medium conc mask" masks; "Oxymizer" a (reservoir)
+#: nasal cannula; "None" room air. [reader decision] "Tracheostomy tube", "Trach mask",
+#: "trach collar" and "T-piece" do not say how much oxygen or whether a ventilator is
+#: connected: left unrecognised, so oxygen is unknown there unless FiO2 or ventilation is
+#: charted (MIMIC-IV's own concept also sets tracheostomy apart).
 DEVICE_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("hfnc", r"\bhfnc\b|\bhfno\b|\bhigh ?flow\b|\boptiflow\b|\bairvo\b"),
+    ("hfnc", r"\bhfnc\b|\bhfno\b|\bhigh ?flow\b|\boptiflow\b|\bairvo\b|\bvapotherm\b"),
     ("non_rebreather", r"\bnrb\b|\bnrm\b|\bnon ?re ?breath|\breservoir mask\b"),
     ("venturi", r"\bventuri\b|\bventi ?mask\b"),
     ("bipap", r"\bbi ?pap\b|\bbi ?level\b"),
     ("cpap", r"\bcpap\b"),
     ("niv", r"\bniv\b|\bnippv\b|\bnon ?invasive\b"),
-    ("ventilator", r"\bventilat|\bvent\b|\bmv\b|\bimv\b|\bett\b|\bintubat"),
+    (
+        "ventilator",
+        r"\bventilat|\bvent\b|\bmv\b|\bimv\b|\bett\b|\bintubat|\bendotracheal\b",
+    ),
     ("blow_by", r"\bblow ?by\b"),
-    ("nasal_cannula", r"\bnc\b|\bnasal\b|\bcannula\b|\bprongs\b"),
-    ("face_mask", r"\bface ?mask\b|\bsimple mask\b|\bfm\b|\bmask\b"),
+    ("nasal_cannula", r"\bnc\b|\bnasal\b|\bcannula\b|\bprongs\b|\boxymizer\b"),
+    (
+        "face_mask",
+        r"\bface ?mask\b|\bsimple mask\b|\bfm\b|(?<!trach )(?<!tracheostomy )\bmask\b"
+        r"|\bface tent\b|\baerosol\b|\boxymask\b",
+    ),
     ("room_air", r"\bra\b|\broom ?air\b|\bnone\b|\bno (?:o2|oxygen)\b|\bambient\b"),
 )
 #: A recorded device word that matches none of the above.

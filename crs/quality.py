@@ -85,6 +85,10 @@ class QualityReport:
     problems: pd.DataFrame = field(default_factory=empty_problems)
     unknown_columns: list[str] = field(default_factory=list)
     conversions: list[str] = field(default_factory=list)
+    #: How a column mapping (crs.mapping) read the file's columns, one sentence each.
+    mapping: list[str] = field(default_factory=list)
+    #: Columns recognised but not used by the grade (SpO2, heart rate, a charted grade).
+    not_graded_columns: list[str] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -140,6 +144,10 @@ class QualityReport:
             lines.append(
                 "Columns not recognised (left out of grading): " + ", ".join(self.unknown_columns)
             )
+        if self.not_graded_columns:
+            lines.append("Recognised, not graded: " + "; ".join(self.not_graded_columns))
+        if self.mapping:
+            lines.append("Column mapping used: " + "; ".join(self.mapping))
         if self.conversions:
             lines.append("Conversions:")
             lines.extend(f"  - {sentence}" for sentence in self.conversions)

@@ -22,13 +22,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from crs.columns import ALIASES, DTYPES, PATIENT_LEVEL, SPECS
+from crs.aliases import ALIAS_ROWS
+from crs.columns import ALIASES, DTYPES, LAYOUT_PREFIX, PATIENT_LEVEL, SPECS, name_target
 from crs.combine import Gathered, gather, weight_based_pressors
 from crs.convert import Part, read_numbers
 from crs.decode import RawTable, read_table
 from crs.errors import UnusableExportError
 from crs.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
 from crs.identifiers import clean_column_names, screen_patient_ids
+from crs.mapping import ColumnMapping, Mapped, checked
 from crs.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.names import normalise_name
 from crs.numbers import (
@@ -43,7 +45,7 @@ from crs.quality import QualityReport, empty_problems, problems_frame
 from crs.readstate import ROW, Cols, ReadWork, Source, raw_at, shown
 from crs.timeaxis import day_to_instant
 from crs.timeparse import parse_times
-from crs.units import accepted, match_name, unit_near_miss
+from crs.units import Unit, accepted, match_name, not_graded_match, unit_near_miss
 
 Axis = Literal["time", "day"]
 
@@ -74,6 +76,7 @@ def read_export(
     patients: str | os.PathLike | bytes | None = None,
     patient_id: str | None = None,
     name: str | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> Export:
     """Read an export into the canonical frame and its data-quality report.
 
@@ -83,6 +86,9 @@ def read_export(
     patients : optional patients table keyed by ``patient_id`` (spec §1).
     patient_id : names the patient of a one-patient file without a patient column.
     name : the file name used in messages (default: the path's name).
+    mapping : the file's own names mapped to variables (crs.mapping), applied before the
+        name matching: a mapped column is read as its variable (or left out as "not
+        used"), whatever its name; a long layout's variable names likewise.
 
     Raises
     ------
@@ -97,9 +103,13 @@ def read_export(
         if patients is not None and not isinstance(patients, bytes)
         else "the patients table"
     )
+    # A file that cannot be opened is an OSError for the caller to say in plain words
+    # (crs.cli.file_problem), not an unreadable export.
+    held = [_bytes(source)]
     try:
-        # The bytes go straight to _read, which lets go of them once the cells are read.
-        return _read(_bytes(source), label, patients_data, patients_label, patient_id)
+        # The bytes go straight to _read (popped: no reference stays here), which lets go
+        # of them once the cells are read.
+        return _read(held.pop(), label, patients_data, patients_label, patient_id, mapping)
     except UnusableExportError as exc:
         message = str(exc)
         if "\n" in message or "\r" in message:
@@ -129,10 +139,15 @@ def _bytes(source: str | os.PathLike | bytes) -> bytes:
 
 
 # Columns read as text whatever they look like (identifiers keep leading zeros).
-_FORCE_TEXT = frozenset(
+FORCE_TEXT = frozenset(
     [
         *(name for name, canonical in ALIASES.items() if SPECS[canonical].kind in _TEXT_KINDS),
         *FLOWSHEET_COLUMNS,
+        *(
+            key
+            for key in (normalise_name(r.alias) for r in ALIAS_ROWS)
+            if name_target(key) in (LAYOUT_PREFIX + "variable", LAYOUT_PREFIX + "unit")
+        ),
     ]
 )
 
@@ -143,14 +158,15 @@ def _read(
     patients_data: bytes | None,
     patients_label: str,
     patient_id: str | None,
+    mapping: ColumnMapping | None = None,
 ) -> Export:
-    table = read_table(data, label, _FORCE_TEXT)
+    table = read_table(data, label, FORCE_TEXT)
     # Memory (hostile-input limit: a 200 MB export read in under 2 GB): the file's bytes,
     # then its cells, are released as soon as they are no longer needed, so the sort
     # below never holds the raw table and two copies of the canonical columns at once.
     del data
     cols, work, n, merged, not_graded, axis, ordered = _canonical_columns(
-        table, label, patients_data, patients_label, patient_id
+        table, label, patients_data, patients_label, patient_id, mapping
     )
     del table
     frame_out = sort_and_conform(cols, ordered=ordered)  # consumes cols
@@ -162,6 +178,8 @@ def _read(
         rows_not_graded=not_graded,
         unknown_columns=work.unknown,
         conversions=work.conversions,
+        mapping=work.mapped,
+        not_graded_columns=work.not_graded,
     )
     parts = [p for p in work.problems if len(p)]
     report.problems = pd.concat(parts, ignore_index=True) if parts else empty_problems()
@@ -174,6 +192,7 @@ def _canonical_columns(
     patients_data: bytes | None,
     patients_label: str,
     patient_id: str | None,
+    mapping: ColumnMapping | None = None,
 ) -> tuple[Cols, ReadWork, int, int, int, Axis, bool]:
     """The canonical columns, unsorted and merged (spec §1, §1.1), and what was found.
 
@@ -189,14 +208,15 @@ def _canonical_columns(
     frame = clean_column_names(table.frame, work)
     n = len(frame)
 
-    sources, normalised = _map_columns(frame, work)
-    long_layout = "variable" in normalised and "value" in normalised
+    sources, layout = _map_columns(frame, work, mapping)
+    long_layout = "variable" in layout and "value" in layout
     unknown_variable = np.zeros(n, dtype=bool)
+    left_out = np.zeros(n, dtype=bool)
     if long_layout:
-        long_sources, unknown_variable = flowsheet_sources(frame, normalised, work)
+        long_sources, unknown_variable, left_out = flowsheet_sources(frame, layout, work, mapping)
         sources.extend(long_sources)
     else:
-        work.unknown.extend(normalised[c] for c in FLOWSHEET_COLUMNS if c in normalised)
+        work.unknown.extend(written for c in FLOWSHEET_COLUMNS for written in layout.get(c, []))
 
     identity = _identity(sources, n, label, patient_id, work)
     refused = screen_patient_ids(
@@ -204,8 +224,8 @@ def _canonical_columns(
     ).refused
     values, raws, gathered = _parse_sources(sources, n, work)
 
-    variable = frame[normalised["variable"]] if long_layout else None
-    not_graded = _not_graded(identity, unknown_variable, variable, work) | refused
+    variable = frame[layout["variable"][0]] if long_layout else None
+    not_graded = _not_graded(identity, unknown_variable, variable, work) | refused | left_out
     keep = ~not_graded
     cols: Cols = {
         "patient_id": identity["patient_id"],
@@ -224,7 +244,7 @@ def _canonical_columns(
     ordered = strictly_ordered(codes, cols["instant"])
     cols = _patient_level(cols, sources, raws, work, codes, ordered)
     if patients_data is not None:
-        cols = _apply_patients_table(cols, patients_data, patients_label, work)
+        cols = _apply_patients_table(cols, patients_data, patients_label, work, mapping)
     cols = _day_from_infusion(cols, identity["axis"], work)
     cols = weight_based_pressors(cols, gathered, raws, work)
     cols, merged = merge_same_instant(cols, sources, raws, long_layout, work, ordered=ordered)
@@ -234,30 +254,43 @@ def _canonical_columns(
 # --- column names -------------------------------------------------------------------
 
 
-def _map_columns(frame: pd.DataFrame, work: ReadWork) -> tuple[list[Source], dict[str, str]]:
+def _map_columns(
+    frame: pd.DataFrame, work: ReadWork, mapping: ColumnMapping | None = None
+) -> tuple[list[Source], dict[str, list[str]]]:
     """Match the file's columns to canonical ones (spec §1); list the others.
 
-    A name is an accepted name, or one followed by a unit of its variable (crs.units
-    .match_name). Two columns of one variable are both read and combined row by row
-    later (spec §1 [v2]), except a second patient, time or day column, which is left
-    out. A column repeated under the same name (``temp_c`` twice: ``temp_c.1`` once
-    read) is a second column of its variable.
+    A column the ``mapping`` names is read as mapped (or left out, "not used"); else a
+    name is an accepted name (crs/tables/aliases.csv, any word order), or one followed
+    by a unit of its variable (crs.units.match_name). Two columns of one variable are
+    both read and combined row by row later (spec §1 [v2]), except a second patient,
+    time or day column, which is left out. A column repeated under the same name
+    (``temp_c`` twice: ``temp_c.1`` once read) is a second column of its variable. A
+    variable recognised but not graded (SpO2, heart rate, a charted ICANS grade) is
+    reported as such. Returns the sources and the long layout's columns (``variable``,
+    ``value``, ``unit`` → the columns as written, in file order).
     """
     sources: list[Source] = []
-    normalised: dict[str, str] = {}  # flowsheet column → column as written
+    layout: dict[str, list[str]] = {}
     taken: dict[str, str] = {}
     names = {str(c) for c in frame.columns}
     for position, written in enumerate(frame.columns):
         key = normalise_name(_unmangled(str(written), names))
-        if key in FLOWSHEET_COLUMNS:
-            normalised.setdefault(key, written)
-            continue
-        match = match_name(key)
-        if match is None:
-            work.unknown.append(str(written))
-            _report_near_miss(key, str(written), work)
-            continue
-        canonical = match.canonical
+        entry = mapping.get(key) if mapping else None
+        if entry is not None:
+            match = _mapped_match(entry, work)
+            if match is None:
+                continue
+            canonical, unit = match
+        else:
+            target = name_target(key)
+            if target is not None and target.startswith(LAYOUT_PREFIX):
+                layout.setdefault(target.removeprefix(LAYOUT_PREFIX), []).append(written)
+                continue
+            found = match_name(key)
+            if found is None:
+                _unrecognised(key, str(written), work)
+                continue
+            canonical, unit = found.canonical, found.unit
         if canonical in _IDENTITY and canonical in taken:
             work.unknown.append(str(written))
             work.problems.append(
@@ -277,11 +310,30 @@ def _map_columns(frame: pd.DataFrame, work: ReadWork) -> tuple[list[Source], dic
                 canonical=canonical,
                 raw=frame[written],
                 label=str(written),
-                unit=match.unit,
+                unit=unit,
                 position=position,
             )
         )
-    return sources, normalised
+    return sources, layout
+
+
+def _mapped_match(entry: Mapped, work: ReadWork) -> tuple[str, Unit | None] | None:
+    """(canonical column, unit) of a mapped name, or None when mapped as not used; a
+    mapping its name contradicts is refused whole (nothing graded on a wrong unit)."""
+    entry = checked(entry, work.label)
+    work.mapped.append(entry.sentence())
+    return entry.target() if entry.used else None
+
+
+def _unrecognised(key: str, written: str, work: ReadWork) -> None:
+    """A name that matched no graded variable: recognised but not graded (SpO2 …), or
+    unknown (listed, and a near miss of a unit explained)."""
+    known = not_graded_match(key)
+    if known is not None:
+        work.not_graded.append(f"'{written}': {known.label}, not graded ({known.why})")
+        return
+    work.unknown.append(written)
+    _report_near_miss(key, written, work)
 
 
 def _unmangled(written: str, names: set[str]) -> str:
@@ -335,6 +387,13 @@ def _identity(
             f"no time column (a time column, accepted: {_accepted('time')}, with ISO 8601 "
             f"date-times; or a day column, accepted: {_accepted('day')}, with days since "
             "infusion)"
+        )
+    patient_level = [s.label for s in sources if s.canonical in PATIENT_LEVEL]
+    if not has_time and not has_day and "patient_id" in by_name and patient_level:
+        raise UnusableExportError(
+            f"{label} looks like a patients table (a patient column and "
+            f"{', '.join(patient_level[:3])}, but no time column): pass it with --patients "
+            "next to the time-series export (in the app: mark it as the patients table)."
         )
     if missing:
         raise UnusableExportError(f"{label} has " + " and ".join(missing) + ".")
@@ -509,6 +568,7 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> dict[str, P
             conversions=work.conversions,
             unknown=work.unknown,
         )
+    raw = _without_nul_cells(raw, s.label, work)
     if spec.kind == "numeric":
         parsed = parse_numbers(raw, decimal_comma=decimal_comma)
         work.report_issues(parsed.issues, s.label)
@@ -533,6 +593,28 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> dict[str, P
     else:
         column = clean_text(raw)
     return {s.canonical: Part(column.reset_index(drop=True), 1.0)}
+
+
+def _without_nul_cells(raw: pd.Series, label: str, work: ReadWork) -> pd.Series:
+    """Cells holding a NUL character (U+0000, invisible) are left out and reported: a
+    NUL is never dropped silently, since ``38\\x005`` would read as 385 and ``rig\\x00ors``
+    as a symptom nobody saw written. (A patient id holding one is refused instead,
+    crs.identifiers; the time cell becomes unreadable and its row is not graded.)"""
+    if raw.dtype != "str" and raw.dtype != object:
+        return raw
+    nul = raw.str.contains("\x00", regex=False, na=False).to_numpy()
+    if not nul.any():
+        return raw
+    rows = np.flatnonzero(nul)
+    shown_raw = raw.iloc[rows].str.replace("\x00", "\\u0000", regex=False)
+    work.report_cells(
+        rows,
+        label,
+        shown_raw,
+        "holds a NUL character (U+0000), which does not show on screen; set to missing",
+        "unparseable",
+    )
+    return raw.mask(pd.Series(nul, index=raw.index))
 
 
 # --- patient-level values -------------------------------------------------------------
@@ -636,13 +718,16 @@ def _grouped_in_time(codes: np.ndarray, instant: np.ndarray) -> bool:
     return bool(np.all((step_code > 0) | ((step_code == 0) & (step_time >= 0))))
 
 
-def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -> Cols:
-    """Patient-level values from a second table keyed by patient_id (spec §1)."""
+def _apply_patients_table(
+    cols: Cols, data: bytes, label: str, work: ReadWork, mapping: ColumnMapping | None = None
+) -> Cols:
+    """Patient-level values from a second table keyed by patient_id (spec §1); the column
+    mapping serves its names too."""
     force = frozenset(n for n, c in ALIASES.items() if SPECS[c].kind in _TEXT_KINDS)
     table: RawTable = read_table(data, label, force)
     sub = ReadWork(label=label, lines=table.lines)
     sub.conversions.extend(table.notes)
-    sources, _ = _map_columns(table.frame, sub)
+    sources, _ = _map_columns(table.frame, sub, mapping)
     by_name = {s.canonical: s for s in sources}
     if "patient_id" not in by_name:
         raise UnusableExportError(
@@ -697,6 +782,8 @@ def _apply_patients_table(cols: Cols, data: bytes, label: str, work: ReadWork) -
     work.problems.extend(p.assign(column=f"{label}: " + p["column"]) for p in sub.problems)
     work.conversions.extend(f"{label}: {c}" for c in sub.conversions)
     work.unknown.extend(f"{label}: {c}" for c in sub.unknown)
+    work.mapped.extend(f"{label}: {c}" for c in sub.mapped)
+    work.not_graded.extend(f"{label}: {c}" for c in sub.not_graded)
     return out
 
 

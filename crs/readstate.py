@@ -44,6 +44,8 @@ class ReadWork:
     problems: list[pd.DataFrame] = field(default_factory=list)
     conversions: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    mapped: list[str] = field(default_factory=list)  # how the mapping read each column
+    not_graded: list[str] = field(default_factory=list)  # recognised, not graded (SpO2 …)
 
     def report_cells(self, rows: np.ndarray, column: str, raw: pd.Series, reason, kind: str):
         if len(rows) == 0:

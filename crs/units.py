@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from crs.columns import ALIASES, REFERENCE_LIMITS, SPECS
+from crs.aliases import ALIAS_ROWS, NOT_GRADED, NotGraded
+from crs.columns import NOT_GRADED_PREFIX, REFERENCE_LIMITS, SPECS, canonical_alias, name_target
 from crs.names import normalise_unit
 
 TABLES = Path(__file__).parent / "tables"
@@ -307,15 +308,18 @@ def _unit_in_name(key: str, canonical: str) -> Unit | None:
 def match_name(key: str) -> NameMatch | None:
     """Read a normalised column name (spec §1 [v2]).
 
-    An accepted name (a canonical name or an alias) is its column; otherwise a name made
-    of an accepted name without a unit, ``_`` and a unit of that variable is read through
-    the units table, for every variable alike: ``crp_mg_dl``, ``creatinine_umol_l``,
-    ``temp_f``, ``il6_ng_l``, ``norepinephrine_mcg_kg_min`` (which fills the weight-based
-    column). None when the name matches nothing.
+    An accepted name (a canonical name or a name of crs/tables/aliases.csv, in any word
+    order) is its column; otherwise a name made of an accepted name without a unit, ``_``
+    and a unit of that variable is read through the units table, for every variable
+    alike: ``crp_mg_dl``, ``creatinine_umol_l``, ``temp_f``, ``il6_ng_l``,
+    ``norepinephrine_mcg_kg_min`` (which fills the weight-based column). None when the
+    name matches nothing.
     """
-    canonical = ALIASES.get(key)
+    canonical = canonical_alias(key)
     if canonical is not None:
-        return NameMatch(canonical, _unit_in_name(key, canonical))
+        implied = _ALIAS_UNITS.get(key)
+        unit = units_of(canonical)[implied] if implied else _unit_in_name(key, canonical)
+        return NameMatch(unit.target if unit is not None else canonical, unit)
     for base, written in _splits(key):
         unit = units_of(base).get(normalise_unit(written))
         if unit is not None:
@@ -329,7 +333,7 @@ def _splits(key: str) -> list[tuple[str, str]]:
     out = []
     at = key.find("_")
     while at > 0:
-        base = ALIASES.get(key[:at])
+        base = canonical_alias(key[:at])
         if (
             base is not None
             and SPECS[base].kind == "numeric"
@@ -348,3 +352,41 @@ def unit_near_miss(key: str) -> tuple[str, str] | None:
         return None
     splits = [(base, rest) for base, rest in _splits(key) if units_of(base)]
     return splits[-1] if splits else None
+
+
+def _alias_units() -> dict[str, str]:
+    """Names of aliases.csv that imply a unit without writing it → that unit; a unit that
+    is not one of its variable's fails at import."""
+    out = {}
+    for row in ALIAS_ROWS:
+        if row.unit and row.variable in SPECS:
+            if row.unit not in units_of(row.variable):
+                raise ValueError(f"aliases.csv: {row.alias}: {row.unit} is not a unit of it")
+            out[row.key] = row.unit
+    return out
+
+
+_ALIAS_UNITS: dict[str, str] = _alias_units()
+
+
+@lru_cache(maxsize=1024)
+def not_graded_match(key: str) -> NotGraded | None:
+    """A normalised name of a variable recognised but not graded (crs/tables/
+    not_graded.csv): SpO2, heart rate, a charted ICANS grade …, with or without one of
+    its units (``heart_rate_bpm``, ``spo2_%``). None otherwise."""
+    target = name_target(key)
+    if target is not None:
+        return (
+            NOT_GRADED.get(target.removeprefix(NOT_GRADED_PREFIX))
+            if target.startswith(NOT_GRADED_PREFIX)
+            else None
+        )
+    at = key.find("_")
+    while at > 0:
+        base = name_target(key[:at])
+        if base is not None and base.startswith(NOT_GRADED_PREFIX):
+            variable = NOT_GRADED[base.removeprefix(NOT_GRADED_PREFIX)]
+            if normalise_unit(key[at + 1 :]) in variable.units:
+                return variable
+        at = key.find("_", at + 1)
+    return None

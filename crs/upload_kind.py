@@ -20,8 +20,9 @@ from typing import Literal
 
 import pandas as pd
 
-from crs.columns import ALIASES, PATIENT_LEVEL
+from crs.columns import LAYOUT_PREFIX, PATIENT_LEVEL, name_target
 from crs.names import normalise_name
+from crs.units import match_name
 
 #: How much of a file is looked at to recognise it (a patients table is small).
 SAMPLE_BYTES = 512 * 1024
@@ -65,6 +66,24 @@ def _sample(data: bytes) -> pd.DataFrame:
     )
 
 
+def read_names(columns: object) -> tuple[dict[str, str], set[str]]:
+    """Column names read as the reader reads them (crs.units.match_name: aliases in any
+    word order, a unit after the name, so ``weight_lb`` is the weight): canonical column
+    → the first column of it as written; and the long layout's columns found."""
+    canonical: dict[str, str] = {}
+    layout: set[str] = set()
+    for written in columns:
+        key = normalise_name(written)
+        target = name_target(key)
+        if target is not None and target.startswith(LAYOUT_PREFIX):
+            layout.add(target.removeprefix(LAYOUT_PREFIX))
+            continue
+        match = match_name(key)
+        if match is not None:
+            canonical.setdefault(match.canonical, str(written))
+    return canonical, layout
+
+
 def classify_upload(data: bytes) -> UploadKind:
     """Guess whether ``data`` is a time-series export or a patients table.
 
@@ -75,11 +94,10 @@ def classify_upload(data: bytes) -> UploadKind:
         sample = _sample(data)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         return UploadKind("timeseries", False, False, ())
-    names = {normalise_name(c): c for c in sample.columns}
-    canonical = {ALIASES[n]: original for n, original in names.items() if n in ALIASES}
+    canonical, layout = read_names(sample.columns)
     has_patient = "patient_id" in canonical
     has_time = "time" in canonical or "day" in canonical
-    flowsheet = "variable" in names and "value" in names
+    flowsheet = "variable" in layout and "value" in layout
     patient_level = any(column in canonical for column in PATIENT_LEVEL)
     kind: Literal["timeseries", "patients"] = "timeseries"
     if has_patient and not has_time and not flowsheet and patient_level:

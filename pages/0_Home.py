@@ -13,11 +13,14 @@ import streamlit as st
 
 from crs.access import Identity
 from crs.columns import READING_VERSION
+from crs.coverage import missing_domains, missing_warning
 from crs.errors import UnusableExportError
+from crs.mapping import ColumnMapping
 from crs.store.errors import StoreFailure
 from crs.upload_kind import classify_upload
 from ui.auth import current_identity
 from ui.guard import page_guard
+from ui.mapping import inspect_upload, mapping_step, remembered
 from ui.session import Upload, Ward, problems_of, set_ward
 from ui.setup import open_sample_ward, setup_page
 from ui.store import ImportShown, reading_marks_warning, store_message, upload_key, ward_store
@@ -49,9 +52,14 @@ def record_refusal(names: list[str], reason: str, author: str | None) -> None:
 
 
 def read_uploads(
-    files: list[Upload], roles: dict[str, str], patient_id: str | None, author: str | None
+    files: list[Upload],
+    roles: dict[str, str],
+    patient_id: str | None,
+    author: str | None,
+    mapping: ColumnMapping | None = None,
 ) -> tuple[list[tuple[Upload, object]], Upload | None] | None:
-    """Read every time-series upload (crs.reader.read_export) before storing anything.
+    """Read every time-series upload (crs.reader.read_export) before storing anything,
+    with the confirmed column mapping.
 
     Returns the (upload, Export) pairs and the patients table, or None after showing
     one clear message (st.error): nothing is imported when any file is unusable.
@@ -91,6 +99,7 @@ def read_uploads(
                     patients=table.data if table is not None else None,
                     patient_id=patient_id,
                     name=upload.name,
+                    mapping=mapping,
                 )
                 read.append((upload, export))
         except UnusableExportError as error:
@@ -111,14 +120,16 @@ def import_uploads(
     roles: dict[str, str],
     patient_id: str | None,
     author: Identity | str | None,
+    mapping: ColumnMapping | None = None,
 ) -> ImportShown | None:
     """The upload handler: read every file, then merge each into the ward store.
 
     Each file is one import (one transaction): a file the store refuses (e.g. a patient
     recorded on another time axis) changes nothing, and the message says which. The
     author is the signed-in person (the store checks the admin role) or the typed name.
+    The confirmed column mapping is remembered in the store once the files are in.
     """
-    read = read_uploads(files, roles, patient_id, author)
+    read = read_uploads(files, roles, patient_id, author, mapping)
     if read is None:
         return None
     exports, table = read
@@ -130,7 +141,7 @@ def import_uploads(
                 result = store.import_export(
                     export,
                     file_name=upload.name,
-                    sha256=upload_key(upload.data, patient_id),
+                    sha256=upload_key(upload.data, patient_id, mapping),
                     patients_sha256=upload_key(table.data) if table is not None else None,
                     author=author,
                 )
@@ -151,9 +162,15 @@ def import_uploads(
         if names:
             set_ward(None)  # what was added is in the store: show the store's ward
         return None
+    if mapping:
+        try:
+            store.save_column_mapping(mapping, author=author)
+        except (UnusableExportError, StoreFailure) as error:
+            st.warning(md_escape("The column mapping was not remembered: " + store_message(error)))
     if table is not None:
         names.append(f"{table.name} (patients table)")
-    shown = ImportShown(summaries, reports, len(patients), points, names)
+    warning = missing_warning(missing_domains(export.frame for _, export in exports))
+    shown = ImportShown(summaries, reports, len(patients), points, names, warning)
     st.session_state[LAST_IMPORT_KEY] = shown
     # The ward shown from now on is the store's (not the sample ward of this session).
     set_ward(None)
@@ -176,6 +193,13 @@ def show_reports(reports: list, problems: pd.DataFrame, *, key: str) -> None:
             st.caption(md_escape(f"{report.source}: the counts balance ({balance})."))
         else:
             st.warning(md_escape(f"{report.source}: the counts do not balance ({balance})."))
+        if getattr(report, "mapping", None):
+            st.caption("Column mapping used: " + md_escape("; ".join(report.mapping)) + ".")
+        if getattr(report, "not_graded_columns", None):
+            st.caption(
+                "Recognised, not used by the grade: "
+                + md_escape("; ".join(report.not_graded_columns))
+            )
         if report.unknown_columns:
             st.caption(
                 "Columns not used for grading (not recognised): "
@@ -263,6 +287,72 @@ def show_imports() -> None:
     )
 
 
+def upload_step(files: list[Upload], signed_in: Identity | None) -> None:
+    """What each file is, the patient of a one-patient file, the column mapping, the
+    author, then "Read and grade" (enabled once the mapping is confirmed).
+
+    A file that is not a table (a picture saved as .csv, a web page) is said at once,
+    before anything is asked about it; "Read and grade" then records the refused
+    attempt in the audit log under the person's name, as for any refused file.
+    """
+    unusable: list[str] = []
+    columns = []
+    for upload in files:
+        try:
+            columns.extend(inspect_upload(upload.data, upload.name))
+        except UnusableExportError as error:
+            unusable.append(str(error))
+    notice = st.empty()
+    if unusable:
+        with notice.container():
+            for reason in unusable:
+                st.error(md_escape(reason))
+    roles: dict[str, str] = {}
+    patient_id: str | None = None
+    if not unusable:
+        st.write("What is each file?")
+        for number, upload in enumerate(files):
+            kind = classify_upload(upload.data)
+            roles[upload.name] = st.radio(
+                md_escape(upload.name),  # a file name is untrusted text, not markup
+                [ROLE_TIMESERIES, ROLE_PATIENTS],
+                index=1 if kind.kind == "patients" else 0,
+                horizontal=True,
+                key=f"role_{number}_{upload.name}",
+            )
+            if roles[upload.name] == ROLE_TIMESERIES and not kind.has_patient_column:
+                # grading.md §1: a one-patient file without a patient column is accepted
+                # only if the user names the patient.
+                patient_id = (
+                    st.text_input(
+                        f"{md_escape(upload.name)} has no patient column. If it holds one "
+                        "patient, name the patient to grade it:",
+                        key=f"patient_name_{number}",
+                    ).strip()
+                    or None
+                )
+    step = mapping_step([] if unusable else columns, remembered())
+    # Signed in: the import is recorded under that identity, no name box.
+    author = signed_in or (
+        st.text_input(
+            "Your name (optional; recorded with the import in the audit log)",
+            key="import_author",
+        ).strip()
+        or None
+    )
+    if st.button(
+        "Read and grade",
+        type="primary",
+        help="Adds the files to the ward store",
+        disabled=not step.ready,
+    ):
+        notice.empty()  # the reader says it again, once, and the attempt is audited
+        st.session_state.pop(LAST_IMPORT_KEY, None)
+        if import_uploads(files, roles, patient_id, author, step.mapping) is not None:
+            # Run the page again on the store's ward (the banner, the counts).
+            st.rerun()
+
+
 ward: Ward | None = setup_page("CRS ward dashboard", needs_data=False)
 
 with page_guard("Home"):
@@ -296,46 +386,15 @@ with page_guard("Home"):
         else None
     )
     files = [Upload(f.name, f.getvalue()) for f in uploaded or []]
-    roles: dict[str, str] = {}
-    patient_id: str | None = None
     if files:
-        st.write("What is each file?")
-        for number, upload in enumerate(files):
-            kind = classify_upload(upload.data)
-            roles[upload.name] = st.radio(
-                md_escape(upload.name),  # a file name is untrusted text, not markup
-                [ROLE_TIMESERIES, ROLE_PATIENTS],
-                index=1 if kind.kind == "patients" else 0,
-                horizontal=True,
-                key=f"role_{number}_{upload.name}",
-            )
-            if roles[upload.name] == ROLE_TIMESERIES and not kind.has_patient_column:
-                # grading.md §1: a one-patient file without a patient column is accepted
-                # only if the user names the patient.
-                patient_id = (
-                    st.text_input(
-                        f"{md_escape(upload.name)} has no patient column. If it holds one "
-                        "patient, name the patient to grade it:",
-                        key=f"patient_name_{number}",
-                    ).strip()
-                    or None
-                )
-        # Signed in: the import is recorded under that identity, no name box.
-        author = signed_in or (
-            st.text_input(
-                "Your name (optional; recorded with the import in the audit log)",
-                key="import_author",
-            ).strip()
-            or None
-        )
-        if st.button("Read and grade", type="primary", help="Adds the files to the ward store"):
-            st.session_state.pop(LAST_IMPORT_KEY, None)
-            if import_uploads(files, roles, patient_id, author) is not None:
-                # Run the page again on the store's ward (the banner, the counts).
-                st.rerun()
+        upload_step(files, signed_in)
 
     shown = st.session_state.get(LAST_IMPORT_KEY)
     if isinstance(shown, ImportShown):
+        if shown.warning:
+            # Above the success message: a grading variable missing from the whole upload
+            # is the first thing to read (issue #12).
+            st.warning(md_escape(shown.warning))
         st.success(
             md_escape(
                 f"Loaded {shown.patients} patients, {shown.points} graded time points from "

@@ -157,7 +157,7 @@ if ward is not None:
         with page_guard("the attributions"):
             st.subheader("Clinical judgment: findings attributed to another cause")
             st.caption(
-                "The grade cannot tell CRS from sepsis or another cause (grading.md §5). A "
+                "The grade cannot tell CRS from sepsis or another cause. A "
                 "finding marked here is left out of this patient's grade in its time range; "
                 "the chart shades that range and the graded rows say what was left out."
             )

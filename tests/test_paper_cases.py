@@ -179,7 +179,7 @@ def test_case_3_in_the_long_layout_grades_like_the_wide_file_at_every_instant():
     assert long["crp_mg_l"].max() == pytest.approx(21.5)
 
 
-def test_an_unrecognised_flowsheet_variable_leaves_case_3_graded_as_before():
+def test_a_flowsheet_variable_not_graded_leaves_case_3_graded_as_before():
     # A real flowsheet carries variables the grader does not use (here heart rate, one
     # row per vital-sign time): they are left out, and every other value stays with its
     # own variable and instant.
@@ -198,7 +198,12 @@ def test_an_unrecognised_flowsheet_variable_leaves_case_3_graded_as_before():
     pd.testing.assert_frame_equal(
         wide[columns].reset_index(drop=True), regraded[columns].reset_index(drop=True)
     )
-    assert any("heart_rate" in name for name in export.report.unknown_columns)
+    # Heart rate is recognised and reported as not graded, once, with its row count.
+    assert any("heart rate" in sentence for sentence in export.report.not_graded_columns)
+    left_out = export.report.problems[export.report.problems["raw"] == "heart_rate"]
+    assert len(left_out) == 1
+    assert f"its {len(heart_rate)} row(s) are not graded" in left_out["reason"].iloc[0]
+    assert export.report.balanced
 
 
 def test_case_3_ferritin_and_crp_peak_on_day_7_as_printed():

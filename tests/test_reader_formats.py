@@ -131,9 +131,12 @@ def test_times_that_cannot_be_read_at_all_are_refused_with_the_accepted_forms() 
 
 
 def test_unknown_columns_are_listed_and_not_graded() -> None:
-    data = b"patient_id,time,heart_rate,Temp (C)\nP1,2024-03-05T08:00,120,38\n"
+    data = b"patient_id,time,bladder_scan,heart_rate,Temp (C)\nP1,2024-03-05T08:00,300,120,38\n"
     export = read_export(data)
-    assert export.report.unknown_columns == ["heart_rate"]
+    assert export.report.unknown_columns == ["bladder_scan"]
+    # Heart rate is a variable the grade does not use: recognised, said so, not unknown.
+    assert len(export.report.not_graded_columns) == 1
+    assert export.report.not_graded_columns[0].startswith("'heart_rate': heart rate, not graded")
     assert export.frame["temp_c"].iloc[0] == 38.0
     assert "heart_rate" not in export.frame.columns
 

@@ -57,10 +57,10 @@ def test_a_flowsheet_unit_that_does_not_fit_the_variable_is_reported() -> None:
 
 
 def test_a_flowsheet_variable_that_matches_nothing_is_listed_and_its_row_not_graded() -> None:
-    data = b"patient_id,time,variable,value\nP1,2024-03-05T08:00,heart_rate,120\n"
+    data = b"patient_id,time,variable,value\nP1,2024-03-05T08:00,bladder_scan,120\n"
     data += b"P1,2024-03-05T09:00,temp,38\n"
     export = read_export(data)
-    assert export.report.unknown_columns == ["variable=heart_rate"]
+    assert export.report.unknown_columns == ["variable=bladder_scan"]
     assert len(export.frame) == 1 and export.report.rows_not_graded == 1
     assert export.report.balanced
 

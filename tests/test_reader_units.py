@@ -111,7 +111,7 @@ def test_each_unit_of_the_table_is_accepted_in_a_name_and_fills_its_target() -> 
 
 def test_accepted_units_are_listed_from_the_table() -> None:
     # Issue #12: the message for mcg/kg/min listed only µg/min, though µg/kg/min works.
-    assert accepted("norepinephrine_ug_min") == "µg/min, µg/kg/min"
+    assert accepted("norepinephrine_ug_min") == "µg/min, µg/kg/min, µg/h, mg/h, µg/kg/h"
     assert accepted("creatinine_mg_dl") == "mg/dL, µmol/L"
     assert accepted("creatinine_uln") == "mg/dL, µmol/L"
     assert accepted("neurotox_grade") == ""

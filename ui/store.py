@@ -108,13 +108,17 @@ def store_message(error: Exception) -> str:
     return text[0] if text else "The ward store could not do that."
 
 
-def upload_key(data: bytes, patient_id: str | None = None) -> str:
+def upload_key(data: bytes, patient_id: str | None = None, mapping: object = None) -> str:
     """The import key of an upload: sha256 of its bytes (and of the name given to a
-    one-patient file, as ``Store.import_file`` does: one file named for two patients is
-    two imports)."""
+    one-patient file, and of the column mapping it was read with, as
+    ``Store.import_file`` does: one file named for two patients is two imports)."""
+    from crs.store.store import mapping_key
+
     key = hashlib.sha256(data)
     if patient_id is not None:
         key.update(b"\0patient_id=" + str(patient_id).encode("utf-8"))
+    if mapping:
+        key.update(b"\0mapping=" + mapping_key(mapping))
     return key.hexdigest()
 
 
@@ -127,6 +131,8 @@ class ImportShown:
     patients: int
     points: int
     files: list[str]
+    #: Grading variables missing from the whole upload (crs.coverage), said above the rest.
+    warning: str = ""
 
 
 def patient_axis(store: Store, patient_id: str) -> str:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from crs.attribution import read_attributions
+from crs.coverage import missing_domains, missing_warning
+from crs.mapping import read_mapping
 from crs.pipeline import grade_to_table
 from crs.reader import read_export
 from crs.safe_csv import write_csv, write_large_csv
@@ -23,15 +25,23 @@ equivalent, a one-sentence explanation, the Figure 2 recommendation and alerts.
 
 INPUT is a CSV (comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1) or an
 .xlsx workbook (first sheet), in the wide layout (one column per variable) or the long
-layout (patient_id, time, variable, value[, unit]). Accepted columns and units are
-listed in the README. Nothing is sent anywhere: everything runs on this machine.
+layout (patient_id, time, variable, value[, unit]; research extracts such as MIMIC-IV
+chartevents joined with d_items: subject_id, charttime, label, valuenum, valueuom).
+Every accepted column name and unit is listed in docs/columns.md of the repository (the
+same list: `crs columns`). A column the dashboard does not know can be mapped to a
+variable with --mapping FILE. Nothing is sent anywhere: everything runs on this machine.
 """
 
 EPILOG = """\
 examples:
-  python -m crs grade data/sample_ward.csv --patients data/sample_ward_patients.csv -o graded.csv
-  python -m crs grade bed12.csv --patient-id BED12 -o bed12_graded.csv --report bed12_report.txt
-  python -m crs grade data/case3.csv --overrides data/case3_attributions.csv -o case3.csv
+  crs grade data/sample_ward.csv --patients data/sample_ward_patients.csv -o graded.csv
+  crs grade bed12.csv --patient-id BED12 -o bed12_graded.csv --report bed12_report.txt
+  crs grade data/case3.csv --overrides data/case3_attributions.csv -o case3.csv
+  crs grade icu.csv --mapping our_names.csv -o icu_graded.csv
+
+mapping file: CSV with the columns raw_name, variable, unit, one row per column name of
+the export, e.g. "Art line sys,sbp_mmhg,mmHg" or "Bed number,not used,"; a unit that is
+not one of the variable's, or that the column's own name contradicts, is refused.
 
 exit status: 0 graded (problems with single cells are in the report);
              2 the file could not be used (the message says why).
@@ -61,7 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--overrides",
         metavar="FILE",
         help="attributions: CSV with patient_id, criterion, start, end, reason, author; "
-        "the named finding is not counted as CRS between start and end (spec §5)",
+        "the named finding is not counted as CRS between start and end",
+    )
+    parser.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="column mapping: CSV raw_name, variable, unit (the export's own names mapped "
+        "to variables, or 'not used'); `crs mapping export` writes the ward store's",
     )
     parser.add_argument(
         "-o",
@@ -80,10 +96,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    mapping = read_mapping(Path(args.mapping)) if args.mapping else None
     export = read_export(
         Path(args.input),
         patients=Path(args.patients) if args.patients else None,
         patient_id=args.patient_id,
+        mapping=mapping,
     )
     attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
     table = grade_to_table(export, attributions, categorical=True)
@@ -91,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
     # of text are written as their text, once per distinct text).
     write_large_csv(table, sys.stdout if args.output == "-" else Path(args.output))
     _write_report(export.report, args.report)
+    warning = missing_warning(missing_domains([export.frame]))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

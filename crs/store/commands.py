@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--patients", metavar="FILE", help="patients table keyed by patient_id")
     p.add_argument("--patient-id", metavar="ID", help="names the patient of a one-patient file")
     p.add_argument("--author", help="who imports (default: your user name)")
+    p.add_argument("--mapping", metavar="FILE", help="column mapping: CSV raw_name, variable, unit")
 
     p = _add(subparsers, "export", "write the graded rows of the ward store", run_export)
     p.add_argument(
@@ -57,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "-o", "--output", metavar="FILE", required=True, help="CSV to write ('-': stdout)"
     )
 
-    p = _add(subparsers, "attribute", "mark a finding as not CRS (spec §5)", run_attribute)
+    p = _add(subparsers, "attribute", "mark a finding as not CRS", run_attribute)
     p.add_argument("patient_id", metavar="PATIENT")
     p.add_argument("criterion", metavar="CRITERION", help="fever, symptoms, hypotension, ...")
     p.add_argument("start", metavar="START", help="ISO date-time, or day since infusion")
@@ -91,6 +92,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         run_database,
     )
 
+    p = _add(
+        subparsers,
+        "mapping",
+        "move the column mappings between the ward store and a CSV file",
+        run_mapping,
+    )
+    p.add_argument("action", choices=("export", "import"), help="export: store → file; import")
+    p.add_argument("file", metavar="FILE", help="the mapping CSV (raw_name, variable, unit)")
+    p.add_argument("--author", help="who imports the mapping (default: your user name)")
+
 
 def _add(
     subparsers: argparse._SubParsersAction, name: str, help_text: str, handler
@@ -122,6 +133,9 @@ def _store(args: argparse.Namespace) -> Store:
 
 def run_import(args: argparse.Namespace) -> int:
     """Each file is its own transaction: an unusable file is reported and the others go in."""
+    from crs.mapping import read_mapping
+
+    mapping = read_mapping(Path(args.mapping)) if args.mapping else None
     store = _store(args)
     author = args.author or getpass.getuser()
     failed = 0
@@ -132,13 +146,16 @@ def run_import(args: argparse.Namespace) -> int:
                 patients=Path(args.patients) if args.patients else None,
                 patient_id=args.patient_id,
                 author=author,
+                mapping=mapping,
             )
         except (UnusableExportError, StoreFailure) as exc:
             print(f"error: {name}: {exc}", file=sys.stderr)
             failed += 1
             continue
         except OSError as exc:
-            print(f"error: {name}: {exc.strerror or exc}", file=sys.stderr)
+            from crs.cli import file_problem
+
+            print(f"error: {file_problem(exc)}", file=sys.stderr)
             failed += 1
             continue
         print(result.summary())
@@ -209,6 +226,24 @@ def run_imports(args: argparse.Namespace) -> int:
     if report is None:
         raise UnusableExportError(f"There is no import {args.import_id}.")
     print(report.to_text())
+    return 0
+
+
+def run_mapping(args: argparse.Namespace) -> int:
+    """``crs mapping export FILE`` writes the remembered mappings; ``crs mapping import
+    FILE`` checks every row (one line for the first refused) and remembers them all."""
+    from crs.mapping import read_mapping
+
+    store = _store(args)
+    if args.action == "export":
+        table = store.column_mapping().to_frame()
+        _write(table, args.file)
+        if args.file != "-":
+            print(f"{len(table)} column mapping(s) written to {args.file}")
+        return 0
+    mapping = read_mapping(Path(args.file))
+    changed = store.save_column_mapping(mapping, author=args.author or getpass.getuser())
+    print(f"{len(mapping)} column mapping(s) read, {changed} new or changed in the ward store")
     return 0
 
 

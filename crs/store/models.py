@@ -210,3 +210,17 @@ reading_marks = sa.Table(
     sa.Column("cleared_by_import", sa.Integer),
     sa.UniqueConstraint("pid", "var", "import_id", name="uq_reading_marks_value"),
 )
+
+column_mappings = sa.Table(
+    "column_mappings",
+    metadata,
+    # A hospital's own column name (as the reader compares names: crs.names.normalise_name)
+    # → the variable and unit a person mapped it to (issue #12); offered again for the
+    # next export. Replaced when mapped again; every save is in the audit log.
+    sa.Column("name_key", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("raw_name", sa.Text, nullable=False),
+    sa.Column("variable", sa.String(VARIABLE_LENGTH)),  # NULL: "not used"
+    sa.Column("unit", sa.String(32), nullable=False, server_default=""),
+    sa.Column("author", sa.String(ID_LENGTH)),
+    sa.Column("saved_at", When, nullable=False),
+)

@@ -27,6 +27,8 @@ def report_to_json(report: Any | None, *, source: str, rows: int) -> tuple[str, 
             **counts,
             "unknown_columns": [],
             "conversions": [],
+            "mapping": [],
+            "not_graded_columns": [],
             "problems": [],
         }
         text = f"{source}: {rows} rows stored (no data-quality report: built in code)."
@@ -39,6 +41,8 @@ def report_to_json(report: Any | None, *, source: str, rows: int) -> tuple[str, 
         **counts,
         "unknown_columns": [str(c) for c in getattr(report, "unknown_columns", [])],
         "conversions": [str(c) for c in getattr(report, "conversions", [])],
+        "mapping": [str(c) for c in getattr(report, "mapping", [])],
+        "not_graded_columns": [str(c) for c in getattr(report, "not_graded_columns", [])],
         "problems": json.loads(problems.to_json(orient="records", force_ascii=False)),
     }
     text = report.to_text() if hasattr(report, "to_text") else json.dumps(payload, indent=1)
@@ -67,6 +71,8 @@ def report_from_json(text: str, report_text: str) -> Any:
         "problems": problems_frame(payload),
         "unknown_columns": list(payload.get("unknown_columns", [])),
         "conversions": list(payload.get("conversions", [])),
+        "mapping": list(payload.get("mapping", [])),
+        "not_graded_columns": list(payload.get("not_graded_columns", [])),
     }
     try:
         from crs.quality import QualityReport
@@ -88,6 +94,8 @@ class StoredReport:
         self.problems: pd.DataFrame = fields["problems"]
         self.unknown_columns: list[str] = fields["unknown_columns"]
         self.conversions: list[str] = fields["conversions"]
+        self.mapping: list[str] = fields.get("mapping", [])
+        self.not_graded_columns: list[str] = fields.get("not_graded_columns", [])
         self._text = text
 
     @property

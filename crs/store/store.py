@@ -84,10 +84,13 @@ class Store:
         name: str | None = None,
         patients_name: str | None = None,
         author: Actor | None = None,
+        mapping: Any | None = None,
     ) -> ImportResult:
         """Read an export (crs.reader.read_export) and merge it into the store.
 
         A file whose bytes (and patients table) were imported before changes nothing.
+        ``mapping`` (crs.mapping.ColumnMapping) maps the file's own column names; the same
+        bytes read with another mapping are another import.
         Raises crs.errors.UnusableExportError for a file that cannot be used at all;
         then nothing is stored.
         """
@@ -101,6 +104,8 @@ class Store:
         key = hashlib.sha256(data)
         if patient_id is not None:  # one file named for two patients is two imports
             key.update(b"\0patient_id=" + str(patient_id).encode("utf-8"))
+        if mapping:
+            key.update(b"\0mapping=" + mapping_key(mapping))
         patients_hash = (
             hashlib.sha256(patients_data).hexdigest() if patients_data is not None else None
         )
@@ -112,7 +117,11 @@ class Store:
             return result
         with self._attempt(file_name, author):
             export = read_export(
-                data, patients=patients_data, patient_id=patient_id, name=file_name
+                data,
+                patients=patients_data,
+                patient_id=patient_id,
+                name=file_name,
+                mapping=mapping,
             )
             return merge_frame(
                 self.engine,
@@ -222,6 +231,23 @@ class Store:
             return marks.active_marks(
                 connection, None if patient_ids is None else [str(p) for p in patient_ids]
             )
+
+    # -- column mappings (issue #12) ---------------------------------------------------
+    @_database_errors
+    def column_mapping(self) -> Any:
+        """The remembered column mappings (crs.mapping.ColumnMapping)."""
+        from crs.store.mappings import read_mappings
+
+        with self._read() as connection:
+            return read_mappings(connection)
+
+    @_database_errors
+    def save_column_mapping(self, mapping: Any, *, author: Actor | None = None) -> int:
+        """Remember ``mapping`` (a crs.mapping.ColumnMapping) for the next exports; one
+        audit row. Needs the role that may import. Returns how many entries changed."""
+        from crs.store.mappings import save_mappings
+
+        return save_mappings(self.engine, mapping, author_for(author, "import"))
 
     # -- reading back ---------------------------------------------------------------
     @_database_errors
@@ -369,6 +395,12 @@ def _patient(patient_id: object) -> str:
         return check_patient_id(patient_id)
     except UnusableExportError as exc:
         raise StoreError(str(exc)) from None
+
+
+def mapping_key(mapping: Any) -> bytes:
+    """The bytes a column mapping adds to an import's key (the same file read with another
+    mapping is another import)."""
+    return "\n".join(f"{m.key}\t{m.variable or ''}\t{m.unit}" for m in mapping).encode("utf-8")
 
 
 def _refused(file_name: str, reason: str) -> str:
