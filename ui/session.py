@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -44,6 +46,13 @@ def read_and_grade(
     return graded, export.report, export.axis
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _census_of(key: str, _graded: pd.DataFrame) -> pd.DataFrame:
+    """The census of the ward whose rows ``key`` names (shared by every session showing
+    that ward: a new browser session on the same ward does not compute it again)."""
+    return census(_graded)
+
+
 @dataclass
 class Ward:
     """Everything the pages show: the graded rows of every patient and the reports."""
@@ -58,6 +67,9 @@ class Ward:
     kind: str = "session"
     #: Archived (discharged) patients among ``graded`` (store wards only).
     archived: frozenset[str] = frozenset()
+    #: Names these rows for caches shared between sessions (ui.cached): the sha256 of
+    #: the uploaded bytes, or the store's address and version; "" when unknown.
+    key: str = ""
     _census: pd.DataFrame | None = field(default=None, repr=False)
     _rows_of: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _lines_of: dict[str, str] = field(default_factory=dict, repr=False)
@@ -65,7 +77,7 @@ class Ward:
     def census(self) -> pd.DataFrame:
         """The ward round table (crs.census), computed once per load."""
         if self._census is None:
-            self._census = census(self.graded)
+            self._census = _census_of(self.key, self.graded) if self.key else census(self.graded)
         return self._census
 
     def patient_ids(self) -> list[str]:
@@ -145,6 +157,9 @@ def load_ward(
     if not exports:
         raise UnusableExportError("No time-series export was uploaded; upload at least one CSV.")
     graded_frames, reports, axes, sources = [], [], [], []
+    key = hashlib.sha256(str(patient_id).encode())
+    for upload in [*exports, *([patients] if patients is not None else [])]:
+        key.update(hashlib.sha256(upload.data).digest() + upload.name.encode() + b"\0")
     seen: dict[str, str] = {}
     for number, upload in enumerate(exports):
         if on_progress is not None:
@@ -178,7 +193,9 @@ def load_ward(
     )
     if patients is not None:
         sources.append(f"{patients.name} (patients table)")
-    return Ward(graded=graded, reports=reports, axis=axes[0], sources=sources)
+    return Ward(
+        graded=graded, reports=reports, axis=axes[0], sources=sources, key=key.hexdigest()
+    )
 
 
 def load_sample(on_progress: Callable[[float, str | None], None] | None = None) -> Ward:
