@@ -88,7 +88,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _mg_text(values: pd.Series) -> pd.Series:
-    return values.round(1).map("{:g} mg".format)
+    return values.round(1).map("{:g} mg".format).astype("str")
 
 
 def _one_drug(graded: pd.DataFrame, column: str, drug: str, kind: str) -> pd.DataFrame:
