@@ -72,16 +72,18 @@ def app(store_url: str, *, sample: bool) -> Iterator[str]:
     command += ["--server.port", str(port), "--server.headless", "true"]
     command += ["--", "--sample"] if sample else []
     env = {**os.environ, "CRS_DATABASE_URL": store_url, "PYTHONUNBUFFERED": "1"}
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (read back when the app fails)
     server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response,
+            ):
+                if response.status == 200:
+                    break
             if server.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
                 raise SystemExit("the app did not start:\n" + log.read().decode(errors="replace"))

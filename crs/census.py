@@ -461,19 +461,23 @@ def round_table(table: pd.DataFrame, more: bool = False) -> pd.DataFrame:
         if column in ("bed", "patient_name") and not table[column].fillna("").ne("").any():
             continue
         if column == "sbp_map_24h":
-            sbp = table["sbp_min_24h"].round(0).map("{:g}".format).where(
-                table["sbp_min_24h"].notna(), "—"
+            sbp = (
+                table["sbp_min_24h"]
+                .round(0)
+                .map("{:g}".format)
+                .where(table["sbp_min_24h"].notna(), "—")
             )
-            mean = table["map_min_24h"].round(0).map("{:g}".format).where(
-                table["map_min_24h"].notna(), "—"
+            mean = (
+                table["map_min_24h"]
+                .round(0)
+                .map("{:g}".format)
+                .where(table["map_min_24h"].notna(), "—")
             )
             out[column] = (sbp + " / " + mean).replace("— / —", "")
         elif column in NUMBER_TEXT:
             unit = NUMBER_TEXT[column]
             values = pd.to_numeric(table[column], errors="coerce")
-            out[column] = values.round(1).map(("{:.1f} " + unit).format).where(
-                values.notna(), ""
-            )
+            out[column] = values.round(1).map(("{:.1f} " + unit).format).where(values.notna(), "")
         else:
             out[column] = table[column]
     out["trend_24h"] = out["trend_24h"].map(lambda t: TREND_WORDS.get(t, t))

@@ -441,8 +441,9 @@ def _new_chart(rows: pd.DataFrame) -> _Chart:
         height=int(PX_PER_WEIGHT * sum(weights) + MARGIN_PX),
         meta={"panels": yaxis_of, "x_kind": axis.kind},
     )
-    return _Chart(fig, rows, axis.values.reset_index(drop=True), axis, when_labels(rows),
-                  row_of, yaxis_of)
+    return _Chart(
+        fig, rows, axis.values.reset_index(drop=True), axis, when_labels(rows), row_of, yaxis_of
+    )
 
 
 def timeline_figure(
@@ -537,8 +538,10 @@ def _grade_steps(chart: _Chart, scale: GradeScale) -> None:
             chart.when,
         ]
     )
-    for known, suffix, dash, colour in ((True, "", "solid", scale.colour),
-                                        (False, " — lower bound", "dash", "#757575")):
+    for known, suffix, dash, colour in (
+        (True, "", "solid", scale.colour),
+        (False, " — lower bound", "dash", "#757575"),
+    ):
         keep = ~lower if known else lower
         xs, ys = _step_segments(x, grade, keep)
         if not xs:
@@ -564,8 +567,12 @@ def _grade_steps(chart: _Chart, scale: GradeScale) -> None:
             y=grade[~lower],
             name=scale.name,
             mode="markers",
-            marker={"color": list(colours[~lower]), "size": 6, "symbol": "circle",
-                    "line": {"color": scale.colour, "width": 1}},
+            marker={
+                "color": list(colours[~lower]),
+                "size": 6,
+                "symbol": "circle",
+                "line": {"color": scale.colour, "width": 1},
+            },
             customdata=custom[~lower],
             hovertemplate=(
                 "<b>Grade %{y}</b> · %{customdata[4]}<br>%{customdata[1]}<br>"
@@ -595,8 +602,12 @@ def _lower_bound_markers(
                 y=grade[lower],
                 name=f"{scale.name}: lower bound (not documented)",
                 mode="markers",
-                marker={"color": list(colours[lower]), "size": 10, "symbol": "triangle-up-open",
-                        "line": {"width": 2}},
+                marker={
+                    "color": list(colours[lower]),
+                    "size": 10,
+                    "symbol": "triangle-up-open",
+                    "line": {"width": 2},
+                },
                 customdata=custom[lower],
                 hovertemplate=(
                     "<b>Grade ≥ %{y}: a lower bound</b> · %{customdata[4]}<br>"
@@ -675,8 +686,12 @@ def _alerts(chart: _Chart) -> None:
                 y=np.full(int(begins.sum()), ALERT_Y),
                 mode="markers",
                 name=ALERT_LEGEND.get(code, f"Alert: {label}"),
-                marker={"symbol": symbol, "size": 12, "color": colour,
-                        "line": {"color": "#ffffff", "width": 1}},
+                marker={
+                    "symbol": symbol,
+                    "size": 12,
+                    "color": colour,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
                 customdata=np.column_stack([words, chart.when[begins]]),
                 hovertemplate="Alert begins · %{customdata[1]}<br>%{customdata[0]}<extra></extra>",
             ),
@@ -717,13 +732,30 @@ def _treatment(chart: _Chart) -> None:
     style = given["drug"].map(lambda d: TREATMENT_ROWS.get(str(d), OTHER_TREATMENT))
     given = given.assign(trace=style.map(lambda s: s[0]))
     for (name, row, symbol, colour), part in given.groupby(style, sort=False):  # a few drugs
-        label = np.where(part["dose_mg"].notna(), part["dose_mg"].map("{:g} mg".format),
-                         part["drug"].map(_plain))
+        label = np.where(
+            part["dose_mg"].notna(), part["dose_mg"].map("{:g} mg".format), part["drug"].map(_plain)
+        )
         hours = part["hours_ago"].map("{:.1f}".format)
-        number = np.where(part["of"] > 0, "dose " + part["number"].astype("str") + " of "
-                          + part["of"].astype("str") + " on the label", "")
-        hover = (_plain(part["dose"]) + " · " + part["when"] + "<br>" + hours
-                 + " h before the latest time point<br>" + number + "<br>" + part["note"])
+        number = np.where(
+            part["of"] > 0,
+            "dose "
+            + part["number"].astype("str")
+            + " of "
+            + part["of"].astype("str")
+            + " on the label",
+            "",
+        )
+        hover = (
+            _plain(part["dose"])
+            + " · "
+            + part["when"]
+            + "<br>"
+            + hours
+            + " h before the latest time point<br>"
+            + number
+            + "<br>"
+            + part["note"]
+        )
         chart.add(
             go.Scatter(
                 x=part["x"],
@@ -742,13 +774,24 @@ def _treatment(chart: _Chart) -> None:
         )
         if name == TREATMENT_ROWS["tocilizumab"][0]:
             for value in part["x"]:
-                _full_height(chart.fig, "line", value, value, "dose:tocilizumab_mg",
-                             line={"color": colour, "width": 1.2, "dash": "dot"})
+                _full_height(
+                    chart.fig,
+                    "line",
+                    value,
+                    value,
+                    "dose:tocilizumab_mg",
+                    line={"color": colour, "width": 1.2, "dash": "dot"},
+                )
     used = sorted({TREATMENT_ROWS.get(str(d), OTHER_TREATMENT)[1] for d in given["drug"]})
     names = {v[1]: v[0].removesuffix(" dose") for v in [*TREATMENT_ROWS.values(), OTHER_TREATMENT]}
     chart.fig.update_yaxes(
-        row=chart.row_of["treatment"], col=1, tickvals=used, ticktext=[names[u] for u in used],
-        range=[min(used) - 0.9, max(used) + 0.9], fixedrange=True, showgrid=False,
+        row=chart.row_of["treatment"],
+        col=1,
+        tickvals=used,
+        ticktext=[names[u] for u in used],
+        range=[min(used) - 0.9, max(used) + 0.9],
+        fixedrange=True,
+        showgrid=False,
     )
 
 
@@ -871,8 +914,7 @@ def _vasopressors(chart: _Chart) -> None:
             line={"shape": "hv", "color": "#ad1457"},
             customdata=np.column_stack([agents, chart.when]),
             hovertemplate=(
-                "%{y:.1f} μg/min (%{customdata[0]}) · %{customdata[1]}"
-                "<extra>NE equivalent</extra>"
+                "%{y:.1f} μg/min (%{customdata[0]}) · %{customdata[1]}<extra>NE equivalent</extra>"
             ),
             connectgaps=False,
         ),
@@ -949,8 +991,9 @@ def _oxygen(chart: _Chart) -> None:
             "oxygen",
         )
     for code in pd.unique(device[~device.isin(["", "room_air"])]):  # a few devices
-        xs, ys = _step_segments(x, pd.Series(DEVICE_STRIP_Y, index=rows.index),
-                                device.eq(code).to_numpy())
+        xs, ys = _step_segments(
+            x, pd.Series(DEVICE_STRIP_Y, index=rows.index), device.eq(code).to_numpy()
+        )
         chart.add(
             go.Scatter(
                 x=xs,
@@ -1025,18 +1068,32 @@ def _neurotoxicity(chart: _Chart) -> None:
                 name="Neurologic sign written",
                 mode="markers",
                 marker={"symbol": "star-diamond-open", "size": 9, "color": "#4527a0"},
-                customdata=np.column_stack([_plain(_text(rows, "symptoms")[signs]),
-                                            chart.when[signs]]),
+                customdata=np.column_stack(
+                    [_plain(_text(rows, "symptoms")[signs]), chart.when[signs]]
+                ),
                 hovertemplate="%{customdata[0]} · %{customdata[1]}<extra></extra>",
             ),
             "neurotoxicity",
         )
-    chart.fig.update_yaxes(row=chart.row_of["neurotoxicity"], col=1, secondary_y=False,
-                           range=[-0.3, 4.6],
-                           tickvals=[0, 1, 2, 3, 4], fixedrange=True, title_text="grade")
-    chart.fig.update_yaxes(row=chart.row_of["neurotoxicity"], col=1, secondary_y=True,
-                           range=[-0.5, 10.5], tickvals=[0, 5, 10], fixedrange=True,
-                           title_text="ICE", showgrid=False)
+    chart.fig.update_yaxes(
+        row=chart.row_of["neurotoxicity"],
+        col=1,
+        secondary_y=False,
+        range=[-0.3, 4.6],
+        tickvals=[0, 1, 2, 3, 4],
+        fixedrange=True,
+        title_text="grade",
+    )
+    chart.fig.update_yaxes(
+        row=chart.row_of["neurotoxicity"],
+        col=1,
+        secondary_y=True,
+        range=[-0.5, 10.5],
+        tickvals=[0, 5, 10],
+        fixedrange=True,
+        title_text="ICE",
+        showgrid=False,
+    )
 
 
 def _cytokines(chart: _Chart) -> None:
@@ -1081,8 +1138,11 @@ def _floor(chart: _Chart, key: str) -> float:
     fixed = {"grade": -0.75, "oxygen": 2.0, "neurotoxicity": -0.2, "treatment": -0.5}
     if key in fixed:
         return fixed[key]
-    ys = [np.asarray(t.y, dtype="float64") for t in chart.fig.data
-          if t.yaxis == chart.yaxis_of[key] and t.y is not None and len(t.y)]
+    ys = [
+        np.asarray(t.y, dtype="float64")
+        for t in chart.fig.data
+        if t.yaxis == chart.yaxis_of[key] and t.y is not None and len(t.y)
+    ]
     values = np.concatenate(ys) if ys else np.array([])
     values = values[np.isfinite(values)]
     if not len(values):
@@ -1107,8 +1167,13 @@ def _problem_marks(chart: _Chart, problems: pd.DataFrame | None) -> None:
     )
     out["panel"] = out["panel"].where(out["panel"].map(chart.has), "grade")
     hover = (
-        "Left out: " + _plain(out["column"].astype("str")) + " = '" + _plain(out["raw"].astype(
-            "str")) + "' (line " + out["line"].astype("int64").astype("str") + ")<br>"
+        "Left out: "
+        + _plain(out["column"].astype("str"))
+        + " = '"
+        + _plain(out["raw"].astype("str"))
+        + "' (line "
+        + out["line"].astype("int64").astype("str")
+        + ")<br>"
         + _plain(out["reason"].astype("str"))
     )
     for panel, part in out.groupby("panel", sort=False):  # a few panels, not rows
@@ -1120,11 +1185,13 @@ def _problem_marks(chart: _Chart, problems: pd.DataFrame | None) -> None:
                 mode="markers",
                 name="Value left out (data problem)",
                 legendgroup="problems",
-                showlegend=not any(t.name == "Value left out (data problem)"
-                                   for t in chart.fig.data),
+                showlegend=not any(
+                    t.name == "Value left out (data problem)" for t in chart.fig.data
+                ),
                 marker={"symbol": "x", "size": 10, "color": PROBLEM_COLOUR},
-                customdata=np.column_stack([hover[part.index], chart.when.to_numpy()[
-                    part["row"].to_numpy()]]),
+                customdata=np.column_stack(
+                    [hover[part.index], chart.when.to_numpy()[part["row"].to_numpy()]]
+                ),
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             ),
             key,
@@ -1134,8 +1201,13 @@ def _problem_marks(chart: _Chart, problems: pd.DataFrame | None) -> None:
 def _layout(chart: _Chart, title: str | None) -> None:
     fig, rows = chart.fig, chart.rows
     fig.update_yaxes(
-        row=1, col=1, secondary_y=False, range=[-0.95, 5.9], tickvals=[0, 1, 2, 3, 4, 5],
-        fixedrange=True, title_text="grade",
+        row=1,
+        col=1,
+        secondary_y=False,
+        range=[-0.95, 5.9],
+        tickvals=[0, 1, 2, 3, 4, 5],
+        fixedrange=True,
+        title_text="grade",
     )
     crp = _numeric(rows, "crp_mg_l")
     crp = crp[crp > 0]
@@ -1144,8 +1216,16 @@ def _layout(chart: _Chart, title: str | None) -> None:
         # text) and never hugs the grade line.
         low = min(0.0, float(np.floor(np.log10(crp.min()))))
         high = max(3.0, float(np.ceil(np.log10(crp.max()))))
-        fig.update_yaxes(row=1, col=1, secondary_y=True, type="log", dtick=1, showgrid=False,
-                         title_text="CRP mg/L", range=[low - 0.3, high + 0.1])
+        fig.update_yaxes(
+            row=1,
+            col=1,
+            secondary_y=True,
+            type="log",
+            dtick=1,
+            showgrid=False,
+            title_text="CRP mg/L",
+            range=[low - 0.3, high + 0.1],
+        )
     if chart.has("cytokines"):
         # Whole decades only: CRP rises "by several logs" (paper's text).
         fig.update_yaxes(type="log", dtick=1, row=chart.row_of["cytokines"], col=1)
@@ -1164,8 +1244,15 @@ def _layout(chart: _Chart, title: str | None) -> None:
         margin={"l": 95, "r": 60, "t": 80, "b": 50},
         hovermode="closest",
         # Legend on the right, grouped by panel: it never covers a panel.
-        legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.06, "font": {"size": 11},
-                "groupclick": "toggleitem", "tracegroupgap": 8},
+        legend={
+            "orientation": "v",
+            "yanchor": "top",
+            "y": 1,
+            "x": 1.06,
+            "font": {"size": 11},
+            "groupclick": "toggleitem",
+            "tracegroupgap": 8,
+        },
         template="plotly_white",
     )
 

@@ -146,9 +146,7 @@ def doses_given(graded: pd.DataFrame) -> pd.DataFrame:
     where = where.assign(patient_id=where["patient_id"].astype("str"))
     out = out.merge(where, on=["patient_id", "instant"], how="left")
     latest = graded.groupby(graded["patient_id"].astype("str"), sort=False)["instant"].max()
-    out["hours_ago"] = (
-        out["patient_id"].map(latest) - out["instant"]
-    ).dt.total_seconds() / 3600
+    out["hours_ago"] = (out["patient_id"].map(latest) - out["instant"]).dt.total_seconds() / 3600
     order = pd.Series(pd.unique(graded["patient_id"].astype("str")))
     rank = pd.Series(np.arange(len(order)), index=order.to_numpy())
     out["_patient"] = out["patient_id"].map(rank)

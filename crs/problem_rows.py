@@ -57,8 +57,10 @@ def with_patients(problems: pd.DataFrame, graded: pd.DataFrame) -> pd.DataFrame:
         keys = ["file", "line"]
     rows = rows.drop_duplicates(keys)
     rows["line"] = rows["line"].astype("Int64")
-    found = problems[keys].assign(line=problems["line"].astype("Int64")).merge(
-        rows, on=keys, how="left"
+    found = (
+        problems[keys]
+        .assign(line=problems["line"].astype("Int64"))
+        .merge(rows, on=keys, how="left")
     )
     patient = found["patient_id"].fillna("").astype("str").to_numpy()
     out = problems.copy()

@@ -17,6 +17,7 @@ from crs.explain import unknown_words
 from crs.reference import WARNING_ALERTS, alert_words
 from ui.guard import page_guard
 from ui.judgment import archive_controls
+from ui.report import report_button
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.store import SHOW_ARCHIVED_KEY, show_archived
@@ -88,16 +89,17 @@ def column_config(columns: list[str]) -> dict[str, object]:
     return config
 
 
-def details(shown) -> None:  # noqa: ANN001 (a census frame)
+def details(shown) -> None:
     """Every alert and lower bound in full, one line per patient (the table's cells are
     short)."""
     lines = []
     for row in shown.itertuples(index=False):  # one line per patient, not per row
         dosed = bool(row.tocilizumab_doses)
         codes = [c for c in str(row.alerts or "").split(";") if c]
-        said = [("⚠ " if c in WARNING_ALERTS else "") + w for c, w in zip(
-            codes, alert_words(";".join(codes), dosed), strict=True
-        )]
+        said = [
+            ("⚠ " if c in WARNING_ALERTS else "") + w
+            for c, w in zip(codes, alert_words(";".join(codes), dosed), strict=True)
+        ]
         unknown = unknown_words(row.unknown)
         if unknown:
             said.append(f"grade {row.grade} is a lower bound — not known: {unknown}")
@@ -121,8 +123,10 @@ if ward is not None:
             key=GRADE_FILTER_KEY,
         )
         with_alerts = middle.checkbox("Only patients with alerts")
-        more = right.toggle("More columns", help="Lower bound, highest first at, day, "
-                            "therapy, doses given, neurotoxicity status")
+        more = right.toggle(
+            "More columns",
+            help="Lower bound, highest first at, day, therapy, doses given, neurotoxicity status",
+        )
         if ward.kind == "store":
             # Discharged patients leave the ward round but nothing is deleted (ward store).
             middle.checkbox("Show archived patients", key=SHOW_ARCHIVED_KEY)
@@ -160,6 +164,12 @@ if ward is not None:
         if selected and selected[0] < len(shown):
             open_patient(str(shown["patient_id"].iloc[selected[0]]))
         details(shown)
+        report_button(
+            ward,
+            shown["patient_id"].astype("str").tolist(),
+            label="Download report (PDF) of the patients shown",
+            key="ward_report",
+        )
 
         # Keyboard-friendly alternative to clicking a row.
         choice_col, button_col = st.columns([3, 1], vertical_alignment="bottom")

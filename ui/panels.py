@@ -233,3 +233,49 @@ def _codes(rows: pd.DataFrame) -> list[str]:
     if "alerts" not in rows.columns:
         return [""] * len(rows)
     return rows["alerts"].fillna("").astype("str").tolist()
+
+
+#: Treatment given (crs.given) as clinicians read it.
+GIVEN_COLUMNS: dict[str, str] = {
+    "dose": "Given",
+    "when": "At",
+    "hours_ago": "Hours before the latest time point",
+    "number": "Dose (label limit)",
+    "hours_since_previous": "Hours since the previous dose",
+    "note": "Note",
+}
+
+
+def given_table(given: pd.DataFrame) -> pd.DataFrame:
+    """One patient's doses (crs.given.doses_given) as a table: what, when (date-time and
+    day), hours ago, the dose's number against the label's limit; blanks, not "None"."""
+    when = pd.Series(time_point_labels(given.assign(grade=0)), index=given.index)
+    number = given["number"].astype("int64").astype("str")
+    limit = given["of"].astype("int64")
+    return pd.DataFrame(
+        {
+            "Given": given["dose"].astype("str"),
+            "At": when.str.replace(r" — grade 0$", "", regex=True),
+            "Hours before the latest time point": given["hours_ago"].map("{:.1f} h".format),
+            "Dose (label limit)": (number + " of " + limit.astype("str")).where(limit > 0, number),
+            "Hours since the previous dose": given["hours_since_previous"]
+            .map("{:.1f} h".format)
+            .where(given["hours_since_previous"].notna(), ""),
+            "Note": given["note"].astype("str"),
+        }
+    )
+
+
+def treatment_given(rows: pd.DataFrame) -> None:
+    """Every tocilizumab, corticosteroid and other immunosuppressant dose given, with the
+    tocilizumab count against the product label (crs.given)."""
+    from crs.given import doses_given, tocilizumab_summary
+
+    st.subheader("Treatment given")
+    given = doses_given(rows)
+    if given.empty:
+        st.write("No tocilizumab, corticosteroid or other immunosuppressant recorded.")
+        return
+    patient = str(rows["patient_id"].iloc[0])
+    st.markdown(md("{}", tocilizumab_summary(given, patient)))
+    st.table(md_table(given_table(given).set_index("Given")))

@@ -8,12 +8,11 @@ real reader and pipeline (docs/architecture.md §1, §4). The result is kept in
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import hashlib
 
 import numpy as np
 import pandas as pd
@@ -193,9 +192,7 @@ def load_ward(
     )
     if patients is not None:
         sources.append(f"{patients.name} (patients table)")
-    return Ward(
-        graded=graded, reports=reports, axis=axes[0], sources=sources, key=key.hexdigest()
-    )
+    return Ward(graded=graded, reports=reports, axis=axes[0], sources=sources, key=key.hexdigest())
 
 
 def load_sample(on_progress: Callable[[float, str | None], None] | None = None) -> Ward:
