@@ -52,7 +52,7 @@ FONTS: tuple[tuple[str, str], ...] = (
     ),
 )
 #: The timeline image, in pixels: drawn at this width, at most this tall.
-IMAGE_WIDTH_PX = 1400
+IMAGE_WIDTH_PX = 1150
 IMAGE_MAX_HEIGHT_PX = 1900
 #: Every page's foot: what the report is not (crs.reference.DISCLAIMER, shortened).
 FOOTER = (
@@ -269,10 +269,10 @@ def _summary_lines(section: PatientSection, row: pd.Series) -> list[str]:
     return lines
 
 
-def _number(value: object, unit: str) -> str:
+def _number(value: object, unit: str, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "—"
-    return f"{float(value):.1f}".removesuffix(".0") + (f" {unit}" if unit else "")
+    return f"{float(value):.{digits}f}".removesuffix(".0") + (f" {unit}" if unit else "")
 
 
 def _alerts(latest: pd.Series) -> list[str]:
