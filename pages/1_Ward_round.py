@@ -23,7 +23,7 @@ from ui.setup import setup_page
 from ui.store import SHOW_ARCHIVED_KEY, show_archived
 from ui.style import GRADE_FILTER_KEY, style_census
 from ui.tables import data_table
-from ui.text import md, plain
+from ui.text import md, md_escape, plain
 
 PATIENT_PAGE = "pages/2_Patient.py"
 #: One grid row and the header row, in pixels (one line of text at the app's font size).
@@ -79,20 +79,24 @@ def open_patient(patient_id: str) -> None:
 def column_config(columns: list[str]) -> dict[str, object]:
     config: dict[str, object] = {}
     for name in columns:
-        width, help_text = WIDTHS.get(name), HELP.get(name)
+        width = WIDTHS.get(name)
         if name in ("Grade now", "Highest"):
-            config[name] = st.column_config.NumberColumn(width=width, help=help_text)
+            config[name] = st.column_config.NumberColumn(
+                width=width, help=md_escape(HELP[name]) if name in HELP else None
+            )
         elif name == "Day since infusion":
             config[name] = st.column_config.NumberColumn(format="%.1f")
-        elif width or help_text:
-            config[name] = st.column_config.TextColumn(width=width, help=help_text)
+        elif width or name in HELP:
+            config[name] = st.column_config.TextColumn(
+                width=width, help=md_escape(HELP[name]) if name in HELP else None
+            )
     return config
 
 
 def details(shown) -> None:
     """Every alert and lower bound in full, one line per patient (the table's cells are
     short)."""
-    lines = []
+    values: list[object] = []
     for row in shown.itertuples(index=False):  # one line per patient, not per row
         dosed = bool(row.tocilizumab_doses)
         codes = [c for c in str(row.alerts or "").split(";") if c]
@@ -104,9 +108,12 @@ def details(shown) -> None:
         if unknown:
             said.append(f"grade {row.grade} is a lower bound — not known: {unknown}")
         if said:
-            lines.append(md("- **{}** — {}", row.patient_id, "; ".join(said)))
-    if lines:
-        st.markdown("**Alerts and lower bounds in full**  \n" + "\n".join(lines))
+            values += [row.patient_id, "; ".join(said)]
+    if values:
+        # The app's own template, one "- **patient** — words" line per patient; every
+        # value shown as text (ui.text.md).
+        template = "**Alerts and lower bounds in full**" + "\n- **{}** — {}" * (len(values) // 2)
+        st.markdown(md(template, *values))
 
 
 ward = setup_page("Ward round")
@@ -119,7 +126,7 @@ if ward is not None:
             "Show current grades",
             [0, 1, 2, 3, 4, 5],
             default=[0, 1, 2, 3, 4, 5],
-            format_func=lambda g: f"Grade {g}",
+            format_func=lambda g: plain(f"Grade {g}"),
             key=GRADE_FILTER_KEY,
         )
         with_alerts = middle.checkbox("Only patients with alerts")

@@ -204,8 +204,12 @@ if ward is not None:
                     hide_index=True,
                 )
             form, withdraw = st.columns(2)
+            # The form starts from the time point chosen above; while that is the latest
+            # (the default), from the first time point at the worst grade — the finding
+            # a clinician most often calls not CRS.
+            target = picked if picked != len(rows) - 1 else int(rows["grade"].to_numpy().argmax())
             with form:
-                attribution_form(patient_id, rows.iloc[picked], axis, key=str(picked))
+                attribution_form(patient_id, rows.iloc[target], axis, key=str(target))
             active = every[every["withdrawn_at"].isna()]
             if not active.empty:
                 with withdraw:
