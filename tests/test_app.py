@@ -236,7 +236,9 @@ def _chart(at: AppTest):
 def test_dose_panel_shows_the_label_dose_first_with_sources_erratum_and_local_protocols():
     at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
     # Behind an expander whose title says what the doses are not; built when opened.
-    [doses] = [e for e in at.expander if e.label == "Reference doses — not doses given or prescribed"]
+    [doses] = [
+        e for e in at.expander if e.label == "Reference doses — not doses given or prescribed"
+    ]
     assert not [t for t in at.table if "For this patient" in t.value.columns]
     at.session_state["reference_doses"] = True
     at.run()

@@ -193,7 +193,13 @@ def _bedside() -> pd.DataFrame:
 
     rows = [
         # Before the window: the hottest and lowest values, which must not count.
-        {"time": at(0), "temp_c": 40.5, "sbp_mmhg": 70.0, "map_mmhg": 45.0, "tocilizumab_mg": 480.0},
+        {
+            "time": at(0),
+            "temp_c": 40.5,
+            "sbp_mmhg": 70.0,
+            "map_mmhg": 45.0,
+            "tocilizumab_mg": 480.0,
+        },
         {"time": at(6), "temp_c": 38.9, "sbp_mmhg": 88.0, "map_mmhg": 61.0},
         # A MAP computed from an SBP/DBP pair charted on this row (no MAP charted).
         {"time": at(12), "temp_c": 38.2, "sbp_mmhg": 84.0, "map_used": 58.0, "map_computed": True},

@@ -170,9 +170,9 @@ def test_one_marker_per_dose_on_the_treatment_strip_with_labels_that_do_not_over
 
 
 def test_a_third_close_dose_leaves_its_label_to_the_hover():
-    rows = [
-        {"patient_id": "X", "day": d, "dexamethasone_mg": 10.0} for d in (1.0, 1.25, 1.5)
-    ] + [{"patient_id": "X", "day": 9.0}]
+    rows = [{"patient_id": "X", "day": d, "dexamethasone_mg": 10.0} for d in (1.0, 1.25, 1.5)] + [
+        {"patient_id": "X", "day": 9.0}
+    ]
     trace = _trace(timeline_figure(graded_frame(rows)), "Dexamethasone dose")
     assert list(trace.text) == ["10 mg", "10 mg", ""]
 
@@ -239,7 +239,12 @@ def test_each_alert_kind_has_its_own_marker_and_colour_in_the_legend():
 def test_the_device_is_a_strip_not_a_value_on_the_fio2_axis():
     frame = graded_frame(
         [
-            {"patient_id": "V", "day": 1.0, "o2_device_used": "room_air", "oxygen_basis": "room_air"},
+            {
+                "patient_id": "V",
+                "day": 1.0,
+                "o2_device_used": "room_air",
+                "oxygen_basis": "room_air",
+            },
             {
                 "patient_id": "V",
                 "day": 2.0,
@@ -248,7 +253,12 @@ def test_the_device_is_a_strip_not_a_value_on_the_fio2_axis():
                 "fio2_used": 60.0,
                 "oxygen_basis": "fio2",
             },
-            {"patient_id": "V", "day": 3.0, "o2_device_used": "ventilator", "ventilated_used": True},
+            {
+                "patient_id": "V",
+                "day": 3.0,
+                "o2_device_used": "ventilator",
+                "ventilated_used": True,
+            },
         ]
     )
     fig = timeline_figure(frame)
@@ -261,8 +271,14 @@ def test_the_device_is_a_strip_not_a_value_on_the_fio2_axis():
 def test_a_patient_on_room_air_has_no_oxygen_panel():
     frame = graded_frame(
         [
-            {"patient_id": "R", "day": d, "o2_device_used": "room_air", "fio2_used": 21.0,
-             "oxygen_basis": "room_air", "temp_c": 37.0}
+            {
+                "patient_id": "R",
+                "day": d,
+                "o2_device_used": "room_air",
+                "fio2_used": 21.0,
+                "oxygen_basis": "room_air",
+                "temp_c": 37.0,
+            }
             for d in (1.0, 2.0)
         ]
     )

@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("input", metavar="INPUT", nargs="?", help="a time-series export")
     parser.add_argument("--patients", metavar="FILE", help="patients table keyed by patient_id")
-    parser.add_argument("--patient-id", metavar="ID", help="names the patient of a one-patient file")
+    parser.add_argument(
+        "--patient-id", metavar="ID", help="names the patient of a one-patient file"
+    )
     parser.add_argument("--overrides", metavar="FILE", help="attributions (as for `grade`)")
     parser.add_argument(
         "--patient",
@@ -57,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _from_export(args: argparse.Namespace):  # noqa: ANN202 (graded, problems by patient, None)
+def _from_export(args: argparse.Namespace):
     from crs.attribution import read_attributions
     from crs.pipeline import grade_export
     from crs.problem_rows import with_patients
@@ -75,7 +77,7 @@ def _from_export(args: argparse.Namespace):  # noqa: ANN202 (graded, problems by
     return graded, by_patient, attributions
 
 
-def _from_store(args: argparse.Namespace):  # noqa: ANN202
+def _from_store(args: argparse.Namespace):
     from crs.store.store import open_store
 
     store = open_store(args.database)
