@@ -138,7 +138,7 @@ def clicks(browser: Browser, base: str, other: str) -> dict[str, tuple[float, fl
         page.wait_for_timeout(50)
         out[name] = settle(page, started)
 
-    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav = page.locator('[data-testid="stTopNav"]')
     step("click: Ward round", lambda: nav.get_by_text("Ward round", exact=True).click())
     step("click: Patient", lambda: nav.get_by_text("Patient", exact=True).click())
 

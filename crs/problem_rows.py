@@ -43,10 +43,16 @@ def left_out(problems: pd.DataFrame) -> pd.DataFrame:
     return out.assign(canonical=names.map(mapping).astype("str"))
 
 
+#: The reader's sentence for a merged row names the row it was merged into
+#: (crs.merging: "same patient and instant as line 876; merged into that row").
+_MERGED_INTO = re.compile(r"as line (\d+)")
+
+
 def with_patients(problems: pd.DataFrame, graded: pd.DataFrame) -> pd.DataFrame:
-    """``problems`` with a ``patient_id`` column after ``file`` (or first): the patient
-    of the graded row read from the problem's line of that file ("" when the line is not
-    a graded row: a row not graded, merged into another, or a file-level note).
+    """``problems`` with a ``patient`` column after ``file`` (or first): the patient of
+    the graded row read from the problem's line of that file — for a merged row, of the
+    row it was merged into — and "" when the line is not a graded row (a row not graded,
+    a file-level note).
 
     ``graded`` has ``patient_id`` and ``line`` (and ``source``, the file name, when the
     ward has several files; problems then need their ``file`` column)."""
@@ -57,12 +63,12 @@ def with_patients(problems: pd.DataFrame, graded: pd.DataFrame) -> pd.DataFrame:
         keys = ["file", "line"]
     rows = rows.drop_duplicates(keys)
     rows["line"] = rows["line"].astype("Int64")
-    found = (
-        problems[keys]
-        .assign(line=problems["line"].astype("Int64"))
-        .merge(rows, on=keys, how="left")
-    )
+    into = problems["reason"].astype("str").str.extract(_MERGED_INTO)[0]
+    line = problems["line"].astype("Int64")
+    merged = problems["kind"].astype("str").eq("merged") & into.notna()
+    line = line.where(~merged, pd.to_numeric(into, errors="coerce").astype("Int64"))
+    found = problems[keys].assign(line=line).merge(rows, on=keys, how="left")
     patient = found["patient_id"].fillna("").astype("str").to_numpy()
     out = problems.copy()
-    out.insert(1 if "file" in out.columns else 0, "patient_id", patient)
+    out.insert(1 if "file" in out.columns else 0, "patient", patient)
     return out

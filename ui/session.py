@@ -195,15 +195,32 @@ def load_ward(
     return Ward(graded=graded, reports=reports, axis=axes[0], sources=sources, key=key.hexdigest())
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _sample_ward(key: str, _exports: list[Upload], _patients: Upload | None) -> Ward:
+    # One shared, read-only Ward for every session that opens the sample ward (issue
+    # #15: a new session, a new tab, a link, must not read and grade it again).
+    ward = load_ward(_exports, _patients)
+    # Made-up patients: shown read-only in this session, never written to the ward store.
+    ward.kind = "sample"
+    ward.census()
+    return ward
+
+
 def load_sample(on_progress: Callable[[float, str | None], None] | None = None) -> Ward:
-    """The bundled sample ward (data/sample_ward.csv with data/sample_ward_patients.csv)."""
+    """The bundled sample ward (data/sample_ward.csv with data/sample_ward_patients.csv),
+    read and graded once per process and shared by the sessions that open it."""
     exports = [Upload(SAMPLE_WARD.name, SAMPLE_WARD.read_bytes())]
     patients = (
         Upload(SAMPLE_PATIENTS.name, SAMPLE_PATIENTS.read_bytes())
         if SAMPLE_PATIENTS.exists()
         else None
     )
-    ward = load_ward(exports, patients, on_progress=on_progress)
-    # Made-up patients: shown read-only in this session, never written to the ward store.
-    ward.kind = "sample"
+    key = hashlib.sha256()
+    for upload in [*exports, *([patients] if patients is not None else [])]:
+        key.update(hashlib.sha256(upload.data).digest())
+    if on_progress is not None:
+        on_progress(0.0, SAMPLE_WARD.name)
+    ward = _sample_ward(key.hexdigest(), exports, patients)
+    if on_progress is not None:
+        on_progress(1.0, None)
     return ward

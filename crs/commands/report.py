@@ -73,7 +73,7 @@ def _from_export(args: argparse.Namespace):
     attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
     graded = grade_export(export, attributions)
     problems = with_patients(export.report.to_frame(), graded)
-    by_patient = {str(p): part for p, part in problems.groupby("patient_id") if p}
+    by_patient = {str(p): part for p, part in problems.groupby("patient") if p}
     return graded, by_patient, attributions
 
 
