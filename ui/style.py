@@ -32,13 +32,13 @@ PRINT_CSS = """
 [data-testid="stVerticalBlock"] { gap: 0.6rem; }
 [data-testid="stMetricValue"] { white-space: normal; }
 [data-testid="stMetricValue"] > div { white-space: normal; overflow: visible; }
-.st-key-grade_filter [data-baseweb="tag"]:has([title="Grade 0"]) { background: #4caf50; color: #ffffff; }
-.st-key-grade_filter [data-baseweb="tag"]:has([title="Grade 1"]) { background: #fbc02d; color: #000000; }
-.st-key-grade_filter [data-baseweb="tag"]:has([title="Grade 2"]) { background: #fb8c00; color: #000000; }
-.st-key-grade_filter [data-baseweb="tag"]:has([title="Grade 3"]) { background: #e53935; color: #ffffff; }
-.st-key-grade_filter [data-baseweb="tag"]:has([title="Grade 4"]) { background: #8e0000; color: #ffffff; }
-.st-key-grade_filter [data-baseweb="tag"]:has([title="Grade 5"]) { background: #212121; color: #ffffff; }
-.st-key-grade_filter [data-baseweb="tag"] span, .st-key-grade_filter [data-baseweb="tag"] svg { color: inherit; }
+.st-key-grade_filter [data-tag]:has([title="Grade 0"]) { background: #4caf50; color: #ffffff; }
+.st-key-grade_filter [data-tag]:has([title="Grade 1"]) { background: #fbc02d; color: #000000; }
+.st-key-grade_filter [data-tag]:has([title="Grade 2"]) { background: #fb8c00; color: #000000; }
+.st-key-grade_filter [data-tag]:has([title="Grade 3"]) { background: #e53935; color: #ffffff; }
+.st-key-grade_filter [data-tag]:has([title="Grade 4"]) { background: #8e0000; color: #ffffff; }
+.st-key-grade_filter [data-tag]:has([title="Grade 5"]) { background: #212121; color: #ffffff; }
+.st-key-grade_filter [data-tag] span, .st-key-grade_filter [data-tag] svg { color: inherit; }
 .st-key-patient_header {
   position: sticky; top: 3.75rem; z-index: 99; background: #ffffff;
   border-bottom: 1px solid #e0e0e0; padding: 0.2rem 0;
