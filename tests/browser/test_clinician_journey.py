@@ -44,8 +44,9 @@ SAMPLE_WARD = DATA / "sample_ward.csv"
 SAMPLE_PATIENTS = DATA / "sample_ward_patients.csv"
 NO_PATIENT_COLUMN = Path(__file__).parent / "files" / "no_patient_column.csv"
 
-#: grading.md §3: the criterion codes a driver can be.
-CRITERIA = {
+#: grading.md §3: the criteria a driver can be, as the hover words them (issue #15:
+#: "organ toxicity", not organ_toxicity).
+CRITERIA_CODES = {
     "fever",
     "symptoms",
     "hypotension",
@@ -56,6 +57,7 @@ CRITERIA = {
     "neurotoxicity",
     "death",
 }
+CRITERIA = {code.replace("_", " ") for code in CRITERIA_CODES}
 GRADING_TIMEOUT_MS = 90_000
 
 
@@ -172,7 +174,7 @@ def test_ward_round_lists_each_patient_once_and_the_timeline_hover_shows_the_dri
     label = hover_text(page, int(grade_trace["index"]), worst)
     shoot(page, screenshots, "05_hover_shows_drivers")
     assert f"Grade {worst_grade}" in label, label
-    drivers = re.search(r"Drivers: ([a-z_;, ]+)", label)
+    drivers = re.search(r"Drivers: ([a-z;, ]+)", label)
     assert drivers is not None, label
     named = {d.strip() for d in re.split(r"[;,]", drivers.group(1)) if d.strip()}
     assert named, f"a grade {worst_grade} point names no driver: {label}"
