@@ -49,35 +49,46 @@ def _after_tocilizumab(row: pd.Series) -> bool:
 
 def recommendation_panel(row: pd.Series, heading: str) -> None:
     """Grade, drivers, the Figure 2 branch taken (and why grade 2 is or is not high risk),
-    alerts, and what was not documented — for one time point."""
+    alerts, and what was not documented — for one time point, in few page elements (a
+    page of many small elements is slow to draw: issue #15)."""
     grade = int(row["grade"])
-    st.markdown(md("**{} — {}**", heading, when(row)))
     # The explanation quotes recorded free text (symptoms): shown as text, never markup.
     explanation = _text(row, "explanation") or f"Grade {grade}."
-    drivers = _text(row, "drivers").replace(";", ", ")
+    drivers = _text(row, "drivers").replace(";", ", ").replace("_", " ")
     # With a domain not known the grade is a lower bound, and says so.
     unknown = unknown_words(_text(row, "unknown"))
     shown = f"{grade} or higher (lower bound)" if unknown else str(grade)
-    st.markdown(md("**Grade {}** · drivers: {}  \n{}", shown, drivers or "none", explanation))
+    template = "**{} — {}**\n\n**Grade {}** · drivers: {}  \n{}"
+    values: list[object] = [heading, when(row), shown, drivers or "none", explanation]
     code = _text(row, "recommendation")
     if code in _WORDING.index:
-        st.markdown(md("**Figure 2:** {}", _WORDING.loc[code, "wording"]))
+        template += "\n\n**Figure 2:** {}"
+        values.append(_WORDING.loc[code, "wording"])
     branch = _text(row, "branch")
     if branch:
-        st.markdown(md("Branch taken: {}", branch))
-    if code in _WORDING.index:
-        st.caption(md("Source: {}", _WORDING.loc[code, "source"]))
+        template += "\n\nBranch taken: {}"
+        values.append(branch)
     basis = _text(row, "high_risk_basis")
     if grade == 2 and basis:
-        high = bool(row.get("high_risk_used"))
-        st.markdown(md("High risk at grade 2: **{}** ({}).", "yes" if high else "no", basis))
+        template += "\n\nHigh risk at grade 2: **{}** ({})."
+        values += ["yes" if bool(row.get("high_risk_used")) else "no", basis]
+    st.markdown(md(template, *values))
+    notes, note_values = "", []
+    if code in _WORDING.index:
+        notes += "Source: {}  \n"
+        note_values.append(_WORDING.loc[code, "source"])
     if basis and basis != "recorded":
         # treatment.md §1 [decision]: without a recorded high-risk flag only age counts,
         # so the clinician must know that comorbidities were not part of the decision.
-        st.caption(
+        notes += (
             "Comorbidities were not recorded in the export: only age ≥ 65 counts as high "
-            "risk here. Judge extensive comorbidities clinically."
+            "risk here. Judge extensive comorbidities clinically.  \n"
         )
+    if unknown:
+        notes += "Not known at this time point: {} — the grade may be higher."
+        note_values.append(unknown)
+    if notes:
+        st.caption(md(notes, *note_values))
     codes = [code for code in _text(row, "alerts").split(";") if code]
     # After tocilizumab the CRP alert adds that tocilizumab lowers CRP (treatment.md §2).
     words = dict(zip(codes, alert_words(";".join(codes), _after_tocilizumab(row)), strict=True))
@@ -87,8 +98,6 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
         st.warning(md("Alert: {}", "; ".join(action)))
     if information:
         st.info(md_escape("; ".join(information)))
-    if unknown:
-        st.caption(md("Not known at this time point: {} — the grade may be higher.", unknown))
 
 
 #: Laboratory values shown as fold change over baseline (treatment.md §4).
