@@ -161,12 +161,13 @@ def timeline_images(figures: Sequence[go.Figure]) -> list[bytes]:
             )
 
     try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no event loop in this thread: the usual case
         return asyncio.run(draw())
-    except RuntimeError:  # called inside a running event loop (a server's thread)
-        import concurrent.futures
+    import concurrent.futures  # called inside a running event loop: a thread of its own
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, draw()).result()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(draw())).result()
 
 
 def _font_files() -> tuple[str, str]:
