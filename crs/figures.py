@@ -1231,7 +1231,12 @@ def _layout(chart: _Chart, title: str | None) -> None:
         fig.update_yaxes(type="log", dtick=1, row=chart.row_of["cytokines"], col=1)
     last = max(chart.row_of.values())
     fig.update_xaxes(title_text=chart.axis.title, row=last, col=1)
-    fig.update_xaxes(showticklabels=True, showgrid=True, showspikes=True, spikemode="across")
+    # Day labels under the grade panel and the last panel only: the spike line and the
+    # hover give the time anywhere, and every tick label is text a browser must measure
+    # (issue #15: the page drawn in under a second).
+    fig.update_xaxes(showgrid=True, showspikes=True, spikemode="across", showticklabels=False)
+    fig.update_xaxes(showticklabels=True, row=1, col=1)
+    fig.update_xaxes(showticklabels=True, row=last, col=1)
     for annotation in fig.layout.annotations:  # the panel titles: left, readable
         if annotation.text in {p.title for p in PANELS} | {PANELS[0].title + CRP_TITLE}:
             annotation.update(x=0, xanchor="left", font={"size": 12})
