@@ -71,4 +71,6 @@ def with_patients(problems: pd.DataFrame, graded: pd.DataFrame) -> pd.DataFrame:
     patient = found["patient_id"].fillna("").astype("str").to_numpy()
     out = problems.copy()
     out.insert(1 if "file" in out.columns else 0, "patient", patient)
+    if "raw" in out.columns:  # a row-level note has no cell: a blank, not "None"
+        out["raw"] = out["raw"].astype("object").where(out["raw"].notna(), "")
     return out
