@@ -152,6 +152,8 @@ def clicks(browser: Browser, base: str, other: str) -> dict[str, tuple[float, fl
     def choose() -> None:
         page.get_by_label("Patient (sickest first)", exact=True).click()
         page.get_by_role("option", name=other, exact=True).click()
+        # The rerun has started once the address names the new patient.
+        page.wait_for_url(f"**patient={other}", timeout=30_000)
 
     step("select another patient", choose)
     context.close()

@@ -18,19 +18,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.markdown_text import seen, seen_all
+from tests.test_app import store_url  # noqa: F401 (autouse: a fresh ward store per test)
 from ui.session import PATIENT_KEY, WARD_KEY, Upload, Ward, load_ward
 from ui.text import md_escape
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = REPO / "tests" / "files"
 TIMEOUT = 120
-
-
-@pytest.fixture(autouse=True)
-def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'ward.sqlite3'}"
-    monkeypatch.setenv("CRS_DATABASE_URL", url)
-    return url
 
 
 @pytest.fixture(scope="module")
