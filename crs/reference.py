@@ -315,7 +315,7 @@ DASHBOARD_DECISIONS: tuple[tuple[str, str], ...] = (
         "charted in the 24 hours up to the patient's latest time point (a mean pressure "
         "computed from a systolic and diastolic pair charted on that time point counts; a "
         "value carried from an earlier time point does not). Hours since tocilizumab, and "
-        "every \"hours ago\" of the treatment given, count back from the latest time point "
+        'every "hours ago" of the treatment given, count back from the latest time point '
         "of the export, not from the computer's clock.",
     ),
 )
