@@ -45,7 +45,7 @@ PRINT_CSS = """
 }
 .st-key-print_rows { display: none; }
 @media print {
-  @page { size: A4 landscape; margin: 16mm 10mm 10mm 10mm; }
+  @page { size: A4 landscape; margin: 8mm 10mm 10mm 10mm; }
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stDecoration"], [data-testid="stStatusWidget"],
   [data-testid="stSidebarCollapsedControl"], .stDownloadButton, .stButton,
@@ -55,9 +55,12 @@ PRINT_CSS = """
     padding: 0 !important; max-width: 100% !important;
   }
   .st-key-patient_header {
-    position: fixed !important; top: -12mm; left: 0; right: 0; height: 10mm;
+    position: fixed !important; top: 0 !important; bottom: auto !important;
+    left: 0; right: 0; height: 9mm; z-index: 1000;
     border-bottom: 1px solid #9e9e9e; background: #ffffff;
   }
+  /* Room for the repeated header above the first page's content. */
+  [data-testid="stMainBlockContainer"] { padding-top: 11mm !important; }
   /* The timeline on a page of its own, at the full width of the page. */
   .st-key-timeline { break-before: page; }
   .stPlotlyChart { break-inside: avoid; page-break-inside: avoid; }

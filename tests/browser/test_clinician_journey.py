@@ -226,6 +226,10 @@ def test_the_patient_page_prints_on_a4_landscape_with_the_timeline_and_the_grade
     width, height = pdf.pages[0].mediabox.width, pdf.pages[0].mediabox.height
     assert width > height, "not landscape"
     assert abs(float(width) - 842) < 3 and abs(float(height) - 595) < 3, "not A4"
+    # The patient's header line (identifier, grade, when shown) on every printed page
+    # (ui.style.PRINT_CSS repeats the page's own header element; issue #15).
+    for number, printed in enumerate(pdf.pages, start=1):
+        assert f"Patient {patient} · grade now" in (printed.extract_text() or ""), number
     text = "\n".join(p.extract_text() or "" for p in pdf.pages)
     # The chart is drawn as vector text and lines: its title and panel titles are there.
     for words in (f"Patient {patient}", "CRS grade (Table 2)", "Temperature"):
