@@ -25,11 +25,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 setup: $(STAMP)
 
-# Debian's chromium for the browser tests (never `playwright install`: it cannot download here).
+# Debian's chromium for the browser tests and the PDF report's charts (kaleido drives it;
+# never `playwright install`: it cannot download here), and the report's Unicode font.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } || { \
+	  echo "Installing Debian's chromium and fonts-dejavu-core (browser tests, PDF report)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 # Debian's PostgreSQL server binaries (initdb, pg_ctl); the tests start their own server.
 postgres:
@@ -39,7 +40,7 @@ postgres:
 
 # ui.serve checks the settings (no patient data on the network without sign-in), then
 # runs `streamlit run app.py` with the same options.
-run: setup
+run: setup browser
 	$(PY) -m ui.serve --server.address $(HOST) --server.port $(PORT) -- --sample
 
 serve: setup
@@ -61,12 +62,13 @@ test: setup browser postgres lint
 fuzz: setup
 	CRS_FUZZ_EXAMPLES=50000 $(PY) -m pytest tests -m "not browser" -k fuzz --timeout=0 -q
 
-bench: setup postgres
+bench: setup browser postgres
 	$(PY) benchmarks/grade_bench.py
 	$(PY) benchmarks/read_memory_bench.py
 	$(PY) benchmarks/app_bench.py
 	$(PY) benchmarks/store_bench.py
 	$(PY) benchmarks/store_bench.py --postgres
+	$(PY) benchmarks/browser_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

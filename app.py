@@ -15,4 +15,4 @@ from ui.auth import awaiting_sign_in
 from ui.navigation import pages
 
 # Before sign-in (server mode) the sign-in screen stands alone, without the page list.
-st.navigation(pages(), position="hidden" if awaiting_sign_in() else "sidebar").run()
+st.navigation(pages(), position="hidden" if awaiting_sign_in() else "top").run()

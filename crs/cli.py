@@ -16,7 +16,12 @@ import sys
 from crs.errors import UnusableExportError
 
 #: Modules that contribute sub-commands, in the order shown by --help.
-COMMAND_MODULES = ("crs.commands.grade", "crs.commands.columns", "crs.store.commands")
+COMMAND_MODULES = (
+    "crs.commands.grade",
+    "crs.commands.report",
+    "crs.commands.columns",
+    "crs.store.commands",
+)
 
 EXIT_OK = 0
 EXIT_UNUSABLE = 2

@@ -4,29 +4,38 @@ Figure 3 of the paper draws one hypothetical patient's course: fever, then hypot
 treated with a low-dose vasopressor, tocilizumab at decompensation, cytokines and CRP
 rising and falling, and neurologic symptoms that may begin before or after tocilizumab
 and outlast it. :func:`timeline_figure` draws the same story from one patient's graded
-rows (architecture §2), as stacked panels sharing the time axis:
+rows (architecture §2), as stacked panels sharing the time axis (issue #15):
 
-1. the CRS grade (Table 2) as a step line over coloured bands 0–5, with the drivers and
-   the explanation in the hover, and markers for doses, alerts and death;
-2. temperature with the 38 °C fever line (grading.md §3);
-3. SBP and MAP with this patient's hypotension threshold (§3.1) and baseline SBP;
-4. vasopressors as norepinephrine equivalent (Table 3, VASST) with high-dose periods;
-5. oxygen as FiO2 in effect (§3.3) with the 40 % line of Table 2;
-6. CRP on a logarithmic axis (treatment.md §4), the peak marked once it is past;
-7. IL-6, IFN-γ and ferritin on a logarithmic axis, when any was measured.
+1. the CRS grade (Table 2) and CRP on one panel, the tallest: the grade as a step line
+   over coloured bands 0–5, solid where the grade is known and dashed with hollow
+   up-pointing markers where it is a lower bound (something not documented in its
+   window, grading.md §4) — so a time point without a recent temperature never looks
+   like a recovery; CRP on a logarithmic axis at the right, its peak marked once past;
+   each alert kind with its own marker and colour where it begins; death;
+2. treatment given: every tocilizumab, corticosteroid and other immunosuppressant dose
+   on its own row, labelled without overlap (crs.given), tocilizumab also as a dotted
+   line through every panel;
+3. temperature with the 38 °C fever line (grading.md §3);
+4. SBP and MAP with this patient's hypotension threshold (§3.1) and baseline SBP;
+5. vasopressors as norepinephrine equivalent (Table 3, VASST) with high-dose periods;
+6. oxygen: FiO2 documented (solid) or estimated from a cannula flow (dotted, not
+   graded), with the device in effect as a strip of its own colour (§3.3);
+7. neurotoxicity by severity: a band per entered CTCAE grade, the ICE score when
+   charted, neurologic words as markers (crs.neuro);
+8. IL-6, IFN-γ and ferritin on a logarithmic axis.
 
-Vertical markers run through every panel for each tocilizumab and corticosteroid dose,
-a shaded band covers neurotoxicity from onset to resolution (:mod:`crs.neuro`), and a
-marker shows death. A finding a clinician attributed to another cause (grading.md §5)
-is drawn as a grey band over its time range, on the grade panel and on the finding's
-own panel, with a marker on each time point it was left out of, whose hover says who
-attributed it and why. The function is pure: it never modifies its input and returns a
-``plotly.graph_objects.Figure``; the page only draws it.
+A panel with nothing to show is left out (no oxygen panel for a patient on room air).
+Every hover gives the date-time and the day since infusion. Values the reader left out
+(unreadable or impossible cells, crs.quality) are marked on their variable's panel at
+their time point. A finding a clinician attributed to another cause (grading.md §5) is a
+grey band over its time range on the grade panel and the finding's own panel, with a
+marker on each time point it was left out of. The function is pure: it never modifies
+its input and returns a ``plotly.graph_objects.Figure``; the page only draws it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 
@@ -37,9 +46,11 @@ from plotly.subplots import make_subplots
 
 from crs.criteria import criterion_label
 from crs.explain import unknown_words_column
+from crs.given import doses_given
 from crs.identifiers import visible
-from crs.neuro import episodes, neurotoxicity
+from crs.neuro import carried_grade, neurologic_symptom, severity_runs
 from crs.oxygen import BASIS_LABELS, DEVICE_LABELS
+from crs.problem_rows import left_out
 from crs.reference import ALERT_LABELS, alert_words
 from crs.timeaxis import instant_to_day
 from crs.trends import crp_caveat, fold_change
@@ -63,18 +74,68 @@ MAP_THRESHOLD_MMHG = 65.0
 #: grading.md §3.1: "relative hypotension" is SBP more than 20 % below baseline.
 RELATIVE_HYPOTENSION_FRACTION = 0.8
 
-#: Neurotoxicity episodes closer than this are drawn as one band (dashboard decision).
-NEURO_BRIDGE_HOURS = 24.0
-
 #: Above this many points a trace is drawn with WebGL (Scattergl) to stay responsive.
 WEBGL_ABOVE_POINTS = 3000
 
-#: Immunosuppressant doses drawn as vertical markers (treatment.md §3, paper's text).
-DOSE_MARKERS: dict[str, tuple[str, str]] = {
-    "tocilizumab_mg": ("Tocilizumab", "#1565c0"),
-    "methylprednisolone_mg": ("Methylprednisolone", "#6a1b9a"),
-    "dexamethasone_mg": ("Dexamethasone", "#00838f"),
+
+@dataclass(frozen=True)
+class GradeScale:
+    """One grade drawn as a step line on the grade panel. The panel's traces come from
+    :data:`GRADE_SCALES`, so another scale (ASTCT 2019, ICANS) is one more entry."""
+
+    name: str  # trace name, e.g. "CRS grade"
+    column: str  # graded-frame column of the grade (int 0–5)
+    unknown: str  # column naming the domains not documented ("" = the grade is known)
+    colour: str  # colour of the step line
+
+
+GRADE_SCALES: tuple[GradeScale, ...] = (GradeScale("CRS grade", "grade", "unknown", "#212121"),)
+
+#: Alerts (treatment.md §2): each kind its own marker and colour, explained in the legend.
+ALERT_STYLES: dict[str, tuple[str, str]] = {
+    "untreated_severe": ("diamond", "#c62828"),
+    "no_improvement_after_tocilizumab": ("hexagon", "#6a1b9a"),
+    "crp_past_peak": ("triangle-down", "#2e7d32"),
 }
+#: The legend's words for each alert (the hover gives the full sentence).
+ALERT_LEGEND: dict[str, str] = {
+    "untreated_severe": "Alert: grade ≥ 3 untreated",
+    "no_improvement_after_tocilizumab": "Alert: no improvement after tocilizumab",
+    "crp_past_peak": "Alert: CRP past its peak",
+}
+#: Height on the grade axis of the alert markers (below the grade-0 band).
+ALERT_Y = -0.45
+
+#: Immunosuppressants of the treatment strip: drug → (trace name, row, symbol, colour).
+TREATMENT_ROWS: dict[str, tuple[str, int, str, str]] = {
+    "tocilizumab": ("Tocilizumab dose", 3, "triangle-down", "#1565c0"),
+    "methylprednisolone": ("Methylprednisolone dose", 2, "square", "#6a1b9a"),
+    "dexamethasone": ("Dexamethasone dose", 1, "diamond", "#00838f"),
+}
+OTHER_TREATMENT: tuple[str, int, str, str] = ("Other immunosuppressant", 0, "circle", "#455a64")
+#: Dose labels closer than this share of the time span alternate above and below; a
+#: third in a row is left to the hover (labels never overlap).
+LABEL_GAP_SHARE = 0.06
+
+#: Colours of the oxygen device strip (crs.oxygen codes).
+DEVICE_COLOURS: dict[str, str] = {
+    "nasal_cannula": "#90caf9",
+    "blow_by": "#bbdefb",
+    "face_mask": "#4fc3f7",
+    "venturi": "#29b6f6",
+    "non_rebreather": "#0288d1",
+    "hfnc": "#0277bd",
+    "cpap": "#5c6bc0",
+    "bipap": "#3949ab",
+    "niv": "#3949ab",
+    "ventilator": "#1a237e",
+    "other": "#9e9e9e",
+}
+#: Height of the device strip on the oxygen axis (FiO2 starts at 21 %).
+DEVICE_STRIP_Y = 8.0
+
+#: Neurotoxicity bands by entered CTCAE grade (1–4), lightest to darkest.
+NEURO_COLOURS: dict[int, str] = {1: "#d1c4e9", 2: "#9575cd", 3: "#5e35b1", 4: "#311b92"}
 
 #: Cytokines and ferritin of the lower log panel: column, label, unit, colour.
 CYTOKINES: tuple[tuple[str, str, str, str], ...] = (
@@ -96,6 +157,36 @@ ATTRIBUTION_PANELS: dict[str, str] = {
 ATTRIBUTED_COLOUR = "#616161"
 #: Height on the grade panel of the "left out here" markers (below the dose markers).
 ATTRIBUTED_MARKER_Y = 5.2
+
+#: The panel of each canonical column, for the marks of values left out; any other
+#: column is marked on the grade panel.
+PANEL_OF_COLUMN: dict[str, str] = {
+    "temp_c": "temperature",
+    "sbp_mmhg": "blood_pressure",
+    "dbp_mmhg": "blood_pressure",
+    "map_mmhg": "blood_pressure",
+    "norepinephrine_ug_min": "vasopressors",
+    "norepinephrine_ug_kg_min": "vasopressors",
+    "epinephrine_ug_min": "vasopressors",
+    "epinephrine_ug_kg_min": "vasopressors",
+    "phenylephrine_ug_min": "vasopressors",
+    "phenylephrine_ug_kg_min": "vasopressors",
+    "dopamine_ug_kg_min": "vasopressors",
+    "vasopressin_u_min": "vasopressors",
+    "fio2": "oxygen",
+    "o2_flow_l_min": "oxygen",
+    "o2_device": "oxygen",
+    "crp_mg_l": "crp",
+    "il6_pg_ml": "cytokines",
+    "ifng_pg_ml": "cytokines",
+    "ferritin_ng_ml": "cytokines",
+    "neurotox_grade": "neurotoxicity",
+    "ice_score": "neurotoxicity",
+    "tocilizumab_mg": "treatment",
+    "methylprednisolone_mg": "treatment",
+    "dexamethasone_mg": "treatment",
+}
+PROBLEM_COLOUR = "#d50000"
 
 #: Download button of plotly's own modebar: a PNG made in the browser (no outside service).
 FIGURE_CONFIG: dict[str, object] = {
@@ -121,14 +212,20 @@ class Panel:
 
 
 PANELS: tuple[Panel, ...] = (
-    Panel("grade", "CRS grade (Table 2)", weight=1.3),
-    Panel("temperature", "Temperature (°C)"),
+    Panel("grade", "CRS grade (Table 2)", weight=2.3),
+    Panel("treatment", "Treatment given", weight=0.55),
+    Panel("temperature", "Temperature (°C)", weight=0.85),
     Panel("blood_pressure", "Blood pressure (mmHg)"),
-    Panel("vasopressors", "Vasopressors (norepinephrine equivalent, μg/min)"),
-    Panel("oxygen", "Oxygen (FiO2 %)"),
-    Panel("crp", "CRP (mg/L, log)", log=True),
-    Panel("cytokines", "IL-6, IFN-γ (pg/mL), ferritin (ng/mL) (log)", log=True),
+    Panel("vasopressors", "Vasopressors (norepinephrine equivalent, μg/min)", weight=0.8),
+    Panel("oxygen", "Oxygen (FiO2 %) and device", weight=0.9),
+    Panel("neurotoxicity", "Neurotoxicity (CTCAE grade) and ICE score (at the right)", weight=0.8),
+    Panel("cytokines", "IL-6, IFN-γ (pg/mL), ferritin (ng/mL) (log)", log=True, weight=0.9),
 )
+#: Panels whose row has a second y-axis at the right (CRP, ICE).
+SECONDARY: dict[str, str] = {"grade": "crp", "neurotoxicity": "ice"}
+#: Pixels per unit of panel weight, and around the panels.
+PX_PER_WEIGHT = 150
+MARGIN_PX = 150
 
 
 @dataclass(frozen=True)
@@ -149,6 +246,16 @@ def x_axis(graded_patient: pd.DataFrame) -> Axis:
     if time is None or time.isna().any():
         time = graded_patient["instant"]
     return Axis("time", "Date and time (no infusion time recorded)", time)
+
+
+def when_labels(rows: pd.DataFrame) -> pd.Series:
+    """'Mon 16 Sep 2024 08:00 · day 6.9' per row (the hover's time), vectorised."""
+    day = pd.to_numeric(rows["day"], errors="coerce")
+    day_text = ("day " + day.round(1).map("{:g}".format)).where(day.notna(), "")
+    time = rows["time"] if "time" in rows.columns else pd.Series(pd.NaT, index=rows.index)
+    clock = pd.to_datetime(time).dt.strftime("%a %d %b %Y %H:%M").fillna("")
+    both = (clock + " · " + day_text).str.strip(" ·")
+    return both.where(both != "", "time not known").astype("str")
 
 
 def _scatter(n_points: int) -> type[go.Scatter] | type[go.Scattergl]:
@@ -185,33 +292,158 @@ def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
     return (frame[column] == 1).fillna(False).astype("bool")
 
 
-def _runs(
-    flag: pd.Series, x: pd.Series, bridge: object | None = None
-) -> list[tuple[object, object]]:
-    """(start, end) x of each run of ``flag``; a run ends at the next unflagged row.
+def _runs(flag: pd.Series, x: pd.Series) -> list[tuple[object, object]]:
+    """(start, end) x of each run of ``flag``; a run ends at the next unflagged row."""
+    from crs.neuro import episodes
 
-    With ``bridge`` (an x distance), runs separated by a shorter gap are drawn as one.
-    """
     frame = episodes(x.reset_index(drop=True), flag.reset_index(drop=True))
-    runs = list(zip(frame["start"], frame["end"], strict=True))
-    if bridge is None or len(runs) < 2:
-        return runs
-    merged = [runs[0]]
-    for start, end in runs[1:]:  # a handful of episodes, not rows
-        if start - merged[-1][1] < bridge:
-            merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
+    return list(zip(frame["start"], frame["end"], strict=True))
 
 
 def _full_height(fig: go.Figure, kind: str, x0: object, x1: object, name: str, **style) -> None:
-    """A named line or band spanning every panel at x0..x1 (doses, death, neurotoxicity)."""
+    """A named line or band spanning every panel at x0..x1 (tocilizumab, death)."""
     fig.add_shape(type=kind, xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1, name=name, **style)
 
 
-def _event_rows(flag: pd.Series) -> pd.Series:
-    return flag.fillna(False).astype("bool")
+def _step_segments(
+    x: pd.Series, y: pd.Series, keep: np.ndarray
+) -> tuple[list[object], list[float | None]]:
+    """Coordinates of a step line (horizontal from each row to the next) drawn only from
+    the rows in ``keep``; the vertical to the next row only when it is kept too, so a row
+    left out (a lower bound) is a gap in the line, never a dip or a rise."""
+    xs: list[object] = []
+    ys: list[float | None] = []
+    values, places = y.to_numpy(dtype="float64"), list(x)
+    n = len(places)
+    for i in np.flatnonzero(keep):  # the kept rows of one patient: a stay, not a ward
+        end = places[i + 1] if i + 1 < n else places[i]
+        xs += [places[i], end]
+        ys += [float(values[i]), float(values[i])]
+        if i + 1 < n and keep[i + 1]:
+            xs.append(end)
+            ys.append(float(values[i + 1]))
+        else:
+            xs.append(None)
+            ys.append(None)
+    return xs, ys
+
+
+@dataclass
+class _Chart:
+    """The figure being built, with each panel's y-axis and the hover's time labels."""
+
+    fig: go.Figure
+    rows: pd.DataFrame
+    x: pd.Series
+    axis: Axis
+    when: pd.Series
+    row_of: dict[str, int]
+    yaxis_of: dict[str, str]
+
+    def add(self, trace: go.BaseTraceType, key: str) -> None:
+        secondary = key in SECONDARY.values()
+        panel = next((p for p, s in SECONDARY.items() if s == key), key) if secondary else key
+        trace.legendgroup = panel
+        self.fig.add_trace(trace, row=self.row_of[panel], col=1, secondary_y=secondary)
+
+    def has(self, key: str) -> bool:
+        return key in self.yaxis_of
+
+    def hline(self, key: str, y: float, colour: str, label: str) -> None:
+        self.fig.add_shape(
+            type="line",
+            xref="x domain",
+            x0=0,
+            x1=1,
+            yref=self.yaxis_of[key],
+            y0=y,
+            y1=y,
+            line={"color": colour, "dash": "dash", "width": 1},
+            name=label,
+        )
+        self.fig.add_annotation(
+            xref="x domain",
+            x=1,
+            yref=self.yaxis_of[key],
+            y=y,
+            text=label,
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font={"size": 10, "color": colour},
+        )
+
+
+def _panels_present(rows: pd.DataFrame) -> list[Panel]:
+    """The panels with something to show (the grade panel always)."""
+    device = _text(rows, "o2_device_used")
+    basis = _text(rows, "oxygen_basis")
+    neuro_charted = (
+        carried_grade(rows).notna().any()
+        or _numeric(rows, "ice_used").notna().any()
+        or _numeric(rows, "ice_score").notna().any()
+        or neurologic_symptom(_text(rows, "symptoms")).any()
+    )
+    present = {
+        "grade": True,
+        "treatment": not doses_given(rows).empty,
+        "temperature": _numeric(rows, "temp_c").notna().any(),
+        "blood_pressure": (
+            _numeric(rows, "sbp_mmhg").notna().any() or _numeric(rows, "map_mmhg").notna().any()
+        ),
+        "vasopressors": (
+            _numeric(rows, "ne_eq_ug_min").gt(0).any()
+            or _text(rows, "vasopressors").ne("").any()
+            or _flag(rows, "dose_unknown").any()
+        ),
+        "oxygen": (
+            (_numeric(rows, "fio2_used").gt(21) & basis.ne("room_air")).any()
+            or (~device.isin(["", "room_air"])).any()
+            or _flag(rows, "ventilated_used").any()
+        ),
+        "neurotoxicity": bool(neuro_charted),
+        "cytokines": any(_numeric(rows, c).gt(0).any() for c, *_ in CYTOKINES),
+    }
+    return [p for p in PANELS if present[p.key]]
+
+
+#: Added to the grade panel's title when CRP is drawn on its right axis.
+CRP_TITLE = " and CRP (mg/L, log scale at the right)"
+
+
+def _title(panel: Panel, rows: pd.DataFrame) -> str:
+    crp = panel.key == "grade" and _numeric(rows, "crp_mg_l").gt(0).any()
+    return panel.title + CRP_TITLE if crp else panel.title
+
+
+def _new_chart(rows: pd.DataFrame) -> _Chart:
+    axis = x_axis(rows)
+    panels = _panels_present(rows)
+    weights = [p.weight for p in panels]
+    fig = make_subplots(
+        rows=len(panels),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.045 if len(panels) > 4 else 0.07,
+        row_heights=[w / sum(weights) for w in weights],
+        subplot_titles=[_title(p, rows) for p in panels],
+        specs=[[{"secondary_y": p.key in SECONDARY}] for p in panels],
+    )
+    row_of = {p.key: i + 1 for i, p in enumerate(panels)}
+    yaxis_of = {}
+    for panel in panels:
+        primary = fig.get_subplot(row_of[panel.key], 1)
+        yaxis_of[panel.key] = primary.yaxis.plotly_name.replace("axis", "")
+        if panel.key in SECONDARY:
+            second = fig.get_subplot(row_of[panel.key], 1, secondary_y=True)
+            yaxis_of[SECONDARY[panel.key]] = second.yaxis.plotly_name.replace("axis", "")
+    fig.update_layout(
+        height=int(PX_PER_WEIGHT * sum(weights) + MARGIN_PX),
+        meta={"panels": yaxis_of, "x_kind": axis.kind},
+    )
+    return _Chart(
+        fig, rows, axis.values.reset_index(drop=True), axis, when_labels(rows), row_of, yaxis_of
+    )
 
 
 def timeline_figure(
@@ -220,6 +452,7 @@ def timeline_figure(
     crp_peaks: Iterable[object] | None = None,
     title: str | None = None,
     attributions: pd.DataFrame | None = None,
+    problems: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Figure 3 style timeline of one patient's graded rows.
 
@@ -239,61 +472,38 @@ def timeline_figure(
         and ``end`` as instants, an empty ``end`` open-ended). Each gets a grey band
         named ``attribution:<criterion>``; the rows whose ``attributed`` column names a
         criterion get a marker in the trace "Attributed to another cause".
+    problems
+        This patient's data-quality problems (``line, column, raw, reason, kind`` of
+        crs.quality); the values left out are marked on their panel at their row
+        (trace "Value left out (data problem)").
 
     Returns
     -------
-    plotly Figure. ``fig.layout.meta["panels"]`` maps each panel key (see
-    :data:`PANELS`) to its y-axis name (``"y"``, ``"y2"``, …), ``meta["x_kind"]`` says
-    whether x is ``"day"`` or ``"time"``.
+    plotly Figure. ``fig.layout.meta["panels"]`` maps each panel key drawn (see
+    :data:`PANELS`; ``crp`` and ``ice`` are the grade and neurotoxicity panels' right
+    axes) to its y-axis name (``"y"``, ``"y2"``, …), ``meta["x_kind"]`` says whether x
+    is ``"day"`` or ``"time"``.
     """
     rows = graded_patient.reset_index(drop=True)
-    axis = x_axis(rows)
-    x = axis.values.reset_index(drop=True)
+    chart = _new_chart(rows)
+    _grade_panel(chart)
+    _crp(chart, crp_peaks)
+    _alerts(chart)
+    _death(chart)
+    _attribution_marks(chart, attributions)
+    for key, draw in PANEL_DRAWERS.items():
+        if chart.has(key):
+            draw(chart)
+    _problem_marks(chart, problems)
+    _layout(chart, title)
+    return chart.fig
 
-    has_cytokines = any(_numeric(rows, column).notna().any() for column, *_ in CYTOKINES)
-    panels = [p for p in PANELS if p.key != "cytokines" or has_cytokines]
-    weights = [p.weight for p in panels]
-    fig = make_subplots(
-        rows=len(panels),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.06,
-        row_heights=[w / sum(weights) for w in weights],
-        subplot_titles=[p.title for p in panels],
-    )
-    row_of = {p.key: i + 1 for i, p in enumerate(panels)}
-    yaxis_of = {p.key: "y" if i == 0 else f"y{i + 1}" for i, p in enumerate(panels)}
 
-    def add(trace: go.BaseTraceType, key: str) -> None:
-        fig.add_trace(trace, row=row_of[key], col=1)
-
-    def hline(key: str, y: float, colour: str, label: str) -> None:
-        fig.add_shape(
-            type="line",
-            xref="x domain",
-            x0=0,
-            x1=1,
-            yref=yaxis_of[key],
-            y0=y,
-            y1=y,
-            line={"color": colour, "dash": "dash", "width": 1},
-            name=label,
-        )
-        fig.add_annotation(
-            xref="x domain",
-            x=1,
-            yref=yaxis_of[key],
-            y=y,
-            text=label,
-            showarrow=False,
-            xanchor="right",
-            yanchor="bottom",
-            font={"size": 10, "color": colour},
-        )
-
-    # 1. Grade: coloured bands 0–5, then the step line with drivers and explanation.
+def _grade_panel(chart: _Chart) -> None:
+    """Bands 0–5, then each grade scale as a step: solid and filled where known, dashed
+    with hollow up-pointing markers where a lower bound (grading.md §4)."""
     for grade, colour in GRADE_COLOURS.items():
-        fig.add_shape(
+        chart.fig.add_shape(
             type="rect",
             xref="x domain",
             x0=0,
@@ -307,90 +517,159 @@ def timeline_figure(
             layer="below",
             name=f"grade band {grade}",
         )
-    grade = rows["grade"].astype("int64")
+    for scale in GRADE_SCALES:
+        _grade_steps(chart, scale)
+
+
+def _grade_steps(chart: _Chart, scale: GradeScale) -> None:
+    rows, x = chart.rows, chart.x
+    grade = rows[scale.column].astype("int64")
+    unknown = _text(rows, scale.unknown)
+    lower = unknown.ne("").to_numpy()
+    colours = np.array([GRADE_COLOURS[int(g)] for g in grade.clip(0, 5)], dtype=object)
     custom = np.column_stack(
         [
-            _text(rows, "drivers").replace("", "none"),
+            _plain(_text(rows, "drivers").str.replace(";", ", ").str.replace("_", " ")).replace(
+                "", "none"
+            ),
             _plain(_text(rows, "explanation")),  # quotes recorded symptoms
-            unknown_words_column(_text(rows, "unknown")).replace("", "none"),
-            _text(rows, "recommendation").replace("", "—"),
+            unknown_words_column(unknown).replace("", "none"),
+            _text(rows, "recommendation").str.replace("_", " ").replace("", "—"),
+            chart.when,
         ]
     )
-    add(
-        _scatter(len(rows))(
-            x=x,
-            y=grade,
-            name="CRS grade",
-            mode="lines+markers" if len(rows) <= 400 else "lines",
-            line={"shape": "hv", "color": "#212121", "width": 2},
-            marker={"color": [GRADE_COLOURS[int(g)] for g in grade.clip(0, 5)], "size": 6},
-            customdata=custom,
+    for known, suffix, dash, colour in (
+        (True, "", "solid", scale.colour),
+        (False, " — lower bound", "dash", "#757575"),
+    ):
+        keep = ~lower if known else lower
+        xs, ys = _step_segments(x, grade, keep)
+        if not xs:
+            continue
+        chart.add(
+            _scatter(len(xs))(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=f"{scale.name} course{suffix}",
+                line={"color": colour, "width": 2.2 if known else 1.6, "dash": dash},
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            "grade",
+        )
+    n = int((~lower).sum())
+    if n == 0:
+        return _lower_bound_markers(chart, scale, grade, lower, colours, custom)
+    chart.add(
+        _scatter(n)(
+            x=x[~lower],
+            y=grade[~lower],
+            name=scale.name,
+            mode="markers",
+            marker={
+                "color": list(colours[~lower]),
+                "size": 6,
+                "symbol": "circle",
+                "line": {"color": scale.colour, "width": 1},
+            },
+            customdata=custom[~lower],
             hovertemplate=(
-                "<b>Grade %{y}</b><br>%{customdata[1]}<br>Drivers: %{customdata[0]}"
-                "<br>Not known (grade is a lower bound): %{customdata[2]}"
-                "<br>Suggestion: %{customdata[3]}<extra></extra>"
+                "<b>Grade %{y}</b> · %{customdata[4]}<br>%{customdata[1]}<br>"
+                "Drivers: %{customdata[0]}<br>Suggestion: %{customdata[3]}<extra></extra>"
             ),
         ),
         "grade",
     )
+    _lower_bound_markers(chart, scale, grade, lower, colours, custom)
 
-    # Doses: a marker on the grade panel and a labelled vertical line through every panel.
-    for column, (label, colour) in DOSE_MARKERS.items():
-        given = _numeric(rows, column)
-        at = given > 0
-        if not at.any():
-            continue
-        dose_x = x[at]
-        add(
-            go.Scatter(
-                x=dose_x,
-                y=np.full(int(at.sum()), 5.55),
+
+def _lower_bound_markers(
+    chart: _Chart,
+    scale: GradeScale,
+    grade: pd.Series,
+    lower: np.ndarray,
+    colours: np.ndarray,
+    custom: np.ndarray,
+) -> None:
+    """Hollow up-pointing markers at the grades that are lower bounds, the hover saying
+    what was not documented (grading.md §4)."""
+    x = chart.x
+    if lower.any():
+        chart.add(
+            _scatter(int(lower.sum()))(
+                x=x[lower],
+                y=grade[lower],
+                name=f"{scale.name}: lower bound (not documented)",
                 mode="markers",
-                name=f"{label} dose",
-                marker={"symbol": "triangle-down", "size": 12, "color": colour},
-                customdata=given[at].to_numpy(),
-                hovertemplate=f"{label} %{{customdata:g}} mg<extra></extra>",
-            ),
-            "grade",
-        )
-        for value, dose in zip(dose_x, given[at], strict=True):
-            _full_height(
-                fig,
-                "line",
-                value,
-                value,
-                f"dose:{column}",
-                line={"color": colour, "width": 1.2, "dash": "dot"},
-            )
-            fig.add_annotation(
-                x=value,
-                xref="x",
-                y=1.0,
-                yref="paper",
-                text=f"{label} {dose:g} mg",
-                showarrow=False,
-                textangle=-90,
-                xanchor="right",
-                yanchor="top",
-                font={"size": 10, "color": colour},
-            )
-    other = _text(rows, "other_immunosuppressant")
-    other_at = (other != "") & (other.str.lower() != "nan")
-    if other_at.any():
-        add(
-            go.Scatter(
-                x=x[other_at],
-                y=np.full(int(other_at.sum()), 5.55),
-                mode="markers",
-                name="Other immunosuppressant",
-                marker={"symbol": "triangle-down", "size": 12, "color": "#455a64"},
-                text=_plain(other[other_at]),
-                hovertemplate="%{text}<extra></extra>",
+                marker={
+                    "color": list(colours[lower]),
+                    "size": 10,
+                    "symbol": "triangle-up-open",
+                    "line": {"width": 2},
+                },
+                customdata=custom[lower],
+                hovertemplate=(
+                    "<b>Grade ≥ %{y}: a lower bound</b> · %{customdata[4]}<br>"
+                    "Not documented within its window: %{customdata[2]} — the grade may be "
+                    "higher<br>%{customdata[1]}<br>Drivers: %{customdata[0]}<extra></extra>"
+                ),
             ),
             "grade",
         )
 
-    # Alerts (treatment.md §2), marked where each begins.
+
+def _crp(chart: _Chart, crp_peaks: Iterable[object] | None) -> None:
+    """CRP on the grade panel's right axis (log), fold change over baseline in the hover,
+    the peak once it is past (treatment.md §4)."""
+    rows, x = chart.rows, chart.x
+    crp = _numeric(rows, "crp_mg_l")
+    measured = crp.notna() & (crp > 0)
+    if not measured.any():
+        return
+    chart.add(
+        go.Scatter(
+            x=x[measured],
+            y=crp[measured],
+            name="CRP (mg/L)",
+            mode="lines+markers",
+            line={"color": "#f57f17", "width": 1.5},
+            marker={"size": 5},
+            customdata=np.column_stack(
+                [fold_change(rows, "crp_mg_l")[measured], chart.when[measured]]
+            ),
+            hovertemplate=(
+                "CRP %{y:g} mg/L (× %{customdata[0]:.1f} baseline)<br>%{customdata[1]}"
+                "<extra></extra>"
+            ),
+        ),
+        "crp",
+    )
+    if crp_peaks is None:
+        return
+    peak_at = rows["instant"].isin(pd.to_datetime(pd.Series(list(crp_peaks)))) & measured
+    if peak_at.any():
+        chart.add(
+            go.Scatter(
+                x=x[peak_at],
+                y=crp[peak_at],
+                mode="markers",
+                name="CRP peak (past)",
+                marker={"symbol": "star", "size": 14, "color": "#bf360c"},
+                text=chart.when[peak_at],
+                hovertemplate=(
+                    "CRP peak %{y:g} mg/L, confirmed by two falls after it · %{text}<br>"
+                    + crp_caveat(rows)
+                    + "<extra></extra>"
+                ),
+            ),
+            "crp",
+        )
+
+
+def _alerts(chart: _Chart) -> None:
+    """Each alert kind (treatment.md §2) marked where it begins, its own marker."""
+    rows, x = chart.rows, chart.x
     alerts = _text(rows, "alerts")
     after_tocilizumab = _flag(rows, "after_tocilizumab")
     for code, label in ALERT_LABELS.items():
@@ -400,95 +679,188 @@ def timeline_figure(
             continue
         # The CRP alert says, after tocilizumab, that tocilizumab lowers CRP (treatment §2).
         words = [alert_words(code, bool(after))[0] for after in after_tocilizumab[begins]]
-        add(
+        symbol, colour = ALERT_STYLES.get(code, ("circle", "#d81b60"))
+        chart.add(
             go.Scatter(
                 x=x[begins],
-                y=np.full(int(begins.sum()), -0.35),
+                y=np.full(int(begins.sum()), ALERT_Y),
                 mode="markers",
-                name=f"Alert: {label}",
-                marker={"symbol": "diamond", "size": 11, "color": "#d81b60"},
-                text=words,
-                hovertemplate="Alert begins: %{text}<extra></extra>",
+                name=ALERT_LEGEND.get(code, f"Alert: {label}"),
+                marker={
+                    "symbol": symbol,
+                    "size": 12,
+                    "color": colour,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
+                customdata=np.column_stack([words, chart.when[begins]]),
+                hovertemplate="Alert begins · %{customdata[1]}<br>%{customdata[0]}<extra></extra>",
             ),
             "grade",
         )
 
-    # Death (grade 5): a marker and a vertical line.
-    died = _flag(rows, "deceased") | (grade == 5)
-    if died.any():
-        death_x = x[died].iloc[0]
-        add(
-            go.Scatter(
-                x=[death_x],
-                y=[5],
-                mode="markers",
-                name="Death",
-                marker={"symbol": "x-thin-open", "size": 16, "line": {"width": 3}, "color": "#000"},
-                hovertemplate="Death recorded<extra></extra>",
-            ),
-            "grade",
-        )
-        _full_height(fig, "line", death_x, death_x, "death", line={"color": "#000", "width": 2})
 
-    # Neurotoxicity band from onset to resolution (Figure 3; Table 1 neurologic signs).
-    # Neurologic signs charted a few hours apart belong to one episode (Figure 3 draws one
-    # band): gaps shorter than NEURO_BRIDGE_HOURS are bridged.
-    bridge = (
-        NEURO_BRIDGE_HOURS / 24 if axis.kind == "day" else pd.Timedelta(hours=NEURO_BRIDGE_HOURS)
+def _death(chart: _Chart) -> None:
+    rows, x = chart.rows, chart.x
+    died = _flag(rows, "deceased") | (rows["grade"].astype("int64") == 5)
+    if not died.any():
+        return
+    death_x = x[died].iloc[0]
+    chart.add(
+        go.Scatter(
+            x=[death_x],
+            y=[5],
+            mode="markers",
+            name="Death",
+            marker={"symbol": "x-thin-open", "size": 16, "line": {"width": 3}, "color": "#000"},
+            text=[chart.when[died].iloc[0]],
+            hovertemplate="Death recorded · %{text}<extra></extra>",
+        ),
+        "grade",
     )
-    for start, end in _runs(neurotoxicity(rows), x, bridge):
-        _full_height(
-            fig,
-            "rect",
-            start,
-            end,
-            "neurotoxicity",
-            fillcolor="#7e57c2",
-            opacity=0.12,
-            line={"width": 0},
-            layer="below",
-        )
-        fig.add_annotation(
-            x=start,
-            xref="x",
-            y=0.0,
-            yref="paper",
-            text="Neurotoxicity",
-            showarrow=False,
-            xanchor="left",
-            yanchor="bottom",
-            font={"size": 10, "color": "#5e35b1"},
-        )
+    _full_height(chart.fig, "line", death_x, death_x, "death", line={"color": "#000", "width": 2})
 
-    _attribution_marks(fig, rows, x, axis, attributions, yaxis_of, add)
 
-    # 2. Temperature with the fever line.
-    temp = _numeric(rows, "temp_c")
+def _treatment(chart: _Chart) -> None:
+    """Every dose given (crs.given) on its drug's row, labelled without overlap; a dotted
+    line through every panel at each tocilizumab dose (Figure 3)."""
+    rows, x = chart.rows, chart.x
+    given = doses_given(rows)
+    position = pd.Series(np.arange(len(rows)), index=rows["instant"].to_numpy())
+    at = position[~position.index.duplicated()].reindex(given["instant"].to_numpy()).to_numpy()
+    given = given.assign(x=x.to_numpy()[at.astype("int64")], when=chart.when.to_numpy()[at])
+    span = _span(x)
+    style = given["drug"].map(lambda d: TREATMENT_ROWS.get(str(d), OTHER_TREATMENT))
+    given = given.assign(trace=style.map(lambda s: s[0]))
+    for (name, row, symbol, colour), part in given.groupby(style, sort=False):  # a few drugs
+        label = np.where(
+            part["dose_mg"].notna(), part["dose_mg"].map("{:g} mg".format), part["drug"].map(_plain)
+        )
+        hours = part["hours_ago"].map("{:.1f}".format)
+        number = np.where(
+            part["of"] > 0,
+            "dose "
+            + part["number"].astype("str")
+            + " of "
+            + part["of"].astype("str")
+            + " on the label",
+            "",
+        )
+        hover = (
+            _plain(part["dose"])
+            + " · "
+            + part["when"]
+            + "<br>"
+            + hours
+            + " h before the latest time point<br>"
+            + number
+            + "<br>"
+            + part["note"]
+        )
+        chart.add(
+            go.Scatter(
+                x=part["x"],
+                y=np.full(len(part), row),
+                mode="markers+text",
+                name=name,
+                marker={"symbol": symbol, "size": 11, "color": colour},
+                text=_labels_without_overlap(part["x"], label, span),
+                textposition=_label_positions(part["x"], span),
+                textfont={"size": 10, "color": colour},
+                hovertext=hover.str.replace(r"(<br>)+$", "", regex=True),
+                hovertemplate="%{hovertext}<extra></extra>",
+                cliponaxis=False,
+            ),
+            "treatment",
+        )
+        if name == TREATMENT_ROWS["tocilizumab"][0]:
+            for value in part["x"]:
+                _full_height(
+                    chart.fig,
+                    "line",
+                    value,
+                    value,
+                    "dose:tocilizumab_mg",
+                    line={"color": colour, "width": 1.2, "dash": "dot"},
+                )
+    used = sorted({TREATMENT_ROWS.get(str(d), OTHER_TREATMENT)[1] for d in given["drug"]})
+    names = {v[1]: v[0].removesuffix(" dose") for v in [*TREATMENT_ROWS.values(), OTHER_TREATMENT]}
+    chart.fig.update_yaxes(
+        row=chart.row_of["treatment"],
+        col=1,
+        tickvals=used,
+        ticktext=[names[u] for u in used],
+        range=[min(used) - 0.9, max(used) + 0.9],
+        fixedrange=True,
+        showgrid=False,
+    )
+
+
+def _span(x: pd.Series) -> float:
+    if len(x) < 2:
+        return 1.0
+    if pd.api.types.is_datetime64_any_dtype(x):
+        return max((x.max() - x.min()).total_seconds(), 1.0)
+    return max(float(x.max() - x.min()), 1e-9)
+
+
+def _gaps(x: pd.Series, span: float) -> np.ndarray:
+    """Each dose's distance to the previous dose of its row, as a share of the span."""
+    values = pd.Series(x).reset_index(drop=True)
+    diff = values.diff()
+    if pd.api.types.is_timedelta64_dtype(diff):
+        diff = diff.dt.total_seconds()
+    return (diff.astype("float64") / span).fillna(np.inf).to_numpy()
+
+
+def _label_positions(x: pd.Series, span: float) -> list[str]:
+    """Above, then below when the previous label is close: neighbours never overlap."""
+    close = _gaps(x, span) < LABEL_GAP_SHARE
+    positions, above = [], True
+    for near in close:  # the doses of one drug of one patient
+        above = not above if near else True
+        positions.append("top center" if above else "bottom center")
+    return positions
+
+
+def _labels_without_overlap(x: pd.Series, labels: np.ndarray, span: float) -> list[str]:
+    """A label for each dose, except a third within reach of two before it (its hover
+    still says it): two positions, above and below, hold two close labels."""
+    close = _gaps(x, span) < LABEL_GAP_SHARE
+    shown, run = [], 0
+    for label, near in zip(labels, close, strict=True):
+        run = run + 1 if near else 0
+        shown.append(str(label) if run < 2 else "")
+    return shown
+
+
+def _temperature(chart: _Chart) -> None:
+    temp = _numeric(chart.rows, "temp_c")
     measured = temp.notna()
-    add(
+    chart.add(
         _scatter(int(measured.sum()))(
-            x=x[measured],
+            x=chart.x[measured],
             y=temp[measured],
             name="Temperature",
             mode="lines+markers",
             marker={"size": 4},
             line={"color": "#e65100"},
-            hovertemplate="%{y:.1f} °C<extra>Temperature</extra>",
+            text=chart.when[measured],
+            hovertemplate="%{y:.1f} °C · %{text}<extra>Temperature</extra>",
         ),
         "temperature",
     )
-    hline("temperature", FEVER_C, "#e65100", "38 °C")
+    chart.hline("temperature", FEVER_C, "#e65100", "38 °C")
 
-    # 3. Blood pressure with this patient's threshold and baseline.
-    for column, label, colour in (
-        ("sbp_mmhg", "SBP", "#1565c0"),
-        ("map_mmhg", "MAP", "#00897b"),
-    ):
+
+def _blood_pressure(chart: _Chart) -> None:
+    """SBP and MAP with this patient's threshold and baseline (grading.md §3.1)."""
+    rows, x = chart.rows, chart.x
+    for column, label, colour in (("sbp_mmhg", "SBP", "#1565c0"), ("map_mmhg", "MAP", "#00897b")):
         values = _numeric(rows, column)
         measured = values.notna()
         if not measured.any():
             continue
-        add(
+        chart.add(
             _scatter(int(measured.sum()))(
                 x=x[measured],
                 y=values[measured],
@@ -496,13 +868,14 @@ def timeline_figure(
                 mode="lines+markers",
                 marker={"size": 4},
                 line={"color": colour},
-                hovertemplate=f"{label} %{{y:.0f}} mmHg<extra></extra>",
+                text=chart.when[measured],
+                hovertemplate=f"{label} %{{y:.0f}} mmHg · %{{text}}<extra></extra>",
             ),
             "blood_pressure",
         )
     threshold = _numeric(rows, "sbp_threshold")
     if threshold.notna().any():
-        add(
+        chart.add(
             _scatter(len(rows))(
                 x=x,
                 y=threshold,
@@ -515,52 +888,60 @@ def timeline_figure(
         )
     age = _numeric(rows, "age_years")
     if age.isna().all() or (age >= 18).any():
-        hline("blood_pressure", MAP_THRESHOLD_MMHG, "#00897b", "MAP 65")
+        chart.hline("blood_pressure", MAP_THRESHOLD_MMHG, "#00897b", "MAP 65")
     baseline = _numeric(rows, "baseline_sbp_mmhg").dropna()
     if len(baseline):
-        hline("blood_pressure", float(baseline.iloc[0]), "#546e7a", "baseline SBP")
-        hline(
+        chart.hline("blood_pressure", float(baseline.iloc[0]), "#546e7a", "baseline SBP")
+        chart.hline(
             "blood_pressure",
             float(baseline.iloc[0]) * RELATIVE_HYPOTENSION_FRACTION,
             "#90a4ae",
             "20 % below baseline",
         )
 
-    # 4. Vasopressors as norepinephrine equivalent; high-dose periods shaded (Table 3).
+
+def _vasopressors(chart: _Chart) -> None:
+    """Norepinephrine equivalent (Table 3) with the agents; high-dose periods shaded."""
+    rows, x = chart.rows, chart.x
     ne_eq = _numeric(rows, "ne_eq_ug_min")
-    add(
+    agents = _text(rows, "vasopressors").str.replace(";", ", ")
+    chart.add(
         _scatter(len(rows))(
             x=x,
             y=ne_eq,
             name="Norepinephrine equivalent",
             mode="lines",
             line={"shape": "hv", "color": "#ad1457"},
-            customdata=_text(rows, "vasopressors").str.replace(";", ", "),
-            hovertemplate="%{y:.1f} μg/min (%{customdata})<extra>NE equivalent</extra>",
+            customdata=np.column_stack([agents, chart.when]),
+            hovertemplate=(
+                "%{y:.1f} μg/min (%{customdata[0]}) · %{customdata[1]}<extra>NE equivalent</extra>"
+            ),
             connectgaps=False,
         ),
         "vasopressors",
     )
     unknown_dose = _flag(rows, "dose_unknown")
     if unknown_dose.any():
-        add(
+        chart.add(
             go.Scatter(
                 x=x[unknown_dose],
                 y=np.zeros(int(unknown_dose.sum())),
                 mode="markers",
                 name="Vasopressor running, dose unknown (no weight)",
                 marker={"symbol": "line-ew-open", "size": 10, "color": "#ad1457"},
-                hovertemplate="Vasopressor running; dose unknown (no weight)<extra></extra>",
+                text=chart.when[unknown_dose],
+                hovertemplate="Vasopressor running; dose unknown (no weight) · %{text}"
+                "<extra></extra>",
             ),
             "vasopressors",
         )
     for start, end in _runs(_flag(rows, "high_dose_now"), x):
-        fig.add_shape(
+        chart.fig.add_shape(
             type="rect",
             xref="x",
             x0=start,
             x1=end,
-            yref=f"{yaxis_of['vasopressors']} domain",
+            yref=f"{chart.yaxis_of['vasopressors']} domain",
             y0=0,
             y1=1,
             fillcolor="#ad1457",
@@ -569,131 +950,316 @@ def timeline_figure(
             layer="below",
             name="high dose vasopressor",
         )
+    chart.fig.update_yaxes(row=chart.row_of["vasopressors"], col=1, rangemode="tozero")
 
-    # 5. Oxygen: FiO2 in effect, with how it was known (documented, or a flow's estimate).
+
+def _oxygen(chart: _Chart) -> None:
+    """FiO2 documented (solid) or estimated from a flow (dotted, never graded), and the
+    device in effect as a coloured strip under it (grading.md §3.3)."""
+    rows, x = chart.rows, chart.x
     fio2 = _numeric(rows, "fio2_used")
-    basis = np.column_stack(
+    basis = _text(rows, "oxygen_basis")
+    device = _text(rows, "o2_device_used")
+    words = np.column_stack(
         [
-            _text(rows, "oxygen_basis").map(BASIS_LABELS).fillna("—"),
-            _text(rows, "o2_device_used").map(DEVICE_LABELS).fillna("no device charted"),
+            basis.map(BASIS_LABELS).fillna("—"),
+            device.map(DEVICE_LABELS).fillna("no device charted"),
+            chart.when,
         ]
     )
-    add(
-        _scatter(len(rows))(
-            x=x,
-            y=fio2,
-            name="FiO2",
-            mode="lines",
-            line={"shape": "hv", "color": "#0277bd"},
-            customdata=basis,
-            hovertemplate="FiO2 %{y:.0f} % (%{customdata[0]}; %{customdata[1]})<extra></extra>",
-        ),
-        "oxygen",
-    )
-    ventilated = _flag(rows, "ventilated_used")
-    if ventilated.any():
-        add(
-            _scatter(int(ventilated.sum()))(
-                x=x[ventilated],
-                y=np.full(int(ventilated.sum()), 100.0),
-                mode="markers",
-                name="Ventilator support",
-                marker={"symbol": "square", "size": 5, "color": "#01579b"},
-                hovertemplate="Ventilator support<extra></extra>",
+    for name, keep, dash in (
+        ("FiO2 (documented)", basis.eq("fio2"), "solid"),
+        ("FiO2 ≈ 21 + 4 × flow (not graded)", basis.eq("flow"), "dot"),
+    ):
+        if not keep.any():
+            continue
+        chart.add(
+            _scatter(len(rows))(
+                x=x,
+                y=fio2.where(keep),
+                name=name,
+                mode="lines+markers",
+                marker={"size": 4},
+                line={"shape": "hv", "color": "#0277bd", "dash": dash},
+                customdata=words,
+                hovertemplate=(
+                    "FiO2 %{y:.0f} % (%{customdata[0]}; %{customdata[1]}) · %{customdata[2]}"
+                    "<extra></extra>"
+                ),
+                connectgaps=False,
             ),
             "oxygen",
         )
-    hline("oxygen", FIO2_HIGH_PCT, "#0277bd", "40 %")
+    for code in pd.unique(device[~device.isin(["", "room_air"])]):  # a few devices
+        xs, ys = _step_segments(
+            x, pd.Series(DEVICE_STRIP_Y, index=rows.index), device.eq(code).to_numpy()
+        )
+        chart.add(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=f"Device: {DEVICE_LABELS.get(code, code)}",
+                line={"color": DEVICE_COLOURS.get(code, "#9e9e9e"), "width": 9},
+                hovertemplate=f"{DEVICE_LABELS.get(code, code)}<extra></extra>",
+            ),
+            "oxygen",
+        )
+    chart.hline("oxygen", FIO2_HIGH_PCT, "#0277bd", "40 %")
+    chart.fig.update_yaxes(row=chart.row_of["oxygen"], col=1, range=[0, 105])
 
-    # 6. CRP on a log axis, fold change over baseline in the hover; the peak once past.
-    crp = _numeric(rows, "crp_mg_l")
-    measured = crp.notna() & (crp > 0)
-    add(
-        go.Scatter(
-            x=x[measured],
-            y=crp[measured],
-            name="CRP",
-            mode="lines+markers",
-            line={"color": "#f57f17"},
-            customdata=fold_change(rows, "crp_mg_l")[measured],
-            hovertemplate="CRP %{y:g} mg/L (×%{customdata:.1f} baseline)<extra></extra>",
-        ),
-        "crp",
-    )
-    if crp_peaks is not None:
-        peak_at = rows["instant"].isin(pd.to_datetime(pd.Series(list(crp_peaks)))) & measured
-        if peak_at.any():
-            add(
-                go.Scatter(
-                    x=x[peak_at],
-                    y=crp[peak_at],
-                    mode="markers",
-                    name="CRP peak (past)",
-                    marker={"symbol": "star", "size": 14, "color": "#bf360c"},
-                    hovertemplate=(
-                        "CRP peak %{y:g} mg/L, confirmed by two falls after it.<br>"
-                        + crp_caveat(rows)
-                        + "<extra></extra>"
-                    ),
+
+def _neurotoxicity(chart: _Chart) -> None:
+    """By severity: a band per entered CTCAE grade in effect, the ICE score where charted
+    (right axis, 10 = normal), neurologic words of Table 1 as markers (never a band)."""
+    rows, x = chart.rows, chart.x
+    grade = carried_grade(rows)
+    for run in severity_runs(x, grade).itertuples(index=False):  # episodes, not rows
+        chart.fig.add_shape(
+            type="rect",
+            xref="x",
+            x0=run.start,
+            x1=run.end,
+            yref=chart.yaxis_of["neurotoxicity"],
+            y0=0,
+            y1=run.grade,
+            fillcolor=NEURO_COLOURS.get(int(run.grade), NEURO_COLOURS[4]),
+            opacity=0.8,
+            line={"width": 0},
+            layer="below",
+            name=f"neurotoxicity grade {run.grade}",
+        )
+    if grade.notna().any():
+        chart.add(
+            go.Scatter(
+                x=x,
+                y=grade,
+                name="Neurotoxicity grade (CTCAE, entered)",
+                mode="lines",
+                line={"shape": "hv", "color": "#4527a0", "width": 1.5},
+                text=chart.when,
+                hovertemplate="Neurotoxicity grade %{y:g} · %{text}<extra></extra>",
+                connectgaps=False,
+            ),
+            "neurotoxicity",
+        )
+    ice = _numeric(rows, "ice_score")
+    charted = ice.notna()
+    if charted.any():
+        chart.add(
+            go.Scatter(
+                x=x[charted],
+                y=ice[charted],
+                name="ICE score (10 = normal)",
+                mode="lines+markers",
+                marker={"size": 5, "symbol": "circle-open"},
+                line={"color": "#00695c", "width": 1.2},
+                text=chart.when[charted],
+                hovertemplate="ICE %{y:g} of 10 · %{text}<extra></extra>",
+            ),
+            "ice",
+        )
+    signs = neurologic_symptom(_text(rows, "symptoms"))
+    if signs.any():
+        chart.add(
+            go.Scatter(
+                x=x[signs],
+                y=np.zeros(int(signs.sum())),
+                name="Neurologic sign written",
+                mode="markers",
+                marker={"symbol": "star-diamond-open", "size": 9, "color": "#4527a0"},
+                customdata=np.column_stack(
+                    [_plain(_text(rows, "symptoms")[signs]), chart.when[signs]]
                 ),
-                "crp",
-            )
-
-    # 7. IL-6, IFN-γ and ferritin (log), when measured.
-    if has_cytokines:
-        for column, label, unit, colour in CYTOKINES:
-            values = _numeric(rows, column)
-            measured = values.notna() & (values > 0)
-            if not measured.any():
-                continue
-            add(
-                go.Scatter(
-                    x=x[measured],
-                    y=values[measured],
-                    name=label,
-                    mode="lines+markers",
-                    line={"color": colour},
-                    customdata=fold_change(rows, column)[measured],
-                    hovertemplate=(
-                        f"{label} %{{y:g}} {unit} (×%{{customdata:.1f}} baseline)<extra></extra>"
-                    ),
-                ),
-                "cytokines",
-            )
-
-    # Axes.
-    fig.update_yaxes(
-        row=row_of["grade"],
+                hovertemplate="%{customdata[0]} · %{customdata[1]}<extra></extra>",
+            ),
+            "neurotoxicity",
+        )
+    chart.fig.update_yaxes(
+        row=chart.row_of["neurotoxicity"],
         col=1,
-        range=[-0.6, 5.9],
+        secondary_y=False,
+        range=[-0.3, 4.6],
+        tickvals=[0, 1, 2, 3, 4],
+        fixedrange=True,
+        title_text="grade",
+    )
+    chart.fig.update_yaxes(
+        row=chart.row_of["neurotoxicity"],
+        col=1,
+        secondary_y=True,
+        range=[-0.5, 10.5],
+        tickvals=[0, 5, 10],
+        fixedrange=True,
+        title_text="ICE",
+        showgrid=False,
+    )
+
+
+def _cytokines(chart: _Chart) -> None:
+    rows, x = chart.rows, chart.x
+    for column, label, unit, colour in CYTOKINES:
+        values = _numeric(rows, column)
+        measured = values.notna() & (values > 0)
+        if not measured.any():
+            continue
+        chart.add(
+            go.Scatter(
+                x=x[measured],
+                y=values[measured],
+                name=label,
+                mode="lines+markers",
+                line={"color": colour},
+                customdata=np.column_stack(
+                    [fold_change(rows, column)[measured], chart.when[measured]]
+                ),
+                hovertemplate=(
+                    f"{label} %{{y:g}} {unit} (× %{{customdata[0]:.1f}} baseline) · "
+                    "%{customdata[1]}<extra></extra>"
+                ),
+            ),
+            "cytokines",
+        )
+
+
+PANEL_DRAWERS: dict[str, Callable[[_Chart], None]] = {
+    "treatment": _treatment,
+    "temperature": _temperature,
+    "blood_pressure": _blood_pressure,
+    "vasopressors": _vasopressors,
+    "oxygen": _oxygen,
+    "neurotoxicity": _neurotoxicity,
+    "cytokines": _cytokines,
+}
+
+
+def _floor(chart: _Chart, key: str) -> float:
+    """Where a left-out value's mark sits on a panel: at the bottom of what is drawn."""
+    fixed = {"grade": -0.75, "oxygen": 2.0, "neurotoxicity": -0.2, "treatment": -0.5}
+    if key in fixed:
+        return fixed[key]
+    ys = [
+        np.asarray(t.y, dtype="float64")
+        for t in chart.fig.data
+        if t.yaxis == chart.yaxis_of[key] and t.y is not None and len(t.y)
+    ]
+    values = np.concatenate(ys) if ys else np.array([])
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0.0
+    low, high = float(values.min()), float(values.max())
+    return low - 0.08 * max(high - low, abs(low) * 0.1, 1.0)
+
+
+def _problem_marks(chart: _Chart, problems: pd.DataFrame | None) -> None:
+    """A red cross on its variable's panel at each row whose value was left out."""
+    if problems is None or problems.empty or "line" not in chart.rows.columns:
+        return
+    out = left_out(problems)
+    position = pd.Series(np.arange(len(chart.rows)), index=chart.rows["line"].astype("int64"))
+    position = position[~position.index.duplicated()]
+    out = out[out["line"].isin(position.index)]
+    if out.empty:
+        return
+    out = out.assign(
+        row=position.reindex(out["line"].astype("int64")).to_numpy(),
+        panel=out["canonical"].map(PANEL_OF_COLUMN).fillna("grade"),
+    )
+    out["panel"] = out["panel"].where(out["panel"].map(chart.has), "grade")
+    hover = (
+        "Left out: "
+        + _plain(out["column"].astype("str"))
+        + " = '"
+        + _plain(out["raw"].astype("str"))
+        + "' (line "
+        + out["line"].astype("int64").astype("str")
+        + ")<br>"
+        + _plain(out["reason"].astype("str"))
+    )
+    for panel, part in out.groupby("panel", sort=False):  # a few panels, not rows
+        key = str(panel)
+        chart.add(
+            go.Scatter(
+                x=chart.x.to_numpy()[part["row"].to_numpy()],
+                y=np.full(len(part), _floor(chart, key)),
+                mode="markers",
+                name="Value left out (data problem)",
+                legendgroup="problems",
+                showlegend=not any(
+                    t.name == "Value left out (data problem)" for t in chart.fig.data
+                ),
+                marker={"symbol": "x", "size": 10, "color": PROBLEM_COLOUR},
+                customdata=np.column_stack(
+                    [hover[part.index], chart.when.to_numpy()[part["row"].to_numpy()]]
+                ),
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            ),
+            key,
+        )
+
+
+def _layout(chart: _Chart, title: str | None) -> None:
+    fig, rows = chart.fig, chart.rows
+    fig.update_yaxes(
+        row=1,
+        col=1,
+        secondary_y=False,
+        range=[-0.95, 5.9],
         tickvals=[0, 1, 2, 3, 4, 5],
         fixedrange=True,
         title_text="grade",
     )
-    for panel in panels:
-        if panel.log:
-            # Whole decades only: CRP rises "by several logs" (paper's text).
-            fig.update_yaxes(type="log", dtick=1, row=row_of[panel.key], col=1)
-    fig.update_yaxes(row=row_of["oxygen"], col=1, range=[15, 105])
-    fig.update_yaxes(row=row_of["vasopressors"], col=1, rangemode="tozero")
-    fig.update_xaxes(title_text=axis.title, row=len(panels), col=1)
-    fig.update_xaxes(showticklabels=True, showgrid=True, showspikes=True, spikemode="across")
-    n_panels = len(panels)
+    crp = _numeric(rows, "crp_mg_l")
+    crp = crp[crp > 0]
+    if len(crp):
+        # Whole decades, at least 1–1,000 mg/L: CRP rises "by several logs" (paper's
+        # text) and never hugs the grade line.
+        low = min(0.0, float(np.floor(np.log10(crp.min()))))
+        high = max(3.0, float(np.ceil(np.log10(crp.max()))))
+        fig.update_yaxes(
+            row=1,
+            col=1,
+            secondary_y=True,
+            type="log",
+            dtick=1,
+            showgrid=False,
+            title_text="CRP mg/L",
+            range=[low - 0.3, high + 0.1],
+        )
+    if chart.has("cytokines"):
+        # Whole decades only: CRP rises "by several logs" (paper's text).
+        fig.update_yaxes(type="log", dtick=1, row=chart.row_of["cytokines"], col=1)
+    last = max(chart.row_of.values())
+    fig.update_xaxes(title_text=chart.axis.title, row=last, col=1)
+    # Day labels under the grade panel and the last panel only: the spike line and the
+    # hover give the time anywhere, and every tick label is text a browser must measure
+    # (issue #15: the page drawn in under a second).
+    fig.update_xaxes(showgrid=True, showspikes=True, spikemode="across", showticklabels=False)
+    fig.update_xaxes(showticklabels=True, row=1, col=1)
+    fig.update_xaxes(showticklabels=True, row=last, col=1)
+    for annotation in fig.layout.annotations:  # the panel titles: left, readable
+        if annotation.text in {p.title for p in PANELS} | {PANELS[0].title + CRP_TITLE}:
+            annotation.update(x=0, xanchor="left", font={"size": 12})
     fig.update_layout(
         title={
             "text": _plain(title if title is not None else f"Patient {rows['patient_id'].iloc[0]}")
         }
         if len(rows)
         else None,
-        height=140 * n_panels + 150,
-        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        margin={"l": 95, "r": 60, "t": 80, "b": 50},
         hovermode="closest",
-        # Legend on the right, top-aligned: it never covers a panel, whatever the width.
-        legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "font": {"size": 11}},
+        # Legend on the right, grouped by panel: it never covers a panel.
+        legend={
+            "orientation": "v",
+            "yanchor": "top",
+            "y": 1,
+            "x": 1.06,
+            "font": {"size": 11},
+            "groupclick": "toggleitem",
+            "tracegroupgap": 8,
+        },
         template="plotly_white",
-        meta={"panels": yaxis_of, "x_kind": axis.kind},
     )
-    return fig
 
 
 def _instants_to_x(instants: pd.Series, rows: pd.DataFrame, x: pd.Series, axis: Axis) -> pd.Series:
@@ -706,17 +1272,10 @@ def _instants_to_x(instants: pd.Series, rows: pd.DataFrame, x: pd.Series, axis: 
     return instant_to_day(instants) + offset
 
 
-def _attribution_marks(
-    fig: go.Figure,
-    rows: pd.DataFrame,
-    x: pd.Series,
-    axis: Axis,
-    attributions: pd.DataFrame | None,
-    yaxis_of: dict[str, str],
-    add: object,
-) -> None:
+def _attribution_marks(chart: _Chart, attributions: pd.DataFrame | None) -> None:
     """Grey bands over attributed ranges and hover markers where a finding was left out
     (grading.md §5: the grade is computed as if the finding were not met there)."""
+    rows, x, axis, yaxis_of = chart.rows, chart.x, chart.axis, chart.yaxis_of
     if attributions is None or attributions.empty or rows.empty:
         return
     instant = rows["instant"].astype("datetime64[us]").reset_index(drop=True)
@@ -734,7 +1293,7 @@ def _attribution_marks(
         for key in ("grade", ATTRIBUTION_PANELS.get(code)):
             if key is None or key not in yaxis_of:
                 continue
-            fig.add_shape(
+            chart.fig.add_shape(
                 type="rect",
                 xref="x",
                 x0=x0.iloc[i],
@@ -748,12 +1307,12 @@ def _attribution_marks(
                 layer="below",
                 name=f"attribution:{code}",
             )
-        fig.add_annotation(
+        chart.fig.add_annotation(
             x=x0.iloc[i],
             xref="x",
             y=1.0,
             yref=f"{yaxis_of['grade']} domain",
-            text=f"{_plain(code.replace('_', ' '))}: not CRS",
+            text=f"{_plain(criterion_label(code).split(' (')[0].lower())}: not CRS",
             showarrow=False,
             xanchor="left",
             yanchor="top",
@@ -772,7 +1331,7 @@ def _attribution_marks(
     marked = hover != ""
     if not marked.any():
         return
-    add(  # type: ignore[operator]
+    chart.add(
         go.Scatter(
             x=x[marked],
             y=np.full(int(marked.sum()), ATTRIBUTED_MARKER_Y),

@@ -15,7 +15,13 @@ when any of these holds:
 - the clinician-entered CTCAE neurotoxicity grade in effect is ≥ 1 (``neurotox_used``,
   carried as in grading.md §2);
 - the ICE score in effect is < 10 (``ice_used``; 10 is a normal score);
-- a neurologic word of Table 1 is recorded in ``symptoms`` on the row itself.
+- a neurologic word of Table 1 is recorded in ``symptoms`` on the row itself, unless the
+  neurotoxicity grade in effect is an entered 0 (a clinician who charted the headache
+  and graded it 0 has said it is not neurotoxicity; issue #15).
+
+The timeline draws neurotoxicity by severity (issue #15): :func:`severity_runs` gives
+the runs of the entered grade in effect (1–4, each its own band), the ICE score is
+drawn where charted, and a neurologic word is a marker, never a band.
 """
 
 from __future__ import annotations
@@ -91,8 +97,32 @@ def neurotoxicity(graded: pd.DataFrame) -> pd.Series:
         if "symptoms" in graded.columns
         else pd.Series(pd.NA, index=graded.index, dtype="str")
     )
-    flag = (neuro_grade >= 1) | (ice < 10) | neurologic_symptom(symptoms)
+    graded_zero = neuro_grade.eq(0).fillna(False)
+    flag = (neuro_grade >= 1) | (ice < 10) | (neurologic_symptom(symptoms) & ~graded_zero)
     return flag.fillna(False).astype("bool")
+
+
+def carried_grade(graded: pd.DataFrame) -> pd.Series:
+    """The entered neurotoxicity grade in effect per row (carried, rounded down as the
+    grader does; NaN when none): ``neurotox_used``, else the row's ``neurotox_grade``."""
+    grade = _numeric(graded, "neurotox_used")
+    if grade.isna().all():
+        grade = _numeric(graded, "neurotox_grade")
+    return np.floor(grade)
+
+
+def severity_runs(x: pd.Series, grade: pd.Series) -> pd.DataFrame:
+    """Runs of one neurotoxicity grade ≥ 1 over one patient's time-sorted rows: ``start``,
+    ``end`` (the x of the next row at another grade, or the last row) and ``grade``."""
+    level = grade.fillna(0).clip(lower=0).astype("int64").reset_index(drop=True)
+    x = x.reset_index(drop=True)
+    frames = []
+    for value in sorted(set(level[level >= 1])):  # the CTCAE grades 1–4, not rows
+        runs = episodes(x, level.eq(value))
+        frames.append(runs.assign(grade=value))
+    if not frames:
+        return pd.DataFrame({"start": x[:0], "end": x[:0], "grade": pd.Series(dtype="int64")})
+    return pd.concat(frames, ignore_index=True).sort_values("start", kind="stable")
 
 
 def episodes(instants: pd.Series, flag: pd.Series) -> pd.DataFrame:

@@ -293,14 +293,30 @@ DASHBOARD_DECISIONS: tuple[tuple[str, str], ...] = (
         "trend is not guessed.",
     ),
     (
-        "Timeline — neurotoxicity band",
-        "Neurotoxicity is shown from the first time point with a neurotoxicity grade of 1 "
-        "or more, an ICE score below 10, or a neurologic sign of the paper's Table 1 "
-        "written in the symptoms (headache, mental status changes, confusion, delirium, "
-        "word finding difficulty, aphasia, hallucinations, tremor, dysmetria, altered gait, "
-        "seizures), to the first time point without any of these. Episodes less than 24 "
-        "hours apart are drawn as one band, because symptoms count only on the time point "
-        "where they are written.",
+        "Timeline — neurotoxicity by severity",
+        "The neurotoxicity panel draws a band for each neurotoxicity grade a clinician "
+        "entered (CTCAE 1 to 4, darker as it is more severe), from the time point it takes "
+        "effect to the first time point at another grade; the ICE score is drawn where it "
+        "was charted (10 is normal); a neurologic sign of the paper's Table 1 written in the "
+        "symptoms (headache, confusion, tremor …) is a marker, not a band. A sign charted "
+        "with an entered grade of 0 is not counted as neurotoxicity on the ward round.",
+    ),
+    (
+        "Timeline — a grade that is a lower bound",
+        "Where something was not documented within its window (a temperature older than 6 "
+        "hours at a time point that charts only a laboratory value, say), the grade is at "
+        "least the one shown: it is drawn as a hollow triangle on a dashed grey step, and "
+        "the line of known grades leaves a gap there rather than falling to it, so it never "
+        "looks like a recovery. The hover names what was not documented.",
+    ),
+    (
+        "Ward round — the last 24 hours",
+        "Tmax and the lowest systolic and mean arterial pressure are taken from the values "
+        "charted in the 24 hours up to the patient's latest time point (a mean pressure "
+        "computed from a systolic and diastolic pair charted on that time point counts; a "
+        "value carried from an earlier time point does not). Hours since tocilizumab, and "
+        'every "hours ago" of the treatment given, count back from the latest time point '
+        "of the export, not from the computer's clock.",
     ),
 )
 

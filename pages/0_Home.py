@@ -16,6 +16,7 @@ from crs.columns import READING_VERSION
 from crs.coverage import missing_domains, missing_warning
 from crs.errors import UnusableExportError
 from crs.mapping import ColumnMapping
+from crs.problem_rows import with_patients
 from crs.store.errors import StoreFailure
 from crs.upload_kind import classify_upload
 from ui.auth import current_identity
@@ -428,7 +429,9 @@ if ward is not None and ward.kind != "store":
         )
         st.page_link("pages/1_Ward_round.py", label="Open the ward round", icon=":material/groups:")
         st.subheader("Data quality")
-        show_reports(ward.reports, ward.problems(), key="session")
+        # Each problem with the patient of its line (issue #15), where the line is a
+        # graded row.
+        show_reports(ward.reports, with_patients(ward.problems(), ward.graded), key="session")
 elif ward is not None and not isinstance(st.session_state.get(LAST_IMPORT_KEY), ImportShown):
     with page_guard("the ward store"):
         st.divider()

@@ -1,68 +1,64 @@
-"""Ward round: one row per patient, sickest first (crs.census); open a patient's timeline."""
+"""Ward round: one row per patient, sickest first (crs.census); open a patient's timeline.
+
+The round's columns fit a 1,280 px screen without scrolling sideways and ten patients
+show above the fold of a 1,280 × 800 laptop (issue #15); the rest of the census is behind
+"More columns", and every alert and lower bound is written in full below the table.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from crs.census import filter_census
-from crs.explain import unknown_words_column
-from crs.reference import RECOMMENDATION_LABELS, WARNING_ALERTS, alert_words
+from crs.census import filter_census, round_table
+from crs.explain import unknown_words
+from crs.reference import WARNING_ALERTS, alert_words
 from ui.guard import page_guard
 from ui.judgment import archive_controls
+from ui.report import report_button
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.store import SHOW_ARCHIVED_KEY, show_archived
-from ui.style import style_grades
+from ui.style import GRADE_FILTER_KEY, style_census
 from ui.tables import data_table
-from ui.text import md, plain
+from ui.text import md, md_escape, plain
 
 PATIENT_PAGE = "pages/2_Patient.py"
+#: One grid row and the header row, in pixels (one line of text at the app's font size).
+ROW_PX = 33
 
-#: Census columns as clinicians read them.
-HEADERS = {
-    "patient_id": "Patient",
-    "grade": "Grade now",
-    # Beside the grade: a grade with something not known is a lower bound (grading.md §4).
-    "unknown": "Lower bound — not known",
-    "trend_24h": "Trend 24 h",
-    "highest_grade": "Highest grade",
-    "highest_grade_when": "Highest first at",
-    "drivers": "Drivers now",
-    "alerts": "Alerts",
-    "recommendation": "Figure 2 suggestion",
-    "neurotoxicity": "Neurotoxicity",
-    "tocilizumab": "Tocilizumab given",
-    "corticosteroids": "Corticosteroids given",
-    "therapy": "Therapy",
-    "day": "Day since infusion",
-    "last_recorded": "Latest time point",
+#: Widths (px) of the round's columns: together they fit a 1,280 px screen.
+WIDTHS: dict[str, int] = {
+    "Bed": 56,
+    "Name": 120,
+    "Patient": 62,
+    "Grade now": 72,
+    "Highest": 58,
+    "Trend 24 h": 70,
+    "Drivers now": 160,
+    "Figure 2 suggestion": 140,
+    "Alerts": 130,
+    "Tmax 24 h": 64,
+    "Low SBP/MAP": 84,
+    "NE-eq μg/min": 88,
+    "Oxygen now": 124,
+    "Neuro now": 86,
+    "Last toci": 60,
 }
-
-#: Short Figure 2 wording for the table (the patient page gives the full text).
-SHORT_SUGGESTION = {
-    "none": "—",
-    "supportive_care": "Supportive care",
-    "consider_immunosuppression": "Consider tocilizumab ± steroids",
-    "immunosuppression": "Tocilizumab ± steroids",
-    "corticosteroids_preferred": "Consider steroids first",
+HELP: dict[str, str] = {
+    "Grade now": "Lee 2014 grade (Table 2) at the latest time point; ≥ marks a lower bound "
+    "(something was not documented: see below the table)",
+    "Highest": "Highest grade so far",
+    "Tmax 24 h": "Highest temperature charted in the 24 h up to the latest time point",
+    "Low SBP/MAP": "Lowest systolic and mean arterial pressure charted in those 24 h (mmHg)",
+    "NE-eq μg/min": "Vasopressors running now, as norepinephrine equivalent in μg/min (Table 3)",
+    "Oxygen now": "Oxygen in effect now: device and FiO2 (≈: estimated from the flow)",
+    "Neuro now": "Neurotoxicity grade (CTCAE) and ICE score in effect now",
+    "Last toci": "Hours from the last tocilizumab dose to the latest time point",
+    "Alerts": "Figure 2 alerts; the full sentences are listed below the table",
 }
-
-TREND_WORDS = {"worse": "▲ worse", "better": "▼ better", "same": "= same"}
-
-
-def alert_badges(codes: str, after_tocilizumab: bool = False) -> str:
-    """⚠ before alerts asking for action; plain words for information (CRP past peak,
-    with the tocilizumab note once tocilizumab was given)."""
-    listed = [code for code in str(codes or "").split(";") if code]
-    words = alert_words(";".join(listed), after_tocilizumab)
-    return "; ".join(
-        ("⚠ " if code in WARNING_ALERTS else "") + word
-        for code, word in zip(listed, words, strict=True)
-    )
 
 
 def open_patient(patient_id: str) -> None:
@@ -80,19 +76,67 @@ def open_patient(patient_id: str) -> None:
         )
 
 
+def column_config(columns: list[str]) -> dict[str, object]:
+    config: dict[str, object] = {}
+    for name in columns:
+        width = WIDTHS.get(name)
+        if name in ("Grade now", "Highest"):
+            config[name] = st.column_config.NumberColumn(
+                width=width, help=md_escape(HELP[name]) if name in HELP else None
+            )
+        elif name == "Day since infusion":
+            config[name] = st.column_config.NumberColumn(format="%.1f")
+        elif width or name in HELP:
+            config[name] = st.column_config.TextColumn(
+                width=width, help=md_escape(HELP[name]) if name in HELP else None
+            )
+    return config
+
+
+def details(shown) -> None:
+    """Every alert and lower bound in full, one line per patient (the table's cells are
+    short)."""
+    values: list[object] = []
+    for row in shown.itertuples(index=False):  # one line per patient, not per row
+        dosed = bool(row.tocilizumab_doses)
+        codes = [c for c in str(row.alerts or "").split(";") if c]
+        said = [
+            ("⚠ " if c in WARNING_ALERTS else "") + w
+            for c, w in zip(codes, alert_words(";".join(codes), dosed), strict=True)
+        ]
+        unknown = unknown_words(row.unknown)
+        if unknown:
+            said.append(f"grade {row.grade} is a lower bound — not known: {unknown}")
+        if said:
+            values += [row.patient_id, "; ".join(said)]
+    if values:
+        # The app's own template, one "- **patient** — words" line per patient; every
+        # value shown as text (ui.text.md).
+        template = "**Alerts and lower bounds in full**" + "\n- **{}** — {}" * (len(values) // 2)
+        st.markdown(md(template, *values))
+
+
 ward = setup_page("Ward round")
 
 if ward is not None:
     with page_guard("the ward round"):
         table = ward.census()
-        left, right = st.columns([3, 1])
+        left, middle, right = st.columns([5, 2, 2], vertical_alignment="bottom")
         grades = left.multiselect(
-            "Show current grades", [0, 1, 2, 3, 4, 5], default=[0, 1, 2, 3, 4, 5]
+            "Show current grades",
+            [0, 1, 2, 3, 4, 5],
+            default=[0, 1, 2, 3, 4, 5],
+            format_func=lambda g: plain(f"Grade {g}"),
+            key=GRADE_FILTER_KEY,
         )
-        with_alerts = right.checkbox("Only patients with alerts")
+        with_alerts = middle.checkbox("Only patients with alerts")
+        more = right.toggle(
+            "More columns",
+            help="Lower bound, highest first at, day, therapy, doses given, neurotoxicity status",
+        )
         if ward.kind == "store":
             # Discharged patients leave the ward round but nothing is deleted (ward store).
-            right.checkbox("Show archived patients", key=SHOW_ARCHIVED_KEY)
+            middle.checkbox("Show archived patients", key=SHOW_ARCHIVED_KEY)
         shown = filter_census(table, grades=grades, with_alerts=with_alerts)
         counts = table["grade"].value_counts()
         st.caption(
@@ -103,44 +147,39 @@ if ward is not None:
                 len(shown),
             )
         )
-        display = shown[list(HEADERS)].copy()
-        display["recommendation"] = display["recommendation"].map(
-            lambda code: SHORT_SUGGESTION.get(code, RECOMMENDATION_LABELS.get(code, code))
-        )
-        dosed = shown.get("tocilizumab_doses", pd.Series(0, index=shown.index)).gt(0)
-        display["alerts"] = [
-            alert_badges(codes, after)
-            for codes, after in zip(display["alerts"], dosed, strict=True)
-        ]
-        display["trend_24h"] = display["trend_24h"].map(lambda t: TREND_WORDS.get(t, t))
-        display["drivers"] = display["drivers"].str.replace(";", ", ")
-        display["unknown"] = unknown_words_column(display["unknown"])
-        display = display.rename(columns=HEADERS)
+        display = round_table(shown, more=more)
         if ward.archived and show_archived():
             archived = shown["patient_id"].astype("str").isin(sorted(ward.archived))
             display.insert(1, "Archived", archived.map({True: "archived", False: ""}).to_numpy())
+        lower_bound = shown["lower_bound"].to_numpy()
         event = data_table(
             display,
-            style=lambda frame: style_grades(frame, ["Grade now", "Highest grade"]),
+            style=lambda frame: style_census(frame, lower_bound),
+            csv_frame=round_table(shown, more=True),
             file_name="crs_ward_round.csv",
             download_label="Download the ward round as CSV",
             hide_index=True,
             on_select="rerun",
             selection_mode="single-row",
             key="census_table",
-            # Every patient visible without scrolling on an ordinary ward (35 px a row).
-            height=min(36 * (len(display) + 1) + 4, 760),
-            column_config={
-                "Day since infusion": st.column_config.NumberColumn(format="%.1f"),
-                "Grade now": st.column_config.NumberColumn(help="Lee 2014 grade (Table 2)"),
-            },
+            # Every patient of an ordinary ward without scrolling inside the table.
+            row_height=ROW_PX,
+            height=min(ROW_PX * (len(display) + 1) + 3, 36 * ROW_PX),
+            column_config=column_config(list(display.columns)),
         )
         selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
         if selected and selected[0] < len(shown):
             open_patient(str(shown["patient_id"].iloc[selected[0]]))
+        details(shown)
+        report_button(
+            ward,
+            shown["patient_id"].astype("str").tolist(),
+            label="Download report (PDF) of the patients shown",
+            key="ward_report",
+        )
 
         # Keyboard-friendly alternative to clicking a row.
-        choice_col, button_col = st.columns([3, 1])
+        choice_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         choice = choice_col.selectbox(
             "Open a patient's timeline",
             shown["patient_id"].tolist(),
@@ -148,7 +187,6 @@ if ward is not None:
             placeholder="Choose a patient",
             format_func=plain,
         )
-        button_col.write("")
         if button_col.button("Open timeline", disabled=choice is None) and choice is not None:
             open_patient(str(choice))
 

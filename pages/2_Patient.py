@@ -1,8 +1,15 @@
-"""Patient: the Figure 3 style timeline, the Figure 2 suggestion, doses and the graded rows;
-for patients of the ward store also attribution to another cause (grading.md §5), the
-audit log and archiving (docs/architecture.md §7)."""
+"""Patient: the Figure 3 style timeline, the Figure 2 suggestion, treatment given, doses and
+the graded rows; for patients of the ward store also attribution to another cause
+(grading.md §5), the audit log and archiving (docs/architecture.md §7).
+
+A header line names the patient and the time the page was shown, kept in view on screen
+and repeated at the top of every printed page (ui.style.PRINT_CSS); the number of data
+problems of this patient links to their rows (issue #15).
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -10,7 +17,7 @@ import streamlit as st
 from crs import trends
 from crs.criteria import CRITERION_LABELS
 from crs.explain import unknown_words_column
-from crs.figures import FIGURE_CONFIG, timeline_figure
+from crs.figures import FIGURE_CONFIG
 from crs.reference import (
     FERRITIN_NOTE,
     RECOMMENDATION_LABELS,
@@ -18,6 +25,7 @@ from crs.reference import (
     label_codes,
 )
 from crs.trends import crp_caveat
+from ui.cached import patient_timeline
 from ui.guard import page_guard
 from ui.judgment import (
     archive_controls,
@@ -32,7 +40,9 @@ from ui.panels import (
     grade_changes,
     recommendation_panel,
     time_point_labels,
+    treatment_given,
 )
+from ui.report import report_button
 from ui.session import PATIENT_KEY
 from ui.setup import setup_page
 from ui.store import patient_axis, reading_marks_warning, store_ward, ward_store
@@ -95,13 +105,34 @@ if ward is not None:
         attributions = ward_store().attributions([patient_id]) if stored else None
 
         summary = ward.census().set_index("patient_id").loc[patient_id]
-        cols = st.columns(6)
+        problems = ward.patient_problems(patient_id)
         # A grade with something not known is a lower bound: "≥ 2".
         not_known = unknown_words_column(rows["unknown"].iloc[-1:]).iloc[0]
         grade_now = int(latest["grade"])
+        shown_grade = f"≥ {grade_now}" if not_known else str(grade_now)
+        with st.container(key="patient_header"):
+            # Kept in view, and printed at the top of every page (ui.style.PRINT_CSS).
+            st.markdown(
+                md(
+                    "**Patient {}** · grade now {} · {} · shown {}",
+                    patient_id,
+                    shown_grade,
+                    summary["last_recorded"] or "time not known",
+                    datetime.now().strftime("%a %d %b %Y %H:%M"),
+                )
+                + (
+                    md(
+                        " · [{} data problems on this patient's rows](#data-problems)",
+                        len(problems),
+                    )
+                    if len(problems)
+                    else ""
+                )
+            )
+        cols = st.columns([1, 1.3, 1, 1.6, 1, 1])
         cols[0].metric(
             "Grade now",
-            md("≥ {}", grade_now) if not_known else md("{}", grade_now),
+            md("{}", shown_grade),
             help=md("Lower bound: not known — {}", not_known) if not_known else None,
         )
         cols[1].metric(
@@ -111,37 +142,38 @@ if ward is not None:
         # Therapy is a cell of the file: shown as text.
         cols[3].metric("Therapy", md_escape(summary["therapy"] or "not recorded"))
         age, weight = latest.get("age_years"), latest.get("weight_kg")
-        cols[4].metric("Age", md("{:g} y", age) if pd.notna(age) else "not recorded")
-        cols[5].metric("Weight", md("{:g} kg", weight) if pd.notna(weight) else "not recorded")
+        cols[4].metric("Age", md("{:g} y", age) if pd.notna(age) else "—")
+        cols[5].metric("Weight", md("{:g} kg", weight) if pd.notna(weight) else "—")
+        if pd.isna(age) or pd.isna(weight):
+            st.caption("—: not recorded in the export.")
 
         with st.container(border=True):
             recommendation_panel(latest, "Latest time point")
+        report_button(ward, [patient_id], label="Download report (PDF)", key="patient_report")
 
     with page_guard("the timeline"):
-        peaks = trends.crp_peaks(rows)
-        fig = timeline_figure(
-            rows,
-            crp_peaks=peaks["instant"],
-            attributions=attributions,  # the title, "Patient <id>", is escaped there
-        )
-        st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline")
+        fig = patient_timeline(ward, patient_id, attributions)
+        st.plotly_chart(fig, config=FIGURE_CONFIG, key="timeline", theme=None)
         st.caption(
             md(
-                "Download the chart as PNG with the camera button above it; print this page "
-                "(A4 landscape) from the browser. {}",
+                "Solid: the grade; dashed with a hollow ▵: a lower bound (something was not "
+                "documented in its window; the hover says what). Download the chart as PNG "
+                "with the camera button above it, or the whole report as PDF. {}",
                 crp_caveat(rows),
             )
         )
 
+    with page_guard("the treatment given"):
+        treatment_given(rows)
+
     with page_guard("the chosen time point"):
         labels = time_point_labels(rows)
-        # Default to the first time point at the patient's worst grade: the one a ward
-        # round most often wants to revisit.
-        worst = int(rows["grade"].to_numpy().argmax())
+        # Default to the latest time point: what the patient has now (treatment given so
+        # far included); any earlier one can be chosen.
         picked = st.selectbox(
             "Suggestion at another time point",
             range(len(rows)),
-            index=worst,
+            index=len(rows) - 1,
             format_func=lambda i: plain(labels[i]),
         )
         with st.container(border=True):
@@ -174,15 +206,27 @@ if ward is not None:
                     hide_index=True,
                 )
             form, withdraw = st.columns(2)
+            # The form starts from the time point chosen above; while that is the latest
+            # (the default), from the first time point at the worst grade — the finding
+            # a clinician most often calls not CRS.
+            target = picked if picked != len(rows) - 1 else int(rows["grade"].to_numpy().argmax())
             with form:
-                attribution_form(patient_id, rows.iloc[picked], axis, key=str(picked))
+                attribution_form(patient_id, rows.iloc[target], axis, key=str(target))
             active = every[every["withdrawn_at"].isna()]
             if not active.empty:
                 with withdraw:
                     withdraw_form(active, axis)
 
-    with page_guard("the dose panel"), st.container(border=True):
-        dose_panel(rows)
+    with page_guard("the dose panel"):
+        # Built only when opened (on_change="rerun"): the title says what it is not.
+        doses = st.expander(
+            "Reference doses — not doses given or prescribed",
+            key="reference_doses",
+            on_change="rerun",
+        )
+        if doses.open:
+            with doses:
+                dose_panel(rows)
 
     with page_guard("the laboratory trends"):
         st.subheader("Laboratory trends: fold change over baseline")
@@ -221,6 +265,9 @@ if ward is not None:
             )
         if table["time"].isna().all():
             table = table.drop(columns="time")
+        else:
+            table["time"] = table["time"].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+        table["day"] = table["day"].map("{:.2f}".format).where(table["day"].notna(), "")
         table = table.rename(columns=ROW_COLUMNS)
         with st.container(key="screen_rows"):
             data_table(
@@ -230,11 +277,7 @@ if ward is not None:
                 download_label="Download these time points as CSV",
                 hide_index=True,
                 key="patient_rows",
-                column_config={
-                    "Day": st.column_config.NumberColumn(format="%.2f"),
-                    "Time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                    "Explanation": st.column_config.TextColumn(width="large"),
-                },
+                column_config={"Explanation": st.column_config.TextColumn(width="large")},
             )
         # Printed instead of the interactive grid (see ui.style.PRINT_CSS).
         with st.container(key="print_rows"):
@@ -242,8 +285,7 @@ if ward is not None:
             st.table(md_table(grade_changes(rows)))
 
     with page_guard("the data-quality problems"):
-        st.subheader("Data-quality problems of this patient")
-        problems = ward.patient_problems(patient_id)
+        st.subheader("Data-quality problems of this patient", anchor="data-problems")
         if stored:
             # The store keeps each import's report whole (a file's line numbers are not
             # tied to a patient once several exports are merged): read them on Home.

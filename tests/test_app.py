@@ -235,6 +235,13 @@ def _chart(at: AppTest):
 
 def test_dose_panel_shows_the_label_dose_first_with_sources_erratum_and_local_protocols():
     at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
+    # Behind an expander whose title says what the doses are not; built when opened.
+    [doses] = [
+        e for e in at.expander if e.label == "Reference doses — not doses given or prescribed"
+    ]
+    assert not [t for t in at.table if "For this patient" in t.value.columns]
+    at.session_state["reference_doses"] = True
+    at.run()
     _no_exception(at)
     text = _texts(at.markdown) + _texts(at.caption)
     assert "Reference doses — not doses given or prescribed" in text
@@ -255,8 +262,9 @@ def test_dose_panel_shows_the_label_dose_first_with_sources_erratum_and_local_pr
 
 def test_grade_2_panel_says_why_the_patient_is_high_risk_and_comorbidities_not_recorded():
     at = _patient_page(_uploaded_ward(GRADE_2_COURSE), "X")
-    # The chosen time point defaults to the first at the worst grade: row 1 (grade 2).
-    assert at.selectbox[1].value == 1
+    # The other time point defaults to the latest (issue #15); row 1 is the grade 2.
+    assert at.selectbox[1].value == 4
+    at.selectbox[1].set_value(1).run()
     text = _texts(at.markdown) + _texts(at.caption)
     assert "High risk at grade 2: **yes** (age ≥ 65)" in text
     assert "Comorbidities were not recorded" in text

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from hand_graded import graded_frame
 
-from crs.census import CENSUS_COLUMNS, census, filter_census
+from crs.census import CENSUS_COLUMNS, census, filter_census, round_table
 
 
 def _two_patients() -> pd.DataFrame:
@@ -181,3 +182,81 @@ def test_among_equally_sick_patients_an_alert_asking_for_action_comes_first():
         ]
     )
     assert list(census(frame)["patient_id"]) == ["untreated", "info", "quiet"]
+
+
+def _bedside() -> pd.DataFrame:
+    """One patient over 30 h: the 24 h window of the round starts at hour 6 (inclusive)."""
+    start = pd.Timestamp("2024-05-01 00:00")
+
+    def at(hours: float) -> pd.Timestamp:
+        return start + pd.Timedelta(hours=hours)
+
+    rows = [
+        # Before the window: the hottest and lowest values, which must not count.
+        {
+            "time": at(0),
+            "temp_c": 40.5,
+            "sbp_mmhg": 70.0,
+            "map_mmhg": 45.0,
+            "tocilizumab_mg": 480.0,
+        },
+        {"time": at(6), "temp_c": 38.9, "sbp_mmhg": 88.0, "map_mmhg": 61.0},
+        # A MAP computed from an SBP/DBP pair charted on this row (no MAP charted).
+        {"time": at(12), "temp_c": 38.2, "sbp_mmhg": 84.0, "map_used": 58.0, "map_computed": True},
+        # Lab-only row: the carried MAP is not a value charted in the window.
+        {"time": at(20), "map_used": 50.0, "map_computed": True},
+        {
+            "time": at(30),
+            "temp_c": 37.6,
+            "sbp_mmhg": 101.0,
+            "map_mmhg": 72.0,
+            "ne_eq_ug_min": 12.0,
+            "vasopressors": "norepinephrine;vasopressin",
+            "fio2_used": 45.0,
+            "oxygen_basis": "fio2",
+            "o2_device_used": "hfnc",
+            "neurotox_used": 2.0,
+            "ice_used": 6.0,
+        },
+    ]
+    return graded_frame([{"patient_id": "W", "day": np.nan, **row} for row in rows])
+
+
+def test_bedside_values_cover_the_24_hours_up_to_the_latest_row():
+    row = census(_bedside()).iloc[0]
+    assert row["tmax_24h"] == 38.9
+    assert row["sbp_min_24h"] == 84.0
+    assert row["map_min_24h"] == 58.0
+
+
+def test_what_is_in_effect_now_is_said_in_words():
+    row = census(_bedside()).iloc[0]
+    assert row["vasopressors_now"] == "12 · 2 agents"
+    assert row["oxygen_now"] == "HFNC 45 %"
+    assert row["neuro_now"] == "grade 2 · ICE 6"
+    assert row["tocilizumab_hours_ago"] == 30.0
+
+
+def test_a_lower_bound_is_flagged_and_shown_as_at_least_in_the_round_table():
+    table = census(_two_patients())
+    assert table.set_index("patient_id").loc["A", "lower_bound"]
+    shown = round_table(table)
+    assert "Lower bound — not known" not in shown.columns
+    assert "Lower bound — not known" in round_table(table, more=True).columns
+    assert shown.set_index("Patient").loc["A", "Drivers now"] == "hypotension"
+    assert shown.set_index("Patient").loc["B", "Alerts"] == "⚠ Untreated grade ≥ 3"
+
+
+def test_the_round_table_shows_blanks_not_none_and_no_bed_column_when_not_exported():
+    shown = round_table(census(_two_patients()))
+    assert "Bed" not in shown.columns and "Name" not in shown.columns
+    assert shown.set_index("Patient").loc["B", "Last toci"] == ""
+    assert shown.set_index("Patient").loc["A", "Last toci"] == "12.0 h"
+    assert not shown.astype("str").isin(["None", "nan", "NaN"]).any().any()
+
+
+def test_drivers_are_words_not_codes():
+    frame = _two_patients()
+    frame.loc[frame.index[-1], "drivers"] = "neurotoxicity;organ_toxicity"
+    shown = round_table(census(frame)).set_index("Patient")
+    assert shown.loc["B", "Drivers now"] == "neurotoxicity, organ toxicity"

@@ -47,9 +47,10 @@ def test_p006_without_a_weight_is_a_lower_bound_by_his_vasopressor_dose() -> Non
 
 def test_the_timeline_hover_words_what_is_not_known() -> None:
     fig = timeline_figure(_p006())
-    [trace] = [t for t in fig.data if t.name == "CRS grade"]
+    [trace] = [t for t in fig.data if t.name == "CRS grade: lower bound (not documented)"]
     assert trace.customdata[-1][2] == WORDS
     assert "lower bound" in trace.hovertemplate
+    assert trace.marker.symbol == "triangle-up-open"
     assert not any("_" in str(row[2]) for row in trace.customdata)
 
 
@@ -58,6 +59,11 @@ def test_the_ward_round_shows_the_lower_bound_in_words() -> None:
     at.session_state[WARD_KEY] = _ward()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    # The grid shows "≥ 2" (a display format of the grade); the words are written in
+    # full below it, and in the "more columns" view.
+    markdown = seen_all(at.markdown)
+    assert f"**P006** — grade 2 is a lower bound — not known: {WORDS}" in markdown
+    at.toggle[0].set_value(True).run()
     [table] = [d.value for d in at.dataframe if "Patient" in d.value.columns]
     column = "Lower bound — not known"
     row = table[table["Patient"] == "P006"].iloc[0]

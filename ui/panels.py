@@ -49,35 +49,46 @@ def _after_tocilizumab(row: pd.Series) -> bool:
 
 def recommendation_panel(row: pd.Series, heading: str) -> None:
     """Grade, drivers, the Figure 2 branch taken (and why grade 2 is or is not high risk),
-    alerts, and what was not documented — for one time point."""
+    alerts, and what was not documented — for one time point, in few page elements (a
+    page of many small elements is slow to draw: issue #15)."""
     grade = int(row["grade"])
-    st.markdown(md("**{} — {}**", heading, when(row)))
     # The explanation quotes recorded free text (symptoms): shown as text, never markup.
     explanation = _text(row, "explanation") or f"Grade {grade}."
-    drivers = _text(row, "drivers").replace(";", ", ")
+    drivers = _text(row, "drivers").replace(";", ", ").replace("_", " ")
     # With a domain not known the grade is a lower bound, and says so.
     unknown = unknown_words(_text(row, "unknown"))
     shown = f"{grade} or higher (lower bound)" if unknown else str(grade)
-    st.markdown(md("**Grade {}** · drivers: {}  \n{}", shown, drivers or "none", explanation))
+    template = "**{} — {}**\n\n**Grade {}** · drivers: {}  \n{}"
+    values: list[object] = [heading, when(row), shown, drivers or "none", explanation]
     code = _text(row, "recommendation")
     if code in _WORDING.index:
-        st.markdown(md("**Figure 2:** {}", _WORDING.loc[code, "wording"]))
+        template += "\n\n**Figure 2:** {}"
+        values.append(_WORDING.loc[code, "wording"])
     branch = _text(row, "branch")
     if branch:
-        st.markdown(md("Branch taken: {}", branch))
-    if code in _WORDING.index:
-        st.caption(md("Source: {}", _WORDING.loc[code, "source"]))
+        template += "\n\nBranch taken: {}"
+        values.append(branch)
     basis = _text(row, "high_risk_basis")
     if grade == 2 and basis:
-        high = bool(row.get("high_risk_used"))
-        st.markdown(md("High risk at grade 2: **{}** ({}).", "yes" if high else "no", basis))
+        template += "\n\nHigh risk at grade 2: **{}** ({})."
+        values += ["yes" if bool(row.get("high_risk_used")) else "no", basis]
+    st.markdown(md(template, *values))
+    notes, note_values = "", []
+    if code in _WORDING.index:
+        notes += "Source: {}  \n"
+        note_values.append(_WORDING.loc[code, "source"])
     if basis and basis != "recorded":
         # treatment.md §1 [decision]: without a recorded high-risk flag only age counts,
         # so the clinician must know that comorbidities were not part of the decision.
-        st.caption(
+        notes += (
             "Comorbidities were not recorded in the export: only age ≥ 65 counts as high "
-            "risk here. Judge extensive comorbidities clinically."
+            "risk here. Judge extensive comorbidities clinically.  \n"
         )
+    if unknown:
+        notes += "Not known at this time point: {} — the grade may be higher."
+        note_values.append(unknown)
+    if notes:
+        st.caption(md(notes, *note_values))
     codes = [code for code in _text(row, "alerts").split(";") if code]
     # After tocilizumab the CRP alert adds that tocilizumab lowers CRP (treatment.md §2).
     words = dict(zip(codes, alert_words(";".join(codes), _after_tocilizumab(row)), strict=True))
@@ -87,8 +98,6 @@ def recommendation_panel(row: pd.Series, heading: str) -> None:
         st.warning(md("Alert: {}", "; ".join(action)))
     if information:
         st.info(md_escape("; ".join(information)))
-    if unknown:
-        st.caption(md("Not known at this time point: {} — the grade may be higher.", unknown))
 
 
 #: Laboratory values shown as fold change over baseline (treatment.md §4).
@@ -233,3 +242,49 @@ def _codes(rows: pd.DataFrame) -> list[str]:
     if "alerts" not in rows.columns:
         return [""] * len(rows)
     return rows["alerts"].fillna("").astype("str").tolist()
+
+
+#: Treatment given (crs.given) as clinicians read it.
+GIVEN_COLUMNS: dict[str, str] = {
+    "dose": "Given",
+    "when": "At",
+    "hours_ago": "Hours before the latest time point",
+    "number": "Dose (label limit)",
+    "hours_since_previous": "Hours since the previous dose",
+    "note": "Note",
+}
+
+
+def given_table(given: pd.DataFrame) -> pd.DataFrame:
+    """One patient's doses (crs.given.doses_given) as a table: what, when (date-time and
+    day), hours ago, the dose's number against the label's limit; blanks, not "None"."""
+    when = pd.Series(time_point_labels(given.assign(grade=0)), index=given.index)
+    number = given["number"].astype("int64").astype("str")
+    limit = given["of"].astype("int64")
+    return pd.DataFrame(
+        {
+            "Given": given["dose"].astype("str"),
+            "At": when.str.replace(r" — grade 0$", "", regex=True),
+            "Hours before the latest time point": given["hours_ago"].map("{:.1f} h".format),
+            "Dose (label limit)": (number + " of " + limit.astype("str")).where(limit > 0, number),
+            "Hours since the previous dose": given["hours_since_previous"]
+            .map("{:.1f} h".format)
+            .where(given["hours_since_previous"].notna(), ""),
+            "Note": given["note"].astype("str"),
+        }
+    )
+
+
+def treatment_given(rows: pd.DataFrame) -> None:
+    """Every tocilizumab, corticosteroid and other immunosuppressant dose given, with the
+    tocilizumab count against the product label (crs.given)."""
+    from crs.given import doses_given, tocilizumab_summary
+
+    st.subheader("Treatment given")
+    given = doses_given(rows)
+    if given.empty:
+        st.write("No tocilizumab, corticosteroid or other immunosuppressant recorded.")
+        return
+    patient = str(rows["patient_id"].iloc[0])
+    st.markdown(md("{}", tocilizumab_summary(given, patient)))
+    st.table(md_table(given_table(given).set_index("Given")))

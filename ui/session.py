@@ -8,6 +8,7 @@ real reader and pipeline (docs/architecture.md §1, §4). The result is kept in
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,13 @@ def read_and_grade(
     return graded, export.report, export.axis
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _census_of(key: str, _graded: pd.DataFrame) -> pd.DataFrame:
+    """The census of the ward whose rows ``key`` names (shared by every session showing
+    that ward: a new browser session on the same ward does not compute it again)."""
+    return census(_graded)
+
+
 @dataclass
 class Ward:
     """Everything the pages show: the graded rows of every patient and the reports."""
@@ -58,6 +66,9 @@ class Ward:
     kind: str = "session"
     #: Archived (discharged) patients among ``graded`` (store wards only).
     archived: frozenset[str] = frozenset()
+    #: Names these rows for caches shared between sessions (ui.cached): the sha256 of
+    #: the uploaded bytes, or the store's address and version; "" when unknown.
+    key: str = ""
     _census: pd.DataFrame | None = field(default=None, repr=False)
     _rows_of: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _lines_of: dict[str, str] = field(default_factory=dict, repr=False)
@@ -65,7 +76,7 @@ class Ward:
     def census(self) -> pd.DataFrame:
         """The ward round table (crs.census), computed once per load."""
         if self._census is None:
-            self._census = census(self.graded)
+            self._census = _census_of(self.key, self.graded) if self.key else census(self.graded)
         return self._census
 
     def patient_ids(self) -> list[str]:
@@ -145,6 +156,9 @@ def load_ward(
     if not exports:
         raise UnusableExportError("No time-series export was uploaded; upload at least one CSV.")
     graded_frames, reports, axes, sources = [], [], [], []
+    key = hashlib.sha256(str(patient_id).encode())
+    for upload in [*exports, *([patients] if patients is not None else [])]:
+        key.update(hashlib.sha256(upload.data).digest() + upload.name.encode() + b"\0")
     seen: dict[str, str] = {}
     for number, upload in enumerate(exports):
         if on_progress is not None:
@@ -178,18 +192,35 @@ def load_ward(
     )
     if patients is not None:
         sources.append(f"{patients.name} (patients table)")
-    return Ward(graded=graded, reports=reports, axis=axes[0], sources=sources)
+    return Ward(graded=graded, reports=reports, axis=axes[0], sources=sources, key=key.hexdigest())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _sample_ward(key: str, _exports: list[Upload], _patients: Upload | None) -> Ward:
+    # One shared, read-only Ward for every session that opens the sample ward (issue
+    # #15: a new session, a new tab, a link, must not read and grade it again).
+    ward = load_ward(_exports, _patients)
+    # Made-up patients: shown read-only in this session, never written to the ward store.
+    ward.kind = "sample"
+    ward.census()
+    return ward
 
 
 def load_sample(on_progress: Callable[[float, str | None], None] | None = None) -> Ward:
-    """The bundled sample ward (data/sample_ward.csv with data/sample_ward_patients.csv)."""
+    """The bundled sample ward (data/sample_ward.csv with data/sample_ward_patients.csv),
+    read and graded once per process and shared by the sessions that open it."""
     exports = [Upload(SAMPLE_WARD.name, SAMPLE_WARD.read_bytes())]
     patients = (
         Upload(SAMPLE_PATIENTS.name, SAMPLE_PATIENTS.read_bytes())
         if SAMPLE_PATIENTS.exists()
         else None
     )
-    ward = load_ward(exports, patients, on_progress=on_progress)
-    # Made-up patients: shown read-only in this session, never written to the ward store.
-    ward.kind = "sample"
+    key = hashlib.sha256()
+    for upload in [*exports, *([patients] if patients is not None else [])]:
+        key.update(hashlib.sha256(upload.data).digest())
+    if on_progress is not None:
+        on_progress(0.0, SAMPLE_WARD.name)
+    ward = _sample_ward(key.hexdigest(), exports, patients)
+    if on_progress is not None:
+        on_progress(1.0, None)
     return ward

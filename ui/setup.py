@@ -36,15 +36,18 @@ def sample_requested(argv: list[str] | None = None) -> bool:
 
 def open_sample_ward() -> Ward | None:
     """Load the sample ward into this session, with a progress indicator; None on failure."""
+    # The progress box is cleared once the ward is loaded: the page below it is what
+    # the person came for (the first patients of the ward round above the fold).
+    box = st.empty()
     try:
-        with st.status("Reading and grading the sample ward …", expanded=False) as status:
+        with box.status("Reading and grading the sample ward …", expanded=False):
             bar = st.progress(0.0)
             ward = load_sample(
                 on_progress=lambda done, name: bar.progress(
                     done, text=md("Reading and grading {} …", name) if name else "Done"
                 )
             )
-            status.update(label="Sample ward loaded", state="complete")
+        box.empty()
     except UnusableExportError as error:
         st.error(md("The sample ward could not be read: {}", error))
         return None

@@ -72,6 +72,7 @@ def _ward(url: str, version: tuple[int, int], include_archived: bool) -> Ward:
         sources=[store.describe()],
         kind="store",
         archived=archived,
+        key=f"store:{url}:{version}:{include_archived}",
     )
 
 

@@ -20,6 +20,8 @@ APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 FILE_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
 EXCEPTION = '[data-testid="stException"]'
 PLOT = ".js-plotly-plot"
+#: The app's pages as links in the navigation bar at the top (app.py: st.navigation).
+NAV_LINKS = '[data-testid="stTopNav"] a[data-testid="stTopNavLink"]'
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 # In-page URLs that never touch a network.
 LOCAL_SCHEMES = frozenset({"data", "blob", "about"})

@@ -44,8 +44,9 @@ SAMPLE_WARD = DATA / "sample_ward.csv"
 SAMPLE_PATIENTS = DATA / "sample_ward_patients.csv"
 NO_PATIENT_COLUMN = Path(__file__).parent / "files" / "no_patient_column.csv"
 
-#: grading.md §3: the criterion codes a driver can be.
-CRITERIA = {
+#: grading.md §3: the criteria a driver can be, as the hover words them (issue #15:
+#: "organ toxicity", not organ_toxicity).
+CRITERIA_CODES = {
     "fever",
     "symptoms",
     "hypotension",
@@ -56,6 +57,7 @@ CRITERIA = {
     "neurotoxicity",
     "death",
 }
+CRITERIA = {code.replace("_", " ") for code in CRITERIA_CODES}
 GRADING_TIMEOUT_MS = 90_000
 
 
@@ -172,7 +174,7 @@ def test_ward_round_lists_each_patient_once_and_the_timeline_hover_shows_the_dri
     label = hover_text(page, int(grade_trace["index"]), worst)
     shoot(page, screenshots, "05_hover_shows_drivers")
     assert f"Grade {worst_grade}" in label, label
-    drivers = re.search(r"Drivers: ([a-z_;, ]+)", label)
+    drivers = re.search(r"Drivers: ([a-z;, ]+)", label)
     assert drivers is not None, label
     named = {d.strip() for d in re.split(r"[;,]", drivers.group(1)) if d.strip()}
     assert named, f"a grade {worst_grade} point names no driver: {label}"
@@ -224,6 +226,10 @@ def test_the_patient_page_prints_on_a4_landscape_with_the_timeline_and_the_grade
     width, height = pdf.pages[0].mediabox.width, pdf.pages[0].mediabox.height
     assert width > height, "not landscape"
     assert abs(float(width) - 842) < 3 and abs(float(height) - 595) < 3, "not A4"
+    # The patient's header line (identifier, grade, when shown) on every printed page
+    # (ui.style.PRINT_CSS repeats the page's own header element; issue #15).
+    for number, printed in enumerate(pdf.pages, start=1):
+        assert f"Patient {patient} · grade now" in (printed.extract_text() or ""), number
     text = "\n".join(p.extract_text() or "" for p in pdf.pages)
     # The chart is drawn as vector text and lines: its title and panel titles are there.
     for words in (f"Patient {patient}", "CRS grade (Table 2)", "Temperature"):

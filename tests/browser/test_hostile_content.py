@@ -26,6 +26,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from streamlit_ui import (
     EXCEPTION,
     FILE_INPUT,
+    NAV_LINKS,
     PLOT,
     RequestLog,
     hover_text,
@@ -202,9 +203,9 @@ def assert_nothing_hostile_rendered(session: Session, where: str) -> None:
 
 
 def go_to(page: Page, title: str) -> None:
-    """Another page of the same session, through the sidebar (a new URL would start a
-    new session)."""
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    """Another page of the same session, through the navigation bar at the top (a new URL
+    would start a new session)."""
+    page.locator(NAV_LINKS).filter(has_text=title).first.click()
     page.locator("h1").filter(has_text=title).first.wait_for()
     wait_idle(page)
 
