@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.columns import conform
+from crs.read.columns import conform
 from crs.store import cache
 from crs.store.codec import to_long
 from crs.store.engine import create_store_engine, database_url, migrate

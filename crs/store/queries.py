@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.columns import READING_VERSION
+from crs.read.columns import READING_VERSION
 from crs.store import cache, marks, models
 from crs.store.codec import int_to_instants, to_frame
 from crs.store.reports import report_from_json
