@@ -754,8 +754,8 @@ def _apply_patients_table(
     mapping serves its names too."""
     force = frozenset(n for n, c in ALIASES.items() if SPECS[c].kind in _TEXT_KINDS)
     table: RawTable = read_table(data, label, force)
-    sub = ReadWork(label=label, lines=table.lines)
-    sub.conversions.extend(table.notes)
+    sub = ReadWork(label=label)
+    sub.decoded(table.lines, table.notes, table.problems)
     sources, _ = _map_columns(table.frame, sub, mapping)
     by_name = {s.canonical: s for s in sources}
     if "patient_id" not in by_name:
