@@ -8,8 +8,10 @@ table, converts units (crs.read.convert, over the units table of crs.read.units)
 booleans and times, sets impossible values to missing (§1.1 ranges), combines two
 columns of one variable row by row (crs.read.combine), merges rows of one patient at one
 instant (the later row wins a conflict), and reports every such step in a
-:class:`~crs.read.quality.QualityReport` whose counts always balance. Everything is
-vectorised over whole columns.
+:class:`~crs.read.quality.QualityReport` whose counts always balance: one
+:class:`~crs.read.quality.ReadWork` gathers it along the read, step by step
+(docs/architecture.md §1, "The read, step by step"). Everything is vectorised over
+whole columns.
 """
 
 from __future__ import annotations
