@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from crs.scales import CRITERION_LABELS, unknown_words_column
-from crs.treatment import crp_caveat, trends
+from crs.treatment import crp_caveat
 from crs.views import (
     FERRITIN_NOTE,
     FIGURE_CONFIG,

@@ -293,6 +293,21 @@ def test_rows_longer_or_shorter_than_the_header_are_kept_and_reported() -> None:
     assert 3 in set(export.report.to_frame()["line"].dropna().astype(int))
 
 
+def test_a_cell_beyond_the_header_of_the_patients_table_is_reported_too() -> None:
+    export, _ = graded(
+        b"patient_id,time,temp_c\nP1,2024-05-01T08:00:00,38\nP2,2024-05-01T08:00:00,37\n",
+        patients=b"patient_id,age_years\nP1,70\nP2,50,80\n",
+        name="ward.csv",
+    )
+    problems = export.report.to_frame()
+    beyond = problems[problems["reason"].str.contains("beyond the header")]
+    # line 3 of the patients table, its extra cell quoted, under the table's name
+    assert beyond[["line", "column", "raw"]].astype(str).values.tolist() == [
+        ["3", "the patients table: ", "80"]
+    ]
+    assert export.frame["age_years"].tolist() == [70.0, 50.0]
+
+
 @pytest.mark.parametrize("age", ["2.9435271695724762e+22", "1e308", "200"])
 def test_an_impossible_age_is_reported_and_never_reaches_the_treatment_sentences(
     age: str,

@@ -353,7 +353,7 @@ def test_strictly_ordered_rows_share_no_instant_and_need_no_sort(pairs, sort) ->
 )
 def test_the_range_check_reports_what_a_full_comparison_finds(values) -> None:
     from crs.read.convert import check_range
-    from crs.read.readstate import ReadWork
+    from crs.read.quality import ReadWork
 
     column = pd.Series(values, dtype="float64")
     raw = column.astype("str")

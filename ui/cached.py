@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from crs.treatment import trends
+from crs.treatment import crp_peaks
 from crs.views import timeline_figure
 from ui.session import Ward
 
@@ -22,7 +22,7 @@ def _build(ward: Ward, patient_id: str, attributions: pd.DataFrame | None) -> go
     rows = ward.patient(patient_id)
     return timeline_figure(
         rows,
-        crp_peaks=trends.crp_peaks(rows)["instant"],
+        crp_peaks=crp_peaks(rows)["instant"],
         attributions=attributions,  # the title, "Patient <id>", is escaped there
         problems=ward.patient_problems(patient_id),
     )

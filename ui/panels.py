@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from crs.scales import unknown_words
-from crs.treatment import doses, recommendation_table, trends
+from crs.treatment import (
+    DOSE_ERRATUM,
+    DOSE_SOURCES,
+    LOCAL_PROTOCOL_PREVAILS,
+    baseline,
+    fold_change,
+    patient_dose_panel,
+    recommendation_table,
+)
 from crs.views import WARNING_ALERTS, alert_words, label_alerts
 from ui.text import md, md_escape, md_table
 
@@ -125,8 +133,8 @@ def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
         measured = values.dropna()
         if measured.empty:
             continue
-        fold = trends.fold_change(rows, column).reset_index(drop=True)
-        reference = trends.baseline(rows, column).iloc[0]
+        fold = fold_change(rows, column).reset_index(drop=True)
+        reference = baseline(rows, column).iloc[0]
         peak = int(measured.idxmax())
         last = int(measured.index[-1])
         out.append(
@@ -184,26 +192,26 @@ def dose_panel(rows: pd.DataFrame) -> None:
             " and ".join(known),
         )
     )
-    panel = doses.patient_dose_panel(rows, str(first["patient_id"]))
+    panel = patient_dose_panel(rows, str(first["patient_id"]))
     tocilizumab = panel["drug"].eq("tocilizumab")
     left, right = st.columns(2)
     with left:
         _tocilizumab_source(
             panel[tocilizumab & panel["source_kind"].eq("label")],
             "Tocilizumab — current product label (the dose in use)",
-            doses.SOURCES["label"],
+            DOSE_SOURCES["label"],
         )
     with right:
         _tocilizumab_source(
             panel[tocilizumab & panel["source_kind"].eq("paper")],
             "Tocilizumab — the paper's 2014 text",
-            f"{doses.SOURCES['paper']} {doses.ERRATUM}",
+            f"{DOSE_SOURCES['paper']} {DOSE_ERRATUM}",
         )
     st.markdown("**Corticosteroids — the paper's text**")
     columns = {"drug": "Drug"} | DOSE_COLUMNS | {"schedule": "Schedule", "indication": "When"}
     _dose_table(panel[~tocilizumab], columns)
-    st.caption(md("Source: {}", doses.SOURCES["paper"]))
-    st.info(doses.LOCAL_PROTOCOL_PREVAILS)
+    st.caption(md("Source: {}", DOSE_SOURCES["paper"]))
+    st.info(LOCAL_PROTOCOL_PREVAILS)
 
 
 def grade_changes(rows: pd.DataFrame) -> pd.DataFrame:

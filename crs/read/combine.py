@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from crs.read.columns import SPECS, WEIGHT_BASED_PRESSORS, empty_column
-from crs.read.quality import problems_frame
-from crs.read.readstate import ROW, Cols, ReadWork, raw_at, shown
+from crs.read.quality import ReadWork
+from crs.read.readstate import ROW, Cols, raw_at, shown
 
 #: Values closer than this (relative) are the same number written twice.
 _SAME = 1e-9
@@ -204,15 +204,13 @@ def weight_based_pressors(
         )
         no_dose = (rate.notna() & weight.isna() & documented.isna()).to_numpy()
         if no_dose.any():
-            work.problems.append(
-                problems_frame(
-                    cols["line"][no_dose],
-                    labels[0],
-                    shown(rate[no_dose]),
-                    f"no weight for this patient: {SPECS[per_min].words} counts as running "
-                    "but its dose in µg/min is unknown (never high dose)",
-                    "note",
-                )
+            work.problem(
+                cols["line"][no_dose],
+                labels[0],
+                shown(rate[no_dose]),
+                f"no weight for this patient: {SPECS[per_min].words} counts as running "
+                "but its dose in µg/min is unknown (never high dose)",
+                "note",
             )
     return out
 
@@ -291,6 +289,4 @@ def _report_pressor_conflicts(
     )
     reason = "differs from '" + pd.Series(other_raw) + "' in column '" + pd.Series(other)
     reason = reason + "' on the same row" + pd.Series(detail)
-    work.problems.append(
-        problems_frame(cols["line"].iloc[rows[at]], column, pd.Series(raw), reason, "conflict")
-    )
+    work.problem(cols["line"].iloc[rows[at]], column, pd.Series(raw), reason, "conflict")

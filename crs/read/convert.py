@@ -24,7 +24,8 @@ import pandas as pd
 from crs.read.columns import SPECS
 from crs.read.names import normalise_unit
 from crs.read.numbers import ParsedColumn
-from crs.read.readstate import ReadWork, Source
+from crs.read.quality import ReadWork
+from crs.read.readstate import Source
 from crs.read.units import Unit, accepted, canonical_reading, check_of, check_unit, units_of
 
 

@@ -19,8 +19,8 @@ import pandas as pd
 from crs.read.columns import SPECS
 from crs.read.mapping import ColumnMapping, checked
 from crs.read.names import normalise_names, normalise_units
-from crs.read.quality import problems_frame
-from crs.read.readstate import ReadWork, Source
+from crs.read.quality import ReadWork
+from crs.read.readstate import Source
 from crs.read.units import NameMatch, accepted, match_name, not_graded_match, units_of
 
 #: Flowsheet (long layout) column names (spec §1).
@@ -150,14 +150,12 @@ def _report_left_out(
     reasons = [
         f"{left_out[name]}: its {counts[name]} row(s) are not graded" for name in first.to_numpy()
     ]
-    work.problems.append(
-        problems_frame(
-            pd.Series(work.lines[positions]),
-            column,
-            raw_variable.iloc[positions].reset_index(drop=True),
-            pd.Series(reasons, dtype="str"),
-            "not_graded",
-        )
+    work.problem(
+        pd.Series(work.lines[positions]),
+        column,
+        raw_variable.iloc[positions].reset_index(drop=True),
+        pd.Series(reasons, dtype="str"),
+        "not_graded",
     )
 
 
@@ -181,12 +179,10 @@ def _report_unit(
         else f"{words} is written without a unit, not '{written}'"
     )
     where = "on this row" if count == 1 else f"on its {count} rows (this line and {count - 1} more)"
-    work.problems.append(
-        problems_frame(
-            pd.Series([work.lines[positions[0]]]),
-            label,
-            pd.Series([str(written)]),
-            f"{why}; set to missing {where}",
-            "unparseable",
-        )
+    work.problem(
+        pd.Series([work.lines[positions[0]]]),
+        label,
+        pd.Series([str(written)]),
+        f"{why}; set to missing {where}",
+        "unparseable",
     )

@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 
 from crs.errors import UnusableExportError
-from crs.read.quality import problems_frame
 
 #: The longest patient id accepted anywhere (reader, command line, ward store columns).
 MAX_LENGTH = 200
@@ -173,8 +172,9 @@ def screen_patient_ids(
     ``ids``: the ids as read (one per row); ``source``: the reader's patient column
     (``.raw`` cells as written, ``.label``), or None when the patient was named when
     reading (``named``, refused whole: UnusableExportError); ``work``: the reader's
-    ``ReadWork`` (``.label``, ``.lines``, ``.problems``). One pass over the rows (the
-    distinct raw cells); then one Python step per distinct id that is not printable ASCII.
+    report, ``crs.read.quality.ReadWork`` (``.label``, ``.lines``, ``.problem``). One pass
+    over the rows (the distinct raw cells); then one Python step per distinct id that is
+    not printable ASCII.
     """
     n = len(ids)
     none = Screened(np.zeros(n, dtype=bool))
@@ -305,18 +305,16 @@ def _note_spaces(found: _Ids, column: str, work: object, refused: dict) -> None:
     rows = first_raw[cells]
     order = np.argsort(rows, kind="stable")
     cells, rows = cells[order], rows[order]
-    work.problems.append(
-        problems_frame(
-            pd.Series(work.lines[rows]),
-            column,
-            [visible(spelled.iloc[c]) for c in cells],
-            [
-                "spaces before or after the patient id were removed: read as "
-                + quoted(str(found.texts[found.id_of_raw[c]]))
-                for c in cells
-            ],
-            "note",
-        )
+    work.problem(
+        pd.Series(work.lines[rows]),
+        column,
+        [visible(spelled.iloc[c]) for c in cells],
+        [
+            "spaces before or after the patient id were removed: read as "
+            + quoted(str(found.texts[found.id_of_raw[c]]))
+            for c in cells
+        ],
+        "note",
     )
 
 
@@ -336,14 +334,12 @@ def _report(
     for i in order:
         rows = np.flatnonzero(per_row == i)[: _LINES_LISTED + 1] if counts[i] > 1 else []
         sentences.append(f"{reasons[i][0]}; {_rows_not_graded(int(counts[i]), work.lines[rows])}")
-    work.problems.append(
-        problems_frame(
-            pd.Series(work.lines[first_rows]),
-            column,
-            [visible(cell) for cell in raw_cells],
-            sentences,
-            [reasons[i][1] for i in order],
-        )
+    work.problem(
+        pd.Series(work.lines[first_rows]),
+        column,
+        [visible(cell) for cell in raw_cells],
+        sentences,
+        [reasons[i][1] for i in order],
     )
 
 
@@ -382,14 +378,12 @@ def clean_column_names(frame: pd.DataFrame, work: object) -> pd.DataFrame:
             reason = f"column name holds {listed}; removed, read as '{visible(cleaned)}'"
         notes.append((visible(name), reason))
     if notes:
-        work.problems.append(
-            problems_frame(
-                pd.array([1] * len(notes), dtype="Int64"),
-                [n for n, _ in notes],
-                [n for n, _ in notes],
-                [r for _, r in notes],
-                "note",
-            )
+        work.problem(
+            pd.array([1] * len(notes), dtype="Int64"),
+            [n for n, _ in notes],
+            [n for n, _ in notes],
+            [r for _, r in notes],
+            "note",
         )
     return frame.rename(columns=renames) if renames else frame
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 
 from crs.read.columns import CANONICAL, DTYPES, PATIENT_LEVEL, empty_column
-from crs.read.quality import problems_frame
-from crs.read.readstate import ROW, Cols, ReadWork, Source, raw_at
+from crs.read.quality import ReadWork
+from crs.read.readstate import ROW, Cols, Source, raw_at
 
 
 def patient_codes(patient_id: pd.Series) -> np.ndarray:
@@ -69,46 +69,28 @@ def merge_same_instant(
     }
     positions = np.arange(m)
     for column in (c for c in group if c not in fixed):
-        values = group[column]
-        documented = values.notna().to_numpy()
-        last = np.full(n_groups, -1, dtype="int64")
-        np.maximum.at(last, gid, np.where(documented, positions, -1))
-        taken = values.iloc[np.maximum(last, 0)].reset_index(drop=True)
-        merged[column] = taken.where(pd.Series(last >= 0)) if (last < 0).any() else taken
-        if np.bincount(gid[documented], minlength=n_groups).max(initial=0) < 2:
-            continue  # at most one value per instant: nothing can conflict
-        winner_at = last[gid]
-        winner = values.iloc[np.maximum(winner_at, 0)].reset_index(drop=True)
-        lost = documented & (winner_at >= 0) & (values != winner).fillna(False).to_numpy()
-        if not lost.any():
-            continue
-        loser_at = np.flatnonzero(lost)
-        win_at = winner_at[loser_at]
-        work.problems.append(
-            problems_frame(
-                pd.Series(line[loser_at]),
-                labels.get(column, column),
-                raw_at(raws, column, values.iloc[loser_at], file_row[loser_at]),
-                "conflicts with '"
-                + raw_at(raws, column, values.iloc[win_at], file_row[win_at]).to_numpy()
-                + "' on line "
-                + pd.Series(line[win_at]).astype("str").to_numpy()
-                + " (same patient and instant); the later row wins",
-                "conflict",
-            )
+        merged[column] = _merge_column(
+            group[column],
+            column,
+            labels.get(column, column),
+            gid,
+            n_groups,
+            positions,
+            work,
+            line=line,
+            file_row=file_row,
+            raws=raws,
         )
     folded = line != first_line
     if not long_layout and folded.any():
-        work.problems.append(
-            problems_frame(
-                pd.Series(line[folded]),
-                "",
-                None,
-                "same patient and instant as line "
-                + pd.Series(first_line[folded]).astype("str")
-                + "; merged into that row",
-                "merged",
-            )
+        work.problem(
+            pd.Series(line[folded]),
+            "",
+            None,
+            "same patient and instant as line "
+            + pd.Series(first_line[folded]).astype("str")
+            + "; merged into that row",
+            "merged",
         )
     single = ~duplicate
     out = {
@@ -120,6 +102,49 @@ def merge_same_instant(
             f"long layout: {len(duplicate)} rows pivoted into {len(out['line'])} time points"
         )
     return out, int(folded.sum())
+
+
+def _merge_column(
+    values: pd.Series,
+    column: str,
+    label: str,
+    gid: np.ndarray,
+    n_groups: int,
+    positions: np.ndarray,
+    work: ReadWork,
+    *,
+    line: np.ndarray,
+    file_row: np.ndarray,
+    raws: dict[str, pd.Series],
+) -> pd.Series:
+    """One column of the rows sharing an instant, one value per group (``gid``): the
+    last documented one; a documented value it overrides is reported as a conflict."""
+    documented = values.notna().to_numpy()
+    last = np.full(n_groups, -1, dtype="int64")
+    np.maximum.at(last, gid, np.where(documented, positions, -1))
+    taken = values.iloc[np.maximum(last, 0)].reset_index(drop=True)
+    merged = taken.where(pd.Series(last >= 0)) if (last < 0).any() else taken
+    if np.bincount(gid[documented], minlength=n_groups).max(initial=0) < 2:
+        return merged  # at most one value per instant: nothing can conflict
+    winner_at = last[gid]
+    winner = values.iloc[np.maximum(winner_at, 0)].reset_index(drop=True)
+    lost = documented & (winner_at >= 0) & (values != winner).fillna(False).to_numpy()
+    if not lost.any():
+        return merged
+    loser_at = np.flatnonzero(lost)
+    win_at = winner_at[loser_at]
+    work.problem(
+        pd.Series(line[loser_at]),
+        label,
+        raw_at(raws, column, values.iloc[loser_at], file_row[loser_at]),
+        "conflicts with '"
+        + raw_at(raws, column, values.iloc[win_at], file_row[win_at]).to_numpy()
+        + "' on line "
+        + pd.Series(line[win_at]).astype("str").to_numpy()
+        + " (same patient and instant); the later row wins",
+        "conflict",
+    )
+    return merged
 
 
 def _shares_instant(patient_id: pd.Series, instant: pd.Series) -> np.ndarray:

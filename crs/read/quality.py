@@ -4,6 +4,11 @@ Every problem with a cell or a row carries the file's own line number, the colum
 written in the file, the raw value and a reason sentence, so a clinician can find it in
 the export. The counts always balance: rows read = rows graded + rows merged + rows not
 graded.
+
+While a file is read, one :class:`ReadWork` accumulates the report: every step of the
+reader (names, cells, units, combined columns, merging, patient-level values) adds its
+problems, sentences and counts to it, and :meth:`ReadWork.report` turns it into the
+:class:`QualityReport` once the canonical frame is assembled.
 """
 
 from __future__ import annotations
@@ -174,3 +179,102 @@ class QualityReport:
             if len(table) > TEXT_LIMIT:
                 lines.append(f"  … and {len(table) - TEXT_LIMIT} more (see the CSV report).")
         return "\n".join(lines)
+
+
+@dataclass
+class ReadWork:
+    """The report of one read under construction: the one place every step adds to.
+
+    ``lines`` are the file's line numbers of the table's rows (header = line 1), so a
+    problem found at a row position is reported at the line a clinician can find.
+    """
+
+    label: str
+    lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))
+    problems: list[pd.DataFrame] = field(default_factory=list)
+    conversions: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    mapped: list[str] = field(default_factory=list)  # how the mapping read each column
+    not_graded: list[str] = field(default_factory=list)  # recognised, not graded (SpO2 …)
+    rows_read: int = 0
+    rows_merged: int = 0
+    rows_not_graded: int = 0
+
+    def decoded(self, lines: np.ndarray, notes: tuple[str, ...], problems) -> None:
+        """The decoded table's line numbers, its notes and its problems (ragged rows)."""
+        self.lines = lines
+        self.conversions.extend(notes)
+        if problems is not None:
+            self.problems.append(problems)
+
+    def problem(self, line=None, column=None, raw=None, reason=None, kind=None) -> None:
+        """Problems given as columns or scalars (:func:`problems_frame`), lines as given."""
+        self.problems.append(problems_frame(line, column, raw, reason, kind))
+
+    def report_cells(self, rows: np.ndarray, column: str, raw: pd.Series, reason, kind: str):
+        """Cells at the table's row positions ``rows``: their lines, the raw cells."""
+        if len(rows) == 0:
+            return
+        self.problems.append(
+            problems_frame(
+                pd.Series(self.lines[rows]),
+                column,
+                pd.Series(raw.to_numpy()),
+                reason if isinstance(reason, str) else pd.Series(np.asarray(reason)),
+                kind,
+            )
+        )
+
+    def report_issues(self, issues: pd.DataFrame, column: str, rows: np.ndarray | None = None):
+        """Issues of a parsed column (``row``, ``raw``, ``reason``, ``kind``)."""
+        if len(issues) == 0:
+            return
+        positions = issues["row"].to_numpy()
+        if rows is not None:
+            positions = rows[positions]
+        self.problems.append(
+            problems_frame(
+                pd.Series(self.lines[positions]),
+                column,
+                issues["raw"],
+                issues["reason"],
+                issues["kind"],
+            )
+        )
+
+    def at_rows(self, rows: np.ndarray) -> ReadWork:
+        """The same report, with row positions counted among ``rows`` only (a flowsheet
+        variable's own rows): what is added goes to the same lists."""
+        return ReadWork(
+            label=self.label,
+            lines=self.lines[rows],
+            problems=self.problems,
+            conversions=self.conversions,
+            unknown=self.unknown,
+        )
+
+    def absorb(self, other: ReadWork, label: str) -> None:
+        """What reading a second table (the patients table) found, each item prefixed
+        with that table's name."""
+        self.problems.extend(p.assign(column=f"{label}: " + p["column"]) for p in other.problems)
+        self.conversions.extend(f"{label}: {c}" for c in other.conversions)
+        self.unknown.extend(f"{label}: {c}" for c in other.unknown)
+        self.mapped.extend(f"{label}: {c}" for c in other.mapped)
+        self.not_graded.extend(f"{label}: {c}" for c in other.not_graded)
+
+    def report(self, rows_graded: int) -> QualityReport:
+        """The finished report, for a canonical frame of ``rows_graded`` rows."""
+        report = QualityReport(
+            source=self.label,
+            rows_read=self.rows_read,
+            rows_graded=rows_graded,
+            rows_merged=self.rows_merged,
+            rows_not_graded=self.rows_not_graded,
+            unknown_columns=self.unknown,
+            conversions=self.conversions,
+            mapping=self.mapped,
+            not_graded_columns=self.not_graded,
+        )
+        parts = [p for p in self.problems if len(p)]
+        report.problems = pd.concat(parts, ignore_index=True) if parts else empty_problems()
+        return report

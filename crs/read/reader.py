@@ -8,8 +8,10 @@ table, converts units (crs.read.convert, over the units table of crs.read.units)
 booleans and times, sets impossible values to missing (§1.1 ranges), combines two
 columns of one variable row by row (crs.read.combine), merges rows of one patient at one
 instant (the later row wins a conflict), and reports every such step in a
-:class:`~crs.read.quality.QualityReport` whose counts always balance. Everything is
-vectorised over whole columns.
+:class:`~crs.read.quality.QualityReport` whose counts always balance: one
+:class:`~crs.read.quality.ReadWork` gathers it along the read, step by step
+(docs/architecture.md §1, "The read, step by step"). Everything is vectorised over
+whole columns.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ from crs.read.numbers import (
     point_evidence,
     without_units,
 )
-from crs.read.quality import QualityReport, empty_problems, problems_frame
-from crs.read.readstate import ROW, Cols, ReadWork, Source, raw_at, shown
+from crs.read.quality import QualityReport, ReadWork
+from crs.read.readstate import ROW, Cols, Source, raw_at, shown
 from crs.read.timeaxis import day_to_instant
 from crs.read.timeparse import parse_times
 from crs.read.units import Unit, accepted, match_name, not_graded_match, unit_near_miss
@@ -160,84 +162,58 @@ def _read(
     patient_id: str | None,
     mapping: ColumnMapping | None = None,
 ) -> Export:
+    """The read, one step after another (docs/architecture.md §1): decode the bytes,
+    build the canonical columns (:func:`_canonical_columns`), sort them into the frame.
+    One :class:`~crs.read.quality.ReadWork` accumulates the data-quality report all along
+    and becomes the report at the end."""
+    work = ReadWork(label=label)
     table = read_table(data, label, FORCE_TEXT)
     # Memory (hostile-input limit: a 200 MB export read in under 2 GB): the file's bytes,
     # then its cells, are released as soon as they are no longer needed, so the sort
     # below never holds the raw table and two copies of the canonical columns at once.
     del data
-    cols, work, n, merged, not_graded, axis, ordered = _canonical_columns(
-        table, label, patients_data, patients_label, patient_id, mapping
+    cols, axis, ordered = _canonical_columns(
+        table, work, patients_data, patients_label, patient_id, mapping
     )
     del table
     frame_out = sort_and_conform(cols, ordered=ordered)  # consumes cols
-    report = QualityReport(
-        source=label,
-        rows_read=n,
-        rows_graded=len(frame_out),
-        rows_merged=merged,
-        rows_not_graded=not_graded,
-        unknown_columns=work.unknown,
-        conversions=work.conversions,
-        mapping=work.mapped,
-        not_graded_columns=work.not_graded,
-    )
-    parts = [p for p in work.problems if len(p)]
-    report.problems = pd.concat(parts, ignore_index=True) if parts else empty_problems()
-    return Export(frame=frame_out, report=report, axis=axis)
+    return Export(frame=frame_out, report=work.report(rows_graded=len(frame_out)), axis=axis)
 
 
 def _canonical_columns(
     table: RawTable,
-    label: str,
+    work: ReadWork,
     patients_data: bytes | None,
     patients_label: str,
     patient_id: str | None,
     mapping: ColumnMapping | None = None,
-) -> tuple[Cols, ReadWork, int, int, int, Axis, bool]:
-    """The canonical columns, unsorted and merged (spec §1, §1.1), and what was found.
+) -> tuple[Cols, Axis, bool]:
+    """The canonical columns, unsorted and merged (spec §1, §1.1), step by step; what is
+    found along the way goes to ``work``.
 
-    Returns (columns, report work, rows read, rows merged, rows not graded, time axis,
-    whether the rows are already in the frame's order); every view of the file's cells
-    dies with this function's locals.
+    Returns (columns, time axis, whether the rows are already in the frame's order);
+    every view of the file's cells dies with this function's locals.
     """
-    work = ReadWork(label=label, lines=table.lines)
-    work.conversions.extend(table.notes)
-    if table.problems is not None:
-        work.problems.append(table.problems)
-    # Hidden characters in names and ids (issue #18): the one door, crs.read.identifiers.
+    work.decoded(table.lines, table.notes, table.problems)
+    # Names: hidden characters (issue #18: the one door, crs.read.identifiers), then
+    # the file's columns (and a long layout's variables) matched to canonical ones.
     frame = clean_column_names(table.frame, work)
-    n = len(frame)
-
+    n = work.rows_read = len(frame)
     sources, layout = _map_columns(frame, work, mapping)
-    long_layout = "variable" in layout and "value" in layout
-    unknown_variable = np.zeros(n, dtype=bool)
-    left_out = np.zeros(n, dtype=bool)
-    if long_layout:
-        long_sources, unknown_variable, left_out = flowsheet_sources(frame, layout, work, mapping)
-        sources.extend(long_sources)
-    else:
-        work.unknown.extend(written for c in FLOWSHEET_COLUMNS for written in layout.get(c, []))
-
-    identity = _identity(sources, n, label, patient_id, work)
+    long_layout, variable, unknown_variable, left_out = _long_layout(
+        frame, layout, sources, work, mapping
+    )
+    # Whose and when: the patient and the time axis of every row; refused ids.
+    identity = _identity(sources, n, work.label, patient_id, work)
     refused = screen_patient_ids(
         identity["patient_id"], identity["patient_source"], work, named=patient_id
     ).refused
+    # Cells → values in canonical units → the sources of one variable combined.
     values, raws, gathered = _parse_sources(sources, n, work)
-
-    variable = frame[layout["variable"][0]] if long_layout else None
+    # Rows without a patient, an instant or a known variable are not graded.
     not_graded = _not_graded(identity, unknown_variable, variable, work) | refused | left_out
-    keep = ~not_graded
-    cols: Cols = {
-        "patient_id": identity["patient_id"],
-        "instant": identity["instant"],
-        "time": identity["time"],
-        "day": identity["day"],
-        "line": pd.Series(table.lines, copy=False),
-        ROW: pd.Series(np.arange(n, dtype="int64"), copy=False),
-        **values,
-    }
-    if not keep.all():
-        cols = {name: column[keep].reset_index(drop=True) for name, column in cols.items()}
+    work.rows_not_graded = int(not_graded.sum())
+    cols = _kept_rows(identity, values, table.lines, ~not_graded)
     # The patients and the instants are not changed below: one look at their order
     # serves the patient-level values, the merge and the sort.
     codes = patient_codes(cols["patient_id"])
@@ -247,8 +223,51 @@ def _canonical_columns(
         cols = _apply_patients_table(cols, patients_data, patients_label, work, mapping)
     cols = _day_from_infusion(cols, identity["axis"], work)
     cols = weight_based_pressors(cols, gathered, raws, work)
-    cols, merged = merge_same_instant(cols, sources, raws, long_layout, work, ordered=ordered)
-    return cols, work, n, merged, int(not_graded.sum()), identity["axis"], ordered
+    cols, work.rows_merged = merge_same_instant(
+        cols, sources, raws, long_layout, work, ordered=ordered
+    )
+    return cols, identity["axis"], ordered
+
+
+def _long_layout(
+    frame: pd.DataFrame,
+    layout: dict[str, list[str]],
+    sources: list[Source],
+    work: ReadWork,
+    mapping: ColumnMapping | None,
+) -> tuple[bool, pd.Series | None, np.ndarray, np.ndarray]:
+    """A long layout's variables as more sources (added to ``sources``; crs.read.flowsheet).
+
+    Returns (whether the file is in the long layout, its variable column, the rows of a
+    variable not recognised, the rows of a variable left out on purpose). In the wide
+    layout a ``variable``/``value``/``unit`` column is an unknown column.
+    """
+    n = len(frame)
+    if not ("variable" in layout and "value" in layout):
+        work.unknown.extend(written for c in FLOWSHEET_COLUMNS for written in layout.get(c, []))
+        return False, None, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    long_sources, unknown_variable, left_out = flowsheet_sources(frame, layout, work, mapping)
+    sources.extend(long_sources)
+    return True, frame[layout["variable"][0]], unknown_variable, left_out
+
+
+def _kept_rows(
+    identity: dict, values: dict[str, pd.Series], lines: np.ndarray, keep: np.ndarray
+) -> Cols:
+    """The canonical columns of the rows graded, with each row's line and file row."""
+    n = len(lines)
+    cols: Cols = {
+        "patient_id": identity["patient_id"],
+        "instant": identity["instant"],
+        "time": identity["time"],
+        "day": identity["day"],
+        "line": pd.Series(lines, copy=False),
+        ROW: pd.Series(np.arange(n, dtype="int64"), copy=False),
+        **values,
+    }
+    if not keep.all():
+        cols = {name: column[keep].reset_index(drop=True) for name, column in cols.items()}
+    return cols
 
 
 # --- column names -------------------------------------------------------------------
@@ -293,15 +312,13 @@ def _map_columns(
             canonical, unit = found.canonical, found.unit
         if canonical in _IDENTITY and canonical in taken:
             work.unknown.append(str(written))
-            work.problems.append(
-                problems_frame(
-                    None,
-                    str(written),
-                    None,
-                    f"also names the {SPECS[canonical].words}, already read from "
-                    f"'{taken[canonical]}'; left out",
-                    "note",
-                )
+            work.problem(
+                None,
+                str(written),
+                None,
+                f"also names the {SPECS[canonical].words}, already read from "
+                f"'{taken[canonical]}'; left out",
+                "note",
             )
             continue
         taken.setdefault(canonical, str(written))
@@ -350,15 +367,13 @@ def _report_near_miss(key: str, written: str, work: ReadWork) -> None:
     if miss is None:
         return
     canonical, rest = miss
-    work.problems.append(
-        problems_frame(
-            None,
-            written,
-            None,
-            f"not read as {SPECS[canonical].words}: '{rest}' is not one of its units "
-            f"(accepted: {accepted(canonical)}); left out of grading",
-            "note",
-        )
+    work.problem(
+        None,
+        written,
+        None,
+        f"not read as {SPECS[canonical].words}: '{rest}' is not one of its units "
+        f"(accepted: {accepted(canonical)}); left out of grading",
+        "note",
     )
 
 
@@ -561,13 +576,7 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> dict[str, P
     raw = s.raw.reset_index(drop=True)
     if s.rows is not None:
         # Report lines of this flowsheet variable's own rows; problems go to the same lists.
-        work = ReadWork(
-            label=work.label,
-            lines=work.lines[s.rows],
-            problems=work.problems,
-            conversions=work.conversions,
-            unknown=work.unknown,
-        )
+        work = work.at_rows(s.rows)
     raw = _without_nul_cells(raw, s.label, work)
     if spec.kind == "numeric":
         parsed = parse_numbers(raw, decimal_comma=decimal_comma)
@@ -656,17 +665,7 @@ def _patient_level(
         if documented.all() and every_row is not None:
             source_row = every_row
         else:
-            if documented.all():
-                hits, hit_codes = order, sorted_codes
-            else:
-                hits = order[documented[order]]  # documented rows, in time order per patient
-                hit_codes = sorted_codes[documented[order]]
-            # The order sorts by patient first: a patient's first hit is where the code
-            # changes.
-            first_at = np.concatenate(([0], np.flatnonzero(hit_codes[1:] != hit_codes[:-1]) + 1))
-            first_row = np.full(codes.max() + 1, -1, dtype="int64")
-            first_row[hit_codes[first_at]] = hits[first_at]
-            source_row = first_row[codes]
+            source_row = _first_documented(codes, order, sorted_codes, documented)
             if documented.all():
                 every_row = source_row
         known = source_row >= 0
@@ -684,32 +683,64 @@ def _patient_level(
             chosen = chosen.where(pd.Series(known))
             differs = (values.notna() & chosen.notna() & (values != chosen)).to_numpy()
         if differs.any():
-            rows = np.flatnonzero(differs)
-            first_line = cols["line"].to_numpy()[source_row[rows]]
-            reason = (
-                "differs from the patient's earliest value ("
-                + raw_at(
-                    raws,
-                    column,
-                    values.iloc[source_row[rows]],
-                    cols[ROW].to_numpy()[source_row[rows]],
-                )
-                + " on line "
-                + pd.Series(first_line).astype("str")
-                + "), which is used"
-            )
-            work.problems.append(
-                problems_frame(
-                    cols["line"].iloc[rows],
-                    labels.get(column, column),
-                    raw_at(raws, column, values.iloc[rows], cols[ROW].to_numpy()[rows]),
-                    reason,
-                    "patient_level",
-                )
-            )
+            label = labels.get(column, column)
+            _report_differing(cols, column, label, raws, source_row, differs, work)
         if differs.any() or not documented.all():
             out[column] = chosen.astype(DTYPES[column])
     return out
+
+
+def _first_documented(
+    codes: np.ndarray, order: np.ndarray, sorted_codes: np.ndarray, documented: np.ndarray
+) -> np.ndarray:
+    """Per row, the row of its patient's first documented value in ``order`` (time
+    order per patient, patients first: ``sorted_codes`` = ``codes[order]``); -1 when the
+    patient has none."""
+    if documented.all():
+        hits, hit_codes = order, sorted_codes
+    else:
+        hits = order[documented[order]]  # documented rows, in time order per patient
+        hit_codes = sorted_codes[documented[order]]
+    # The order sorts by patient first: a patient's first hit is where the code changes.
+    first_at = np.concatenate(([0], np.flatnonzero(hit_codes[1:] != hit_codes[:-1]) + 1))
+    first_row = np.full(codes.max() + 1, -1, dtype="int64")
+    first_row[hit_codes[first_at]] = hits[first_at]
+    return first_row[codes]
+
+
+def _report_differing(
+    cols: Cols,
+    column: str,
+    label: str,
+    raws: dict[str, pd.Series],
+    source_row: np.ndarray,
+    differs: np.ndarray,
+    work: ReadWork,
+) -> None:
+    """Rows whose patient-level value differs from the patient's earliest one, quoting
+    both cells as written."""
+    values = cols[column]
+    rows = np.flatnonzero(differs)
+    first_line = cols["line"].to_numpy()[source_row[rows]]
+    reason = (
+        "differs from the patient's earliest value ("
+        + raw_at(
+            raws,
+            column,
+            values.iloc[source_row[rows]],
+            cols[ROW].to_numpy()[source_row[rows]],
+        )
+        + " on line "
+        + pd.Series(first_line).astype("str")
+        + "), which is used"
+    )
+    work.problem(
+        cols["line"].iloc[rows],
+        label,
+        raw_at(raws, column, values.iloc[rows], cols[ROW].to_numpy()[rows]),
+        reason,
+        "patient_level",
+    )
 
 
 def _grouped_in_time(codes: np.ndarray, instant: np.ndarray) -> bool:
@@ -725,8 +756,8 @@ def _apply_patients_table(
     mapping serves its names too."""
     force = frozenset(n for n, c in ALIASES.items() if SPECS[c].kind in _TEXT_KINDS)
     table: RawTable = read_table(data, label, force)
-    sub = ReadWork(label=label, lines=table.lines)
-    sub.conversions.extend(table.notes)
+    sub = ReadWork(label=label)
+    sub.decoded(table.lines, table.notes, table.problems)
     sources, _ = _map_columns(table.frame, sub, mapping)
     by_name = {s.canonical: s for s in sources}
     if "patient_id" not in by_name:
@@ -745,14 +776,12 @@ def _apply_patients_table(
     patients = patients[pid.notna().to_numpy()]
     repeated = patients["patient_id"].duplicated()
     if repeated.any():
-        sub.problems.append(
-            problems_frame(
-                patients["line"][repeated],
-                by_name["patient_id"].label,
-                patients["patient_id"][repeated],
-                "patient listed again in the patients table; the first row is used",
-                "patient_level",
-            )
+        sub.problem(
+            patients["line"][repeated],
+            by_name["patient_id"].label,
+            patients["patient_id"][repeated],
+            "patient listed again in the patients table; the first row is used",
+            "patient_level",
         )
     patients = patients[~repeated].set_index("patient_id")
     out = dict(cols)
@@ -765,25 +794,17 @@ def _apply_patients_table(
             if clash.any():
                 # One report per patient: the first row where the export disagrees.
                 first_rows = clash & ~cols["patient_id"].where(clash).duplicated()
-                work.problems.append(
-                    problems_frame(
-                        cols["line"][first_rows],
-                        labels[column],
-                        shown(recorded[first_rows]),
-                        f"differs from {label} ("
-                        + shown(given[first_rows])
-                        + "), whose value is used",
-                        "patient_level",
-                    )
+                work.problem(
+                    cols["line"][first_rows],
+                    labels[column],
+                    shown(recorded[first_rows]),
+                    f"differs from {label} (" + shown(given[first_rows]) + "), whose value is used",
+                    "patient_level",
                 )
             out[column] = given.combine_first(recorded).astype(DTYPES[column])
         else:
             out[column] = given.astype(DTYPES[column])
-    work.problems.extend(p.assign(column=f"{label}: " + p["column"]) for p in sub.problems)
-    work.conversions.extend(f"{label}: {c}" for c in sub.conversions)
-    work.unknown.extend(f"{label}: {c}" for c in sub.unknown)
-    work.mapped.extend(f"{label}: {c}" for c in sub.mapped)
-    work.not_graded.extend(f"{label}: {c}" for c in sub.not_graded)
+    work.absorb(sub, label)
     return out
 
 

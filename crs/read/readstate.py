@@ -1,19 +1,19 @@
 """What the reader carries between its steps (spec grading.md §1.1; architecture §1.2).
 
 A :class:`Source` is one file column (or one flowsheet variable) feeding a canonical
-column; :class:`ReadWork` collects the report while reading; ``Cols`` is the canonical
-frame under construction. ``raw_at`` and ``shown`` quote the file's own cells in the
-report, so a clinician reads what the export says, not a converted value.
+column; ``Cols`` is the canonical frame under construction. ``raw_at`` and ``shown``
+quote the file's own cells in the report, so a clinician reads what the export says,
+not a converted value. (The report itself is accumulated by
+:class:`crs.read.quality.ReadWork`.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from crs.read.quality import problems_frame
 from crs.read.units import Unit
 
 #: The frame under construction: canonical name → column (all of one length, RangeIndex).
@@ -33,48 +33,6 @@ class Source:
     unit: Unit | None = None  # the unit its name (or flowsheet unit cell) gives; None: none
     rows: np.ndarray | None = None  # flowsheet: the positions this source covers
     position: int = 0  # the file column's place (spec §1 [v2]: the first column wins)
-
-
-@dataclass
-class ReadWork:
-    """Everything gathered while reading, before the canonical frame is assembled."""
-
-    label: str
-    lines: np.ndarray
-    problems: list[pd.DataFrame] = field(default_factory=list)
-    conversions: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    mapped: list[str] = field(default_factory=list)  # how the mapping read each column
-    not_graded: list[str] = field(default_factory=list)  # recognised, not graded (SpO2 …)
-
-    def report_cells(self, rows: np.ndarray, column: str, raw: pd.Series, reason, kind: str):
-        if len(rows) == 0:
-            return
-        self.problems.append(
-            problems_frame(
-                pd.Series(self.lines[rows]),
-                column,
-                pd.Series(raw.to_numpy()),
-                reason if isinstance(reason, str) else pd.Series(np.asarray(reason)),
-                kind,
-            )
-        )
-
-    def report_issues(self, issues: pd.DataFrame, column: str, rows: np.ndarray | None = None):
-        if len(issues) == 0:
-            return
-        positions = issues["row"].to_numpy()
-        if rows is not None:
-            positions = rows[positions]
-        self.problems.append(
-            problems_frame(
-                pd.Series(self.lines[positions]),
-                column,
-                issues["raw"],
-                issues["reason"],
-                issues["kind"],
-            )
-        )
 
 
 def raw_at(

@@ -3,8 +3,9 @@ PostgreSQL, read back as the canonical frame, attributions (spec grading.md §5)
 audit log, and who may do what (``access``, ``roles``). ``open_store()`` is the entry
 point; ``crs.cli.commands.store`` the command line.
 
-May import: ``crs.views`` and everything upstream of it (``crs.treatment``, ``crs.scales``,
-``crs.findings``, ``crs.read``) and the shared leaf modules; never ``crs.cli``.
+May import: ``crs.treatment``, ``crs.scales``, ``crs.findings``, ``crs.read`` and the
+shared leaf modules; never ``crs.views`` (the store keeps and reads back rows, it shows
+nothing) nor ``crs.cli``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.store.fetch import fetch_numbers, fetch_points
+from crs.store.fetch import fetch_points, graded_numbers
 
 #: Binary layouts (little-endian, fixed): one record per row / per numeric value.
 POINT = np.dtype([("instant", "<i8"), ("line", "<i8")])
@@ -85,12 +85,10 @@ def unpack(rows: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
 def refresh(connection: sa.Connection, keys: list[int]) -> None:
     """Rebuild the cache rows of ``keys`` from the long tables, without the values left
     out of grading (inside the caller's transaction)."""
-    from crs.store.marks import marked_rows, without
-
     if not keys:
         return
     points = fetch_points(connection, keys)
-    numbers = without(fetch_numbers(connection, keys), marked_rows(connection, keys))
+    numbers = graded_numbers(connection, keys)
     rows = pack(keys, points, numbers)
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     cursor = connection.connection.cursor()

@@ -1,7 +1,9 @@
 """Rows of the long tables (points, observations, patient values) for a list of patient
-keys, through the DBAPI cursor in chunks (PostgreSQL: COPY). Shared by the queries that
-read the store back (crs.store.queries) and the patient cache they rebuild
-(crs.store.cache), so neither imports the other.
+keys, through the DBAPI cursor in chunks (PostgreSQL: COPY), and which of them are left
+out of grading (values under an active reading mark, crs.store.marks). Shared by the
+queries that read the store back (crs.store.queries), the patient cache they rebuild
+(crs.store.cache) and the marking at an upgrade (which rebuilds the cache), so none of
+those imports another to read.
 """
 
 from __future__ import annotations
@@ -115,3 +117,65 @@ def _copy_out(
         keep_default_na=False,
         na_values=[""],
     )
+
+
+def graded_numbers(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
+    """:func:`fetch_numbers` without the values left out of grading (active marks)."""
+    return without(fetch_numbers(connection, keys), marked_rows(connection, keys))
+
+
+# -- left out of grading (crs.store.marks) ----------------------------------------------
+
+
+def marked_rows(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
+    """(key, instant, var) of the row values of patients ``keys`` under an active mark
+    (``key`` is the store's patient key). Marks concern numeric values only."""
+    return _marked(connection, "observations", ["pid", "instant", "var"], keys)
+
+
+def marked_levels(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
+    """(key, var) of the patient-level values of patients ``keys`` under an active mark."""
+    return _marked(connection, "patient_values", ["pid", "var"], keys)
+
+
+def _marked(
+    connection: sa.Connection, table: str, columns: list[str], keys: list[int]
+) -> pd.DataFrame:
+    """Key columns (``pid`` as ``key``) of ``table``'s values under the active marks of
+    the patients ``keys``: the marks first (usually none, and then nothing else is
+    read), then those patients' values of the marked variables, by primary key."""
+    out = ["key", *columns[1:]]
+    active = pd.DataFrame(
+        connection.execute(
+            sa.text("SELECT pid, var, import_id FROM reading_marks WHERE cleared_at IS NULL")
+        ).all(),
+        columns=["key", "var", "import_id"],
+        dtype="int64",
+    )
+    active = active[active["key"].isin(keys)]
+    if active.empty:
+        return pd.DataFrame(columns=out, dtype="int64")
+    pids = sorted(int(p) for p in pd.unique(active["key"]))
+    variables = sorted(int(v) for v in pd.unique(active["var"]))
+    statement = sa.text(
+        f"SELECT {', '.join(columns)}, import_id FROM {table} WHERE pid IN :pids AND var IN :vars"
+    ).bindparams(sa.bindparam("pids", expanding=True), sa.bindparam("vars", expanding=True))
+    found = [
+        row
+        for i in range(0, len(pids), _CHUNK)
+        for row in connection.execute(
+            statement, {"pids": pids[i : i + _CHUNK], "vars": variables}
+        ).all()
+    ]
+    stored = pd.DataFrame(found, columns=[*out, "import_id"], dtype="int64")
+    return stored.merge(active, on=["key", "var", "import_id"])[out]
+
+
+def without(values: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+    """``values`` without the rows whose key columns (those of ``excluded``) match."""
+    if excluded.empty or values.empty:
+        return values
+    keys = list(excluded.columns)
+    stored = pd.MultiIndex.from_arrays([values[k].to_numpy(dtype="int64") for k in keys])
+    gone = stored.isin(pd.MultiIndex.from_frame(excluded[keys]))
+    return values[~gone].reset_index(drop=True)

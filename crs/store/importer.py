@@ -181,6 +181,9 @@ def _merge(
     counts: dict,
     author: str | None,
 ) -> ImportResult:
+    """One import in one transaction: the import's row, its rows merged into the long
+    tables, marked values read again, the patient cache rebuilt, the counts and the
+    audit line recorded (an import of bytes already imported only adds the audit line)."""
     with engine.begin() as connection:
         lock_for_writing(connection)
         earlier = earlier_import(connection, sha256, patients_sha256)
@@ -206,43 +209,7 @@ def _merge(
             )
             .returning(models.imports.c.id)
         ).scalar_one()
-        _drop_stages(connection)
-        _stage(connection, "patients", rows.patients)
-        _check_axis(connection, axis, file_name)
-        archived = _archived_in_file(connection)
-        params = {"iid": import_id, "axis": axis}
-        patients_added = _execute(
-            connection,
-            "INSERT INTO patients (patient_id, axis, archived, first_import_id) "
-            "SELECT patient_id, :axis, false, :iid FROM stage_patients WHERE true "
-            "ORDER BY position ON CONFLICT (patient_id) DO NOTHING",
-            params,
-        )
-        pids = _patient_keys(connection)
-        variables = _variable_keys(connection, rows)
-        _stage(connection, "points", _keyed(rows.points, pids, None))
-        _stage(connection, "values", _keyed(rows.values, pids, variables))
-        _stage(connection, "patient_values", _keyed(rows.patient_values, pids, variables))
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE stage_points")
-            points_sql = (
-                "INSERT INTO points (pid, instant, line, import_id) "
-                "SELECT pid, instant, line, :iid FROM stage_points s WHERE NOT EXISTS "
-                "(SELECT 1 FROM points o WHERE o.pid = s.pid AND o.instant = s.instant)"
-            )
-        else:
-            points_sql = (
-                "INSERT INTO points (pid, instant, line, import_id) "
-                "SELECT pid, instant, line, :iid FROM stage_points WHERE true "
-                "ON CONFLICT (pid, instant) DO NOTHING"
-            )
-        points_added = _execute(connection, points_sql, params)
-        added, changed = _merge_values(
-            connection, "observations", "stage_values", ("pid", "instant", "var"), now, import_id
-        )
-        level_added, level_changed = _merge_values(
-            connection, "patient_values", "stage_patient_values", ("pid", "var"), now, import_id
-        )
+        merged = _merge_rows(connection, rows, import_id, axis, file_name, now)
         removed, read_again = marks.read_again(
             connection,
             import_id,
@@ -250,35 +217,112 @@ def _merge(
             now,
             author,
         )
-        cache.refresh(connection, sorted(pids.values()))
+        cache.refresh(connection, merged.pids)
         staged = len(rows.values) + len(rows.patient_values)
         result = ImportResult(
             import_id=import_id,
             file_name=file_name,
             sha256=sha256,
-            patients_added=patients_added,
-            points_added=points_added,
-            values_added=added + level_added,
-            values_changed=changed + level_changed + removed,
-            values_unchanged=staged - added - level_added - changed - level_changed,
-            archived_patients=archived,
+            patients_added=merged.patients_added,
+            points_added=merged.points_added,
+            values_added=merged.values_added,
+            values_changed=merged.values_changed + removed,
+            values_unchanged=staged - merged.values_added - merged.values_changed,
+            archived_patients=merged.archived,
             report=report,
             read_again=read_again,
         )
-        connection.execute(
-            models.imports.update()
-            .where(models.imports.c.id == import_id)
-            .values(
-                patients_added=result.patients_added,
-                points_added=result.points_added,
-                values_added=result.values_added,
-                values_changed=result.values_changed,
-                values_unchanged=result.values_unchanged,
-            )
-        )
+        _record_counts(connection, import_id, result)
         _audit_import(connection, now, result.summary(), author, import_id)
         _drop_stages(connection)
     return result
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """What merging one import's staged rows into the long tables did."""
+
+    patients_added: int
+    points_added: int
+    values_added: int  # row and patient-level values
+    values_changed: int  # row and patient-level values (before marked values removed)
+    archived: tuple[str, ...]
+    pids: list[int]  # the store keys of the import's patients, sorted
+
+
+def _merge_rows(
+    connection: sa.Connection,
+    rows: LongRows,
+    import_id: int,
+    axis: str,
+    file_name: str,
+    now: datetime,
+) -> _Merged:
+    """Stage the import's rows and merge them into patients, points, observations and
+    patient values (the earlier value of a changed one is kept in ``changes``)."""
+    _drop_stages(connection)
+    _stage(connection, "patients", rows.patients)
+    _check_axis(connection, axis, file_name)
+    archived = _archived_in_file(connection)
+    params = {"iid": import_id, "axis": axis}
+    patients_added = _execute(
+        connection,
+        "INSERT INTO patients (patient_id, axis, archived, first_import_id) "
+        "SELECT patient_id, :axis, false, :iid FROM stage_patients WHERE true "
+        "ORDER BY position ON CONFLICT (patient_id) DO NOTHING",
+        params,
+    )
+    pids = _patient_keys(connection)
+    variables = _variable_keys(connection, rows)
+    _stage(connection, "points", _keyed(rows.points, pids, None))
+    _stage(connection, "values", _keyed(rows.values, pids, variables))
+    _stage(connection, "patient_values", _keyed(rows.patient_values, pids, variables))
+    points_added = _execute(connection, _points_sql(connection), params)
+    added, changed = _merge_values(
+        connection, "observations", "stage_values", ("pid", "instant", "var"), now, import_id
+    )
+    level_added, level_changed = _merge_values(
+        connection, "patient_values", "stage_patient_values", ("pid", "var"), now, import_id
+    )
+    return _Merged(
+        patients_added=patients_added,
+        points_added=points_added,
+        values_added=added + level_added,
+        values_changed=changed + level_changed,
+        archived=archived,
+        pids=sorted(pids.values()),
+    )
+
+
+def _points_sql(connection: sa.Connection) -> str:
+    """The staged points not yet stored, added (PostgreSQL: with fresh statistics)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE stage_points")
+        return (
+            "INSERT INTO points (pid, instant, line, import_id) "
+            "SELECT pid, instant, line, :iid FROM stage_points s WHERE NOT EXISTS "
+            "(SELECT 1 FROM points o WHERE o.pid = s.pid AND o.instant = s.instant)"
+        )
+    return (
+        "INSERT INTO points (pid, instant, line, import_id) "
+        "SELECT pid, instant, line, :iid FROM stage_points WHERE true "
+        "ON CONFLICT (pid, instant) DO NOTHING"
+    )
+
+
+def _record_counts(connection: sa.Connection, import_id: int, result: ImportResult) -> None:
+    """The import's row gets what the merge added, changed and left unchanged."""
+    connection.execute(
+        models.imports.update()
+        .where(models.imports.c.id == import_id)
+        .values(
+            patients_added=result.patients_added,
+            points_added=result.points_added,
+            values_added=result.values_added,
+            values_changed=result.values_changed,
+            values_unchanged=result.values_unchanged,
+        )
+    )
 
 
 def _same_file(

@@ -41,8 +41,6 @@ from crs.read.columns import READING_VERSION, SPECS
 from crs.read.units import check_of, check_unit
 from crs.store import cache
 
-#: Patient keys per IN (...) list: below SQLite's and PostgreSQL's parameter limits.
-_CHUNK = 5_000
 #: Who marks values at an upgrade (the audit log's author).
 SYSTEM_AUTHOR = f"system: reading version {READING_VERSION} upgrade"
 #: Audit actions: values left out at an upgrade; values read again by an import; a note.
@@ -318,60 +316,6 @@ def _audit(connection: sa.Connection, rows: list[dict], now: datetime) -> None:
 
 
 # -- left out of grading ---------------------------------------------------------------
-
-
-def marked_rows(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
-    """(key, instant, var) of the row values of patients ``keys`` under an active mark
-    (``key`` is the store's patient key). Marks concern numeric values only."""
-    return _marked(connection, "observations", ["pid", "instant", "var"], keys)
-
-
-def marked_levels(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
-    """(key, var) of the patient-level values of patients ``keys`` under an active mark."""
-    return _marked(connection, "patient_values", ["pid", "var"], keys)
-
-
-def _marked(
-    connection: sa.Connection, table: str, columns: list[str], keys: list[int]
-) -> pd.DataFrame:
-    """Key columns (``pid`` as ``key``) of ``table``'s values under the active marks of
-    the patients ``keys``: the marks first (usually none, and then nothing else is
-    read), then those patients' values of the marked variables, by primary key."""
-    out = ["key", *columns[1:]]
-    active = pd.DataFrame(
-        connection.execute(
-            sa.text("SELECT pid, var, import_id FROM reading_marks WHERE cleared_at IS NULL")
-        ).all(),
-        columns=["key", "var", "import_id"],
-        dtype="int64",
-    )
-    active = active[active["key"].isin(keys)]
-    if active.empty:
-        return pd.DataFrame(columns=out, dtype="int64")
-    pids = sorted(int(p) for p in pd.unique(active["key"]))
-    variables = sorted(int(v) for v in pd.unique(active["var"]))
-    statement = sa.text(
-        f"SELECT {', '.join(columns)}, import_id FROM {table} WHERE pid IN :pids AND var IN :vars"
-    ).bindparams(sa.bindparam("pids", expanding=True), sa.bindparam("vars", expanding=True))
-    found = [
-        row
-        for i in range(0, len(pids), _CHUNK)
-        for row in connection.execute(
-            statement, {"pids": pids[i : i + _CHUNK], "vars": variables}
-        ).all()
-    ]
-    stored = pd.DataFrame(found, columns=[*out, "import_id"], dtype="int64")
-    return stored.merge(active, on=["key", "var", "import_id"])[out]
-
-
-def without(values: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
-    """``values`` without the rows whose key columns (those of ``excluded``) match."""
-    if excluded.empty or values.empty:
-        return values
-    keys = list(excluded.columns)
-    stored = pd.MultiIndex.from_arrays([values[k].to_numpy(dtype="int64") for k in keys])
-    gone = stored.isin(pd.MultiIndex.from_frame(excluded[keys]))
-    return values[~gone].reset_index(drop=True)
 
 
 def active_marks(connection: sa.Connection, patient_ids: list[str] | None = None) -> pd.DataFrame:

@@ -16,9 +16,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from crs.read.columns import READING_VERSION
-from crs.store import cache, marks, models
+from crs.store import cache, models
 from crs.store.codec import int_to_instants, to_frame
-from crs.store.fetch import fetch_frame, fetch_numbers, fetch_points, fetch_rows
+from crs.store.fetch import (
+    fetch_frame,
+    fetch_points,
+    fetch_rows,
+    graded_numbers,
+    marked_levels,
+    without,
+)
 from crs.store.reports import report_from_json
 
 
@@ -77,9 +84,7 @@ def read_frame(
     seen = {int(row[0]) for row in cached}
     missing = [k for k in keys if k not in seen]
     if missing:  # the cache is built without values left out of grading; these are not
-        long = marks.without(
-            fetch_numbers(connection, missing), marks.marked_rows(connection, missing)
-        )
+        long = graded_numbers(connection, missing)
         points = pd.concat([points, fetch_points(connection, missing)], ignore_index=True)
         numbers = pd.concat([numbers, long], ignore_index=True)
     texts = fetch_frame(
@@ -97,7 +102,7 @@ def read_frame(
         keys,
         ["key", "var", "value_num", "value_text"],
     )
-    patient_values = marks.without(patient_values, marks.marked_levels(connection, keys))
+    patient_values = without(patient_values, marked_levels(connection, keys))
     names = _variable_names(connection)
     values["variable"] = names.reindex(values["var"].to_numpy(dtype="int64")).to_numpy()
     patient_values["variable"] = names.reindex(

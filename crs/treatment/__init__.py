@@ -6,23 +6,29 @@ the command line share (spec treatment.md).
 May import: ``crs.scales``, ``crs.findings``, ``crs.read`` and the shared leaf modules.
 """
 
-from crs.treatment import doses, trends
+from crs.treatment.doses import ERRATUM as DOSE_ERRATUM
+from crs.treatment.doses import LOCAL_PROTOCOL_PREVAILS, patient_dose_panel
+from crs.treatment.doses import SOURCES as DOSE_SOURCES
 from crs.treatment.given import doses_given, tocilizumab_summary
 from crs.treatment.pipeline import grade_export, grade_frame, grade_to_table, output_table
 from crs.treatment.treatment import annotate, recommendation_table
-from crs.treatment.trends import crp_caveat, fold_change
+from crs.treatment.trends import baseline, crp_caveat, crp_peaks, fold_change
 
 __all__ = [
+    "DOSE_ERRATUM",
+    "DOSE_SOURCES",
+    "LOCAL_PROTOCOL_PREVAILS",
     "annotate",
+    "baseline",
     "crp_caveat",
-    "doses",
+    "crp_peaks",
     "doses_given",
     "fold_change",
     "grade_export",
     "grade_frame",
     "grade_to_table",
     "output_table",
+    "patient_dose_panel",
     "recommendation_table",
     "tocilizumab_summary",
-    "trends",
 ]

@@ -215,17 +215,23 @@ def dose_panel(age_years: object, weight_kg: object) -> pd.DataFrame:
         index=rows.index,
         dtype="str",
     )
+    return _panel(rows, dose_per_kg, dose_mg, dose)
+
+
+def _panel(
+    rows: pd.DataFrame, dose_per_kg: pd.Series, dose_mg: pd.Series, dose: pd.Series
+) -> pd.DataFrame:
+    """The dose rows as :data:`PANEL_COLUMNS`, with their maximum dose in words."""
     max_dose = (
         rows["max_mg_per_dose"].astype("str").str.removesuffix(".0") + " mg per dose"
     ).where(rows["max_mg_per_dose"].notna(), "none stated")
-
     panel = pd.DataFrame(
         {
             "drug": rows["drug"],
             "source_kind": rows["source_kind"],
             "population": rows["population"],
             "dose_per_kg": dose_per_kg,
-            "mg_per_kg": per_kg.astype("float64"),
+            "mg_per_kg": rows["mg_per_kg"].astype("float64"),
             "dose_mg": dose_mg.astype("float64"),
             "dose": dose,
             "max_dose": max_dose,

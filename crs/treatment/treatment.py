@@ -189,6 +189,20 @@ def recommend(
     rows in time order (positions carried forward with cumulative maxima, patient starts
     as boundaries), never a loop over rows or patients.
     """
+    _check_request(graded, columns)
+    spread = _categories if categorical else _spread
+    result: dict[str, object] = _recommendation_columns(graded, columns, spread)
+    if "alerts" in columns:
+        result["alerts"] = spread(ALERT_COMBINATIONS, _alert_codes(graded))
+    if "after_tocilizumab" in columns:
+        result["after_tocilizumab"] = after_tocilizumab(graded)
+    return pd.DataFrame(
+        {name: result[name] for name in OUTPUT_COLUMNS if name in columns}, index=graded.index
+    )
+
+
+def _check_request(graded: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """A graded frame with the columns the algorithm needs, and output columns it gives."""
     missing = [name for name in REQUIRED_COLUMNS if name not in graded.columns]
     if missing:
         raise ValueError(
@@ -200,8 +214,15 @@ def recommend(
         raise ValueError(
             f"recommend() gives {', '.join(OUTPUT_COLUMNS)}; not {', '.join(unknown)}."
         )
+
+
+def _recommendation_columns(
+    graded: pd.DataFrame, columns: tuple[str, ...], spread
+) -> dict[str, object]:
+    """The recommendation and the columns decided with it (branch, high-risk status and
+    basis) among ``columns``: per distinct combination of what decides them, spread to
+    the rows; the recommendation code alone, for every row at once."""
     result: dict[str, object] = {}
-    spread = _categories if categorical else _spread
     if set(columns) - {"alerts", "recommendation"}:
         combos, combo_of_row = _distinct(_determinants(graded))
         high_risk, basis = _high_risk(combos)
@@ -219,13 +240,7 @@ def recommend(
         high_risk = _high_risk_flags(rows["high_risk"], rows["age_years"])
         numbers = _recommendation_numbers(rows, high_risk)
         result["recommendation"] = spread(RECOMMENDATION_CHOICES, numbers)
-    if "alerts" in columns:
-        result["alerts"] = spread(ALERT_COMBINATIONS, _alert_codes(graded))
-    if "after_tocilizumab" in columns:
-        result["after_tocilizumab"] = after_tocilizumab(graded)
-    return pd.DataFrame(
-        {name: result[name] for name in OUTPUT_COLUMNS if name in columns}, index=graded.index
-    )
+    return result
 
 
 # ---------------------------------------------------------------------------------------
