@@ -356,3 +356,18 @@ def test_canonical_columns_the_file_did_not_give_cost_no_memory_per_row() -> Non
     copy = frame.copy()
     copy.loc[0, "crp_mg_l"] = 12.0
     assert copy.loc[0, "crp_mg_l"] == 12.0 and np.isnan(frame.loc[0, "crp_mg_l"])
+
+
+def test_a_cell_beyond_the_header_on_the_first_data_row_is_reported() -> None:
+    # pandas keeps the header's width for the first data row without telling
+    # on_bad_lines; the cell used to be dropped with "Problems: none".
+    for rest in (b"P1,2024-05-01T09:00:00,38.6\n", b"P1,2024-05-01T09:00:00,38.6,X,Y\n"):
+        export, _ = graded(
+            b"patient_id,time,temp_c\nP1,2024-05-01T08:00:00,38.5,EXTRA\n" + rest,
+            name="first_row.csv",
+        )
+        problems = export.report.to_frame()
+        beyond = problems[problems["reason"].str.contains("beyond the header")]
+        assert ["2", "EXTRA"] in beyond[["line", "raw"]].astype(str).values.tolist()
+        assert export.frame["temp_c"].tolist() == [38.5, 38.6]
+        assert export.report.balanced

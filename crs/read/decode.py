@@ -189,12 +189,12 @@ def _parse_csv(
         if frame is not None:
             return frame, []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
             frame = pd.read_csv(
                 io.BytesIO(data), sep=separator, engine="c", dtype="str", index_col=False
             )
-        return frame, []
+        return frame, _first_row_extras(data, separator, width, seen)
     except Exception:  # the C parser refuses rows longer than the header
         pass
     extras: list[list[str]] = []
@@ -207,8 +207,8 @@ def _parse_csv(
 
     try:
         csv.field_size_limit(2**31 - 1)  # a pasted clinical note can be megabytes long
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
             frame = pd.read_csv(
                 io.BytesIO(data),
                 sep=separator,
@@ -223,7 +223,29 @@ def _parse_csv(
             f"{label} could not be read as a table ({_first_sentence(exc)}): export it as CSV "
             "(comma, semicolon or tab separated) or .xlsx."
         ) from exc
-    return frame, extras
+    return frame, _first_row_extras(data, separator, width, seen) + extras
+
+
+#: pandas' warning when the first data row is longer than the header and
+#: ``index_col=False``: it keeps the header's width and drops the rest of that row
+#: *without* calling ``on_bad_lines`` (pandas 3.0, C and Python parsers alike).
+_FIRST_ROW_TRUNCATED = "leads to a loss of data with index_col=False"
+
+
+def _first_row_extras(
+    data: bytes, separator: str, width: int, seen: list[warnings.WarningMessage]
+) -> list[list[str]]:
+    """The cells beyond the header of the first data row, when pandas dropped them.
+
+    Without this they were lost silently (grading.md §1.1: nothing dropped silently);
+    they are reported like any other too-long row's cells.
+    """
+    if not any(_FIRST_ROW_TRUNCATED in str(w.message) for w in seen):
+        return []
+    rows = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=separator)
+    next(rows, None)  # the header
+    first = next((row for row in rows if row), [])
+    return [first[width:]] if len(first) > width else []
 
 
 #: The cells pandas reads as missing by default (``pandas._libs.parsers.STR_NA_VALUES``),
