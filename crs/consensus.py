@@ -27,6 +27,15 @@ ICANS_CODES: tuple[str, ...] = (
     "motor",
     "cerebral_edema",
 )
+#: Columns passed through as recorded (astct.md §1.1), beside grading's ROW_VALUES.
+NEURO_ROW_VALUES: tuple[str, ...] = (
+    "capd_score",
+    "rass",
+    "consciousness",
+    "seizure",
+    "motor_weakness",
+    "cerebral_edema",
+)
 #: astct.md §5: the five columns written after ``alerts``.
 CONSENSUS_COLUMNS: tuple[str, ...] = (
     "astct_grade",
@@ -113,4 +122,6 @@ def consensus_columns(
         "icans_unknown": _joined(neuro["unknown"], n),
         "astct_explanation": astct_sentences(evidence),
         "icans_explanation": icans_sentences(evidence),
+        # The neurological findings as recorded on the row (the timeline, the app).
+        **{name: rows[name] for name in NEURO_ROW_VALUES},
     }

@@ -32,6 +32,29 @@ EVENT_MEANING: dict[str, dict[int, str]] = {
         ("cerebral_edema", "cerebral_edema"),
     )
 }
+#: Driver codes of astct.md §2.6 and §3.3 in plain words (other codes: "_" as a space).
+DRIVER_WORDS: dict[str, str] = {
+    "masked_fever": "masked fever (after tocilizumab or a steroid)",
+    "ice": "ICE score",
+    "capd": "CAPD score",
+    "consciousness": "level of consciousness",
+    "motor": "motor weakness",
+    "cerebral_edema": "cerebral oedema",
+}
+
+
+def driver_words(codes: str) -> str:
+    """``;``-joined driver codes of any scale as plain words, comma-separated."""
+    return ", ".join(DRIVER_WORDS.get(c, c.replace("_", " ")) for c in codes.split(";") if c)
+
+
+def driver_words_column(values: pd.Series) -> pd.Series:
+    """:func:`driver_words` of a whole column (worded once per distinct value)."""
+    codes, distinct = pd.factorize(values.fillna("").astype("str"), use_na_sentinel=False)
+    words = np.array([driver_words(v) for v in distinct], dtype=object)
+    return pd.Series(words[codes], index=values.index, dtype="str")
+
+
 _DEVICE_WORDS = np.array([DEVICE_LABELS.get(d, "") for d in (*DEVICES, "")], dtype=object)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from crs.census import filter_census, round_table
+from crs.census import filter_census, round_table, sort_census
 from crs.explain import unknown_words
 from crs.reference import WARNING_ALERTS, alert_words
 from ui.guard import page_guard
@@ -26,6 +26,8 @@ from ui.tables import data_table
 from ui.text import md, md_escape, plain
 
 PATIENT_PAGE = "pages/2_Patient.py"
+#: The grid's grade columns (numbers, coloured by grade).
+GRADE_HEADERS = ("Grade now", "Highest", "ASTCT now", "ASTCT highest", "ICANS now", "ICANS highest")
 #: One grid row and the header row, in pixels (one line of text at the app's font size).
 ROW_PX = 33
 
@@ -46,6 +48,12 @@ WIDTHS: dict[str, int] = {
     "Oxygen now": 124,
     "Neuro now": 86,
     "Last toci": 60,
+    "ASTCT now": 62,
+    "ASTCT highest": 62,
+    "ASTCT drivers": 130,
+    "ICANS now": 62,
+    "ICANS highest": 62,
+    "ICANS drivers": 110,
 }
 HELP: dict[str, str] = {
     "Grade now": "Lee 2014 grade (Table 2) at the latest time point; ≥ marks a lower bound "
@@ -58,6 +66,20 @@ HELP: dict[str, str] = {
     "Neuro now": "Neurotoxicity grade (CTCAE) and ICE score in effect now",
     "Last toci": "Hours from the last tocilizumab dose to the latest time point",
     "Alerts": "Figure 2 alerts; the full sentences are listed below the table",
+    "ASTCT now": "ASTCT 2019 consensus CRS grade at the latest time point (fever required; "
+    "oxygen by device; vasopressors counted)",
+    "ASTCT highest": "Highest ASTCT 2019 CRS grade so far",
+    "ASTCT drivers": "What sets the ASTCT grade now",
+    "ICANS now": "ASTCT 2019 neurotoxicity (ICANS) grade at the latest time point: the worst "
+    "of ICE or CAPD, level of consciousness, seizure, motor weakness and cerebral oedema",
+    "ICANS highest": "Highest ICANS grade so far",
+    "ICANS drivers": "What sets the ICANS grade now",
+}
+#: The ward round may be sorted by any of the three grades now (then the highest).
+SORT_CHOICES: dict[str, str] = {
+    "grade": "CRS grade (Lee 2014)",
+    "astct": "ASTCT CRS grade",
+    "icans": "ICANS grade",
 }
 
 
@@ -80,7 +102,7 @@ def column_config(columns: list[str]) -> dict[str, object]:
     config: dict[str, object] = {}
     for name in columns:
         width = WIDTHS.get(name)
-        if name in ("Grade now", "Highest"):
+        if name in GRADE_HEADERS:
             config[name] = st.column_config.NumberColumn(
                 width=width, help=md_escape(HELP[name]) if name in HELP else None
             )
@@ -121,7 +143,7 @@ ward = setup_page("Ward round")
 if ward is not None:
     with page_guard("the ward round"):
         table = ward.census()
-        left, middle, right = st.columns([5, 2, 2], vertical_alignment="bottom")
+        left, sorter, middle, right = st.columns([4, 2, 2, 2], vertical_alignment="bottom")
         grades = left.multiselect(
             "Show current grades",
             [0, 1, 2, 3, 4, 5],
@@ -137,14 +159,23 @@ if ward is not None:
         if ward.kind == "store":
             # Discharged patients leave the ward round but nothing is deleted (ward store).
             middle.checkbox("Show archived patients", key=SHOW_ARCHIVED_KEY)
-        shown = filter_census(table, grades=grades, with_alerts=with_alerts)
+        order = sorter.selectbox(
+            "Sort by",
+            list(SORT_CHOICES),
+            format_func=SORT_CHOICES.get,
+            help="Sickest first by the grade chosen (then its highest so far)",
+            key="census_sort",
+        )
+        shown = sort_census(filter_census(table, grades=grades, with_alerts=with_alerts), order)
         counts = table["grade"].value_counts()
         st.caption(
             md(
-                "{} patients — {}; showing {}. Sickest first. Select a row to open the timeline.",
+                "{} patients — {}; showing {}. Sickest first by {}. Select a row to open the "
+                "timeline.",
                 len(table),
                 ", ".join(f"grade {g}: {int(counts.get(g, 0))}" for g in range(5, -1, -1)),
                 len(shown),
+                SORT_CHOICES[order],
             )
         )
         display = round_table(shown, more=more)

@@ -18,12 +18,14 @@ from crs import trends
 from crs.criteria import CRITERION_LABELS
 from crs.explain import unknown_words_column
 from crs.figures import FIGURE_CONFIG
+from crs.pipeline import three_sentences
 from crs.reference import (
     FERRITIN_NOTE,
     RECOMMENDATION_LABELS,
     label_alerts,
     label_codes,
 )
+from crs.scale_explain import driver_words_column
 from crs.trends import crp_caveat
 from ui.cached import patient_timeline
 from ui.guard import page_guard
@@ -56,6 +58,10 @@ ROW_COLUMNS = {
     "grade": "Grade",
     "unknown": "Lower bound — not known",
     "drivers": "Drivers",
+    "astct_grade": "ASTCT",
+    "astct_drivers": "ASTCT drivers",
+    "icans_grade": "ICANS",
+    "icans_drivers": "ICANS drivers",
     "explanation": "Explanation",
     "recommendation": "Figure 2 suggestion",
     "alerts": "Alerts",
@@ -71,6 +77,34 @@ CHANGE_COLUMNS = {
     "old": "Was",
     "new": "Now",
 }
+
+
+def consensus_metrics(latest: pd.Series, summary: pd.Series) -> None:
+    """ASTCT 2019 CRS and ICANS beside the Lee grade: now (≥ when a lower bound), the
+    highest so far, and the sentence saying why (astct.md §5)."""
+    cols = st.columns([1, 1, 1, 1, 2])
+    lee_unknown = unknown_words_column(pd.Series([latest["unknown"]])).iloc[0]
+    icans_unknown = unknown_words_column(pd.Series([latest["icans_unknown"]])).iloc[0]
+    astct_now = int(latest["astct_grade"])
+    icans_now = int(latest["icans_grade"])
+    cols[0].metric(
+        "ASTCT CRS now",
+        f"≥ {astct_now}" if lee_unknown and astct_now < 5 else str(astct_now),
+        help=md("Lower bound: not known — {}", lee_unknown) if lee_unknown else None,
+    )
+    cols[1].metric("ASTCT highest", int(summary["astct_highest"]))
+    cols[2].metric(
+        "ICANS now",
+        f"≥ {icans_now}" if icans_unknown else str(icans_now),
+        help=md("Lower bound: not charted in the last 12 h — {}", icans_unknown)
+        if icans_unknown
+        else None,
+    )
+    cols[3].metric("ICANS highest", int(summary["icans_highest"]))
+    cols[4].markdown(
+        md("{}  \n{}", str(latest["astct_explanation"]), str(latest["icans_explanation"]))
+    )
+
 
 ward = setup_page("Patient")
 
@@ -114,9 +148,11 @@ if ward is not None:
             # Kept in view, and printed at the top of every page (ui.style.PRINT_CSS).
             st.markdown(
                 md(
-                    "**Patient {}** · grade now {} · {} · shown {}",
+                    "**Patient {}** · grade now {} · ASTCT {} · ICANS {} · {} · shown {}",
                     patient_id,
                     shown_grade,
+                    int(latest["astct_grade"]),
+                    int(latest["icans_grade"]),
                     summary["last_recorded"] or "time not known",
                     datetime.now().strftime("%a %d %b %Y %H:%M"),
                 )
@@ -146,6 +182,7 @@ if ward is not None:
         cols[5].metric("Weight", md("{:g} kg", weight) if pd.notna(weight) else "—")
         if pd.isna(age) or pd.isna(weight):
             st.caption("—: not recorded in the export.")
+        consensus_metrics(latest, summary)
 
         with st.container(border=True):
             recommendation_panel(latest, "Latest time point")
@@ -248,6 +285,9 @@ if ward is not None:
         st.subheader("Graded time points")
         table = rows[[c for c in ROW_COLUMNS if c in rows.columns]].copy()
         table["drivers"] = table["drivers"].str.replace(";", ", ")
+        for column in ("astct_drivers", "icans_drivers"):
+            table[column] = driver_words_column(table[column])
+        table["explanation"] = three_sentences(rows).to_numpy()
         table["unknown"] = unknown_words_column(table["unknown"])
         if "recommendation" in table.columns:
             table["recommendation"] = table["recommendation"].map(
@@ -272,7 +312,7 @@ if ward is not None:
         with st.container(key="screen_rows"):
             data_table(
                 table,
-                style=lambda frame: style_grades(frame, ["Grade"]),
+                style=lambda frame: style_grades(frame, ["Grade", "ASTCT", "ICANS"]),
                 file_name="crs_patient_time_points.csv",
                 download_label="Download these time points as CSV",
                 hide_index=True,

@@ -108,7 +108,9 @@ def style_grades(table: pd.DataFrame, columns: list[str]) -> pd.io.formats.style
 def style_census(table: pd.DataFrame, lower_bound: np.ndarray) -> pd.io.formats.style.Styler:
     """The ward round's grid: grade columns coloured, and a grade that is a lower bound
     (grading.md §4) shown "≥ 3" (the value stays the number, for sorting and the CSV)."""
-    styler = style_grades(table, ["Grade now", "Highest"])
+    styler = style_grades(
+        table, ["Grade now", "Highest", "ASTCT now", "ASTCT highest", "ICANS now", "ICANS highest"]
+    )
     if "Grade now" in table.columns and np.asarray(lower_bound).any():
         rows = table.index[np.asarray(lower_bound, dtype=bool)]
         styler = styler.format(
