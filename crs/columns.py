@@ -30,7 +30,9 @@ Kind = Literal["id", "time", "day", "numeric", "bool", "text", "line", "instant"
 #: are checked again, and the same file may be imported again to be read anew
 #: (docs/architecture.md §7). Raise it whenever the reader reads a cell differently, with
 #: a store migration that calls crs.store.marks.mark_old_readings (as 0003 does).
-READING_VERSION = 2
+#: Version 3 (astct.md §1): the ASTCT 2019 neurological findings are read, and an ICE
+#: score that is not a whole number is impossible (migration 0005).
+READING_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ if ward is not None:
         order = sorter.selectbox(
             "Sort by",
             list(SORT_CHOICES),
-            format_func=SORT_CHOICES.get,
+            format_func=lambda key: plain(SORT_CHOICES[key]),
             help="Sickest first by the grade chosen (then its highest so far)",
             key="census_sort",
         )

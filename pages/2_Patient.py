@@ -89,13 +89,13 @@ def consensus_metrics(latest: pd.Series, summary: pd.Series) -> None:
     icans_now = int(latest["icans_grade"])
     cols[0].metric(
         "ASTCT CRS now",
-        f"≥ {astct_now}" if lee_unknown and astct_now < 5 else str(astct_now),
+        md("≥ {}", astct_now) if lee_unknown and astct_now < 5 else md("{}", astct_now),
         help=md("Lower bound: not known — {}", lee_unknown) if lee_unknown else None,
     )
     cols[1].metric("ASTCT highest", int(summary["astct_highest"]))
     cols[2].metric(
         "ICANS now",
-        f"≥ {icans_now}" if icans_unknown else str(icans_now),
+        md("≥ {}", icans_now) if icans_unknown else md("{}", icans_now),
         help=md("Lower bound: not charted in the last 12 h — {}", icans_unknown)
         if icans_unknown
         else None,
