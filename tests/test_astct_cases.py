@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crs.columns import DTYPES, conform
-from crs.grading import grade
+from crs.read.columns import DTYPES, conform
+from crs.scales.grading import grade
 
 CASES = Path(__file__).parent / "cases"
 TABLES = sorted(CASES.glob("astct_*.csv"))

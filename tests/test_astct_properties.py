@@ -11,8 +11,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crs.columns import conform
-from crs.grading import grade
+from crs.read.columns import conform
+from crs.scales.grading import grade
 
 T0 = pd.Timestamp("2026-03-02 08:00")
 NAN = float("nan")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crs.attribution import read_attributions
 from crs.errors import UnusableExportError
-from crs.pipeline import grade_export, output_table
-from crs.reader import read_export
+from crs.read.reader import read_export
+from crs.scales.attribution import read_attributions
+from crs.treatment.pipeline import grade_export, output_table
 
 REPO = Path(__file__).resolve().parents[1]
 NEURO_HEADER = (

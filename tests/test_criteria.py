@@ -1,8 +1,8 @@
 """Plain words for the criterion codes: one per code the grader writes, none for death's attribution."""
 
-from crs.consensus import ICANS_CODES
-from crs.criteria import ATTRIBUTABLE, ATTRIBUTION_CODES, CRITERION_LABELS, criterion_label
-from crs.grading import CRITERIA
+from crs.scales.consensus import ICANS_CODES
+from crs.scales.criteria import ATTRIBUTABLE, ATTRIBUTION_CODES, CRITERION_LABELS, criterion_label
+from crs.scales.grading import CRITERIA
 
 
 def test_every_criterion_code_has_plain_words_in_the_spec_order() -> None:

@@ -14,7 +14,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from crs.columns import READING_VERSION
+from crs.read.columns import READING_VERSION
 from crs.store import open_store
 from crs.store.engine import create_store_engine, database_url
 from tests.pg_server import postgres_server  # noqa: F401  (session fixture)

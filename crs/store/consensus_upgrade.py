@@ -19,9 +19,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crs.columns import READING_VERSION, SPECS, canonical_alias
-from crs.icans_findings import WHOLE_NUMBER_COLUMNS
-from crs.names import normalise_name
+from crs.read.columns import READING_VERSION, SPECS, canonical_alias
+from crs.read.names import normalise_name
+from crs.read.neuro_words import WHOLE_NUMBER_COLUMNS
 
 #: The audit log's author and action of the notes (as crs.store.marks writes them).
 AUTHOR = f"system: reading version {READING_VERSION} upgrade"

@@ -1,0 +1,98 @@
+"""Masked fever (astct.md §2.1 (b)): ASTCT's fever requirement after tocilizumab or
+corticosteroids.
+
+ASTCT 2019 (Lee, Santomasso et al.) requires fever for CRS grades 1-4, but "in patients
+who have CRS then receive antipyretic or anticytokine therapy such as tocilizumab or
+steroids, fever is no longer required to grade subsequent CRS severity". The contract
+reads this as: at a row, fever is masked when a masking agent was given at an instant
+*d* at or before the row and a fever (a recorded ``temp_c`` ≥ 38.0, not a carried one)
+was documented at *f* with infusion ≤ *f* ≤ *d*. Masking has no end within the file;
+a clinician ends it by attributing ``fever`` (astct.md §4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crs.findings.carry import Timeline
+
+#: astct.md §2.1 masking agents [decision]: any dose > 0 of these; antipyretics do not mask.
+MASKING_DOSES: dict[str, str] = {
+    "tocilizumab_mg": "tocilizumab",
+    "methylprednisolone_mg": "methylprednisolone",
+    "dexamethasone_mg": "dexamethasone",
+}
+#: ``other_immunosuppressant`` masks when it holds any text but these (trimmed, lower case).
+NO_IMMUNOSUPPRESSANT: frozenset[str] = frozenset({"none", "no", "0", "n/a", "nil"})
+#: A documented fever (astct.md §2.1 (a) and grading.md §3 [decision]).
+FEVER_C = 38.0
+#: Day 0 on a day axis (crs.timeaxis: instant = 1970-01-01 + day × 24 h).
+DAY_ZERO = np.datetime64("1970-01-01T00:00:00", "us")
+
+
+def _float(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def masking_agent(rows: pd.DataFrame) -> np.ndarray:
+    """Per row, the masking agent given there (object: its name, "" when none).
+
+    With two agents at one instant the first of tocilizumab, methylprednisolone,
+    dexamethasone, then the other immunosuppressant's own words, is named.
+    """
+    agent = np.full(len(rows), "", dtype=object)
+    other = rows["other_immunosuppressant"]
+    text = other.fillna("").astype("str").str.strip()
+    masks = ~text.str.lower().isin(NO_IMMUNOSUPPRESSANT) & (text != "")
+    agent[masks.to_numpy(dtype=bool)] = text[masks].to_numpy(dtype=object)
+    for column, name in reversed(MASKING_DOSES.items()):
+        with np.errstate(invalid="ignore"):
+            given = _float(rows, column) > 0
+        agent[given] = name
+    return agent
+
+
+def _last_within_patient(hit: np.ndarray, timeline: Timeline) -> np.ndarray:
+    """Per row, the position of the patient's last ``hit`` row at or before it (-1: none)."""
+    if not timeline.n:
+        return np.zeros(0, dtype=np.int64)
+    last = np.maximum.accumulate(np.where(hit, timeline.positions, -1))
+    return np.where(last >= timeline.start, last, -1)
+
+
+def masked_fever(
+    rows: pd.DataFrame,
+    timeline: Timeline,
+    fever_attributed: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """astct.md §2.1 (b) at every row (rows sorted as ``timeline``).
+
+    ``fever_attributed``: rows covered by an attribution of ``fever`` (astct.md §4): a
+    fever documented there never counts as the fever *f*, and the requirement is not met
+    there at all (that last part is the caller's).
+
+    Returns ``masked`` (bool), ``dose_row`` (the row of the latest masking dose that
+    masks, -1: none) and ``fever_row`` (the latest countable fever at or before that
+    dose, -1: none), ``agent`` (object: the agent given on each row).
+    """
+    with np.errstate(invalid="ignore"):
+        documented_fever = _float(rows, "temp_c") >= FEVER_C
+    infusion = rows["infusion_time"].to_numpy(dtype="datetime64[us]").copy()
+    # On a day axis (no clock time) the infusion is day 0, the axis's origin [decision].
+    day_axis = np.isnat(rows["time"].to_numpy(dtype="datetime64[us]"))
+    infusion[np.isnat(infusion) & day_axis] = DAY_ZERO
+    after_infusion = np.isnat(infusion) | (timeline.t >= infusion.view("int64"))
+    countable = documented_fever & ~fever_attributed & after_infusion
+    agent = masking_agent(rows)
+    latest_fever = _last_within_patient(countable, timeline)
+    # A dose at the fever's own instant counts (f ≤ d): one row after merging.
+    masking_dose = (agent != "") & (latest_fever >= 0)
+    dose_row = _last_within_patient(masking_dose, timeline)
+    fever_row = np.where(dose_row >= 0, latest_fever[np.maximum(dose_row, 0)], -1)
+    return {
+        "masked": dose_row >= 0,
+        "dose_row": dose_row,
+        "fever_row": fever_row,
+        "agent": agent,
+    }
