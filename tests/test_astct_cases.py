@@ -101,3 +101,39 @@ def test_each_case_grades_as_worked_out_by_hand(name: str, rows: list[dict[str, 
             assert got["icans_grade"] == int(row["expected_icans_grade"]), where
             assert got["icans_drivers"] == row["expected_icans_drivers"], where
             assert got["icans_unknown"] == row["expected_icans_unknown"], where
+
+
+WARD_TABLE = CASES / "sample_ward_consensus.csv"
+
+
+def test_the_sample_ward_has_the_textbook_differences_at_the_ward_round() -> None:
+    """data/README.md: patients whose Lee and ASTCT grades differ for the textbook reasons
+    and patients with ICANS documentation (issue #14, item 5)."""
+    from crs.read import read_export
+    from crs.treatment import grade_export
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    export = read_export(data / "sample_ward.csv", patients=data / "sample_ward_patients.csv")
+    latest = grade_export(export).groupby("patient_id").tail(1).set_index("patient_id")
+    for row in pd.read_csv(WARD_TABLE, dtype=str, keep_default_na=False).to_dict("records"):
+        got = latest.loc[row["patient_id"]]
+        where = row["case"]
+        assert got["astct_grade"] == int(row["expected_astct_grade"]), where
+        assert got["astct_drivers"] == row["expected_astct_drivers"], where
+        assert got["icans_grade"] == int(row["expected_icans_grade"]), where
+        assert got["icans_drivers"] == row["expected_icans_drivers"], where
+
+
+def test_the_adult_with_a_seizure_had_icans_by_seizure_overnight() -> None:
+    from crs.read import read_export
+    from crs.treatment import grade_export
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    export = read_export(data / "sample_ward.csv", patients=data / "sample_ward_patients.csv")
+    graded = grade_export(export)
+    p007 = graded[graded["patient_id"] == "P007"]
+    at_seizure = p007[p007["seizure"].fillna("").str.contains("tonic-clonic")]
+    assert len(at_seizure) == 1
+    # ICE 0 (grade 3) and a generalised seizure that resolved (grade 3), 02:00 on day 5.
+    assert at_seizure["icans_grade"].tolist() == [3]
+    assert at_seizure["icans_drivers"].tolist() == ["ice;seizure"]
