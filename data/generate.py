@@ -749,6 +749,11 @@ P007 = Patient(
         Symptom((5, "02:00"), "seizure"),
         Entry("seizure", (5, "02:00"), "generalised tonic-clonic seizure"),
         Entry("seizure", (5, ROUND), "none"),
+        # Level of consciousness charted with each neurologic assessment (ICANS).
+        *(Entry("consciousness", at, "alert") for at in daily(0, 4, "08:00")),
+        *(Entry("consciousness", at, "alert") for at in daily(0, 3, "20:00")),
+        Entry("consciousness", (4, "20:00"), "drowsy"),
+        Entry("consciousness", (5, "02:00"), "awakens to voice"),
         Oxygen((5, "03:00"), (7, "10:00"), "ventilator", fio2=40, ventilated=True),
         *neuro_course(
             [(at, 0, 10) for at in daily(0, 2, "08:00") + daily(0, 2, "20:00")]

@@ -41,11 +41,11 @@ def masking_agent(rows: pd.DataFrame) -> np.ndarray:
     With two agents at one instant the first of tocilizumab, methylprednisolone,
     dexamethasone, then the other immunosuppressant's own words, is named.
     """
-    agent = np.full(len(rows), "", dtype=object)
-    other = rows["other_immunosuppressant"]
-    text = other.fillna("").astype("str").str.strip()
-    masks = ~text.str.lower().isin(NO_IMMUNOSUPPRESSANT) & (text != "")
-    agent[masks.to_numpy(dtype=bool)] = text[masks].to_numpy(dtype=object)
+    # Each distinct text of the other immunosuppressant judged once (mostly missing).
+    codes, distinct = pd.factorize(rows["other_immunosuppressant"], use_na_sentinel=True)
+    named = [str(t).strip() for t in distinct]
+    table = [t if t and t.lower() not in NO_IMMUNOSUPPRESSANT else "" for t in named]
+    agent = np.array([*table, ""], dtype=object)[codes]
     for column, name in reversed(MASKING_DOSES.items()):
         with np.errstate(invalid="ignore"):
             given = _float(rows, column) > 0

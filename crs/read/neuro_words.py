@@ -16,6 +16,7 @@ result taken back to its rows: no Python loop visits a row.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -169,12 +170,20 @@ WORD_COLUMNS: dict[str, str] = {
 WHOLE_NUMBER_COLUMNS: frozenset[str] = frozenset({"ice_score", "capd_score", "rass"})
 
 
-def normalise_words(cells: pd.Series) -> pd.Series:
-    """astct.md §1.2 normalisation of distinct cells: lower case, a-z0-9 words, 1/0."""
-    text = cells.astype("str").str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
-    number = pd.to_numeric(cells.astype("str").str.strip(), errors="coerce")
-    text = text.mask(number == 1, "1").mask(number == 0, "0")
-    return text
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_word(cell: str) -> str:
+    """astct.md §1.2 normalisation of one cell: lower case, a-z0-9 words, 1 and 0."""
+    try:
+        number = float(cell.strip())
+    except ValueError:
+        number = None
+    if number == 1.0:
+        return "1"
+    if number == 0.0:
+        return "0"
+    return _NOT_WORD.sub(" ", cell.lower()).strip()
 
 
 def _rule_pattern(rule: WordRule) -> str:
@@ -183,22 +192,31 @@ def _rule_pattern(rule: WordRule) -> str:
     return "|".join(whole + keys)
 
 
-def _match_distinct(column: str, distinct: pd.Series) -> np.ndarray:
-    """Grade (float; NaN when no rule matches) of each distinct normalised cell."""
-    words = normalise_words(distinct)
-    grades = np.full(len(words), np.nan)
-    for rule in reversed(WORD_RULES[column]):  # the first rule wins: written last
-        hit = words.str.contains(_rule_pattern(rule), regex=True).to_numpy(dtype=bool)
-        grades[hit] = rule.grade
-    return grades
+@functools.cache
+def _compiled(column: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+    """Each rule of a column as one regular expression, in the table's order."""
+    return tuple((re.compile(_rule_pattern(rule)), rule.grade) for rule in WORD_RULES[column])
+
+
+@functools.lru_cache(maxsize=4096)
+def word_grade(column: str, cell: str) -> float:
+    """The grade of the first rule of ``column`` a cell matches (NaN: none matches)."""
+    words = normalise_word(cell)
+    for pattern, grade in _compiled(column):
+        if pattern.search(words):
+            return float(grade)
+    return float("nan")
 
 
 def word_grades(column: str, cells: pd.Series) -> np.ndarray:
-    """The ICANS domain grade of every cell of a word column (NaN: missing or unreadable)."""
-    codes, distinct = pd.factorize(cells.astype("str"), use_na_sentinel=True)
+    """The ICANS domain grade of every cell of a word column (NaN: missing or unreadable).
+
+    Each distinct cell is matched once (a ward writes few distinct words).
+    """
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
     if not len(distinct):
         return np.full(len(cells), np.nan)
-    grades = np.append(_match_distinct(column, pd.Series(distinct, dtype="str")), np.nan)
+    grades = np.array([word_grade(column, str(cell)) for cell in distinct] + [np.nan])
     return grades[codes]
 
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crs.findings.carry import Timeline
 from crs.findings.masking import masked_fever
+from crs.read.neuro_words import word_grade
 from crs.scales import astct, icans
+from crs.scales.explain import quote
 from crs.scales.scale_explain import astct_sentences, icans_sentences
 
 #: astct.md §4: the ICANS codes a clinician may attribute (besides grading.md §3's).
@@ -47,18 +50,27 @@ CONSENSUS_COLUMNS: tuple[str, ...] = (
 
 
 def _joined(bits: dict[str, np.ndarray], n: int) -> pd.Series:
-    """``;``-joined sorted codes whose rows are set (built once per distinct pattern)."""
+    """``;``-joined sorted codes whose rows are set: a bit pattern per row, worded through
+    a table of the 2**k patterns (k ≤ 7 codes)."""
     names = sorted(bits)
     code = np.zeros(n, dtype=np.int64)
     for bit, name in enumerate(names):
         code |= bits[name].astype(np.int64) << bit
-    distinct, inverse = np.unique(code, return_inverse=True)
-    words = [";".join(x for b, x in enumerate(names) if c >> b & 1) for c in distinct]
-    return pd.Series(pd.array(np.array(words, dtype=object), dtype="str").take(inverse))
+    table = [";".join(x for b, x in enumerate(names) if c >> b & 1) for c in range(2 ** len(names))]
+    words = pa.array(table, type=pa.large_string()).take(pa.array(code))
+    return pd.Series(pd.array(words, dtype="str"))
 
 
-def _row_text(rows: pd.DataFrame, column: str) -> np.ndarray:
-    return rows[column].to_numpy(dtype=object, na_value="")
+def _word_column(rows: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A word column read once: (code per row, -1 where missing; its distinct texts
+    quoted for a sentence, then ""; the grade of each row's word, astct.md §1.2).
+    Sentences are keyed and built on the codes, not on the texts."""
+    codes, distinct = pd.factorize(rows[column], use_na_sentinel=True)
+    texts = [str(t) for t in distinct]
+    quoted = quote(np.asarray(texts, dtype=object)) if texts else np.zeros(0, dtype=object)
+    grades = np.array([word_grade(column, t) for t in texts] + [np.nan])
+    codes = codes.astype(np.int64)
+    return codes, np.append(np.asarray(quoted, dtype=object), ""), grades[codes]
 
 
 def consensus_columns(
@@ -89,7 +101,9 @@ def consensus_columns(
         covered=covered,
     )
     crs_bits = astct.driver_bits(crs_result)
-    neuro = icans.icans_grade(rows, timeline, covered)
+    read = {c: _word_column(rows, c) for c in ("consciousness", *icans.EVENT_COLUMNS.values())}
+    words = {c: grades for c, (_, _, grades) in read.items()}
+    neuro = icans.icans_grade(rows, timeline, covered, words)
     neuro_bits = icans.driver_bits(neuro)
     unknown_code, unknown_table = p["unknown"]
     evidence = {
@@ -111,8 +125,8 @@ def consensus_columns(
         "day_axis": np.isnat(rows["time"].to_numpy(dtype="datetime64[us]")),
         "icans": neuro,
         "icans_bits": neuro_bits,
-        "consciousness_text": _row_text(rows, "consciousness"),
-        "event_text": {d: _row_text(rows, c) for d, c in icans.EVENT_COLUMNS.items()},
+        "consciousness_text": read["consciousness"][:2],
+        "event_text": {d: read[c][:2] for d, c in icans.EVENT_COLUMNS.items()},
     }
     return {
         "astct_grade": crs_result["grade"],

@@ -46,12 +46,16 @@ def _score_grade(score: np.ndarray, table: tuple[int, ...]) -> np.ndarray:
 
 
 def icans_grade(
-    rows: pd.DataFrame, timeline: Timeline, covered: dict[str, np.ndarray]
+    rows: pd.DataFrame,
+    timeline: Timeline,
+    covered: dict[str, np.ndarray],
+    words: dict[str, np.ndarray] | None = None,
 ) -> dict[str, object]:
     """astct.md §3 at every row (rows sorted as ``timeline``).
 
     ``covered``: rows each ICANS code's attribution covers (astct.md §4: the domain is
-    removed there; ``icans_unknown`` does not change).
+    removed there; ``icans_unknown`` does not change). ``words``: the grade of each
+    row's word per word column, when the caller has read them already.
 
     Returns ``grade``, ``g_<domain>`` per domain, ``child`` (CAPD is the tool),
     ``unknown`` (dict: code → bool) and the evidence the sentence shows: ``ice``,
@@ -62,8 +66,9 @@ def icans_grade(
         child = age < CAPD_BELOW_AGE
     ice, _ = carry_forward(_float(rows, "ice_score"), timeline, WINDOWS["ice_score"])
     capd, _ = carry_forward(_float(rows, "capd_score"), timeline, WINDOWS["capd_score"])
-    words = word_grades("consciousness", rows["consciousness"])
-    conscious = consciousness_in_effect(words, _float(rows, "rass"), timeline)
+    if words is None:
+        words = {c: word_grades(c, rows[c]) for c in ("consciousness", *EVENT_COLUMNS.values())}
+    conscious = consciousness_in_effect(words["consciousness"], _float(rows, "rass"), timeline)
     found = {
         # The other tool's score is ignored for grading [decision].
         "ice": np.where(child, 0, _score_grade(ice, ICE_GRADE)),
@@ -72,7 +77,7 @@ def icans_grade(
     }
     sources: dict[str, np.ndarray] = {}
     for domain, column in EVENT_COLUMNS.items():
-        grade, source = carry_forward(word_grades(column, rows[column]), timeline, WINDOWS[column])
+        grade, source = carry_forward(words[column], timeline, WINDOWS[column])
         found[domain] = np.nan_to_num(grade).astype(np.int64)
         sources[domain] = source
     graded = {d: np.where(covered[d], 0, found[d]).astype(np.int64) for d in DOMAINS}

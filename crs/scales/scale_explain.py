@@ -8,14 +8,26 @@ built once, with vectorised string operations over the distinct rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crs.findings.icans_findings import LEVEL_WORDS
 from crs.findings.oxygen import DEVICE_LABELS, DEVICES, LOW_FLOW_MAX_L_MIN
 from crs.findings.vasopressors import AGENTS
 from crs.read.neuro_words import WORD_RULES
-from crs.scales.explain import _join, factorize_rows, lower_bound_clause, number, quote
+from crs.scales.explain import (
+    _arrow,
+    _arrow_join,
+    _join,
+    _text,
+    factorize_rows,
+    lower_bound_clause,
+    number,
+)
 
 #: astct.md §2.2 criteria in words, for "does not count without fever".
 PENDING_WORDS: dict[str, str] = {
@@ -148,61 +160,135 @@ def _masked(ev: dict, r: np.ndarray) -> np.ndarray:
     )
 
 
+def _pieces(
+    builders: list[tuple[np.ndarray, Callable, Callable]], n: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per piece of a sentence: each row's code into the piece's table of texts (-1: the
+    piece is absent). A piece's text is built once per distinct value it shows, on the
+    rows where it is present only (as crs.scales.explain builds the Lee sentence)."""
+    codes, tables = [], []
+    for present, keys, text in builders:
+        rows = np.flatnonzero(present)
+        code = np.full(n, -1, dtype=np.int64)
+        table = np.zeros(0, dtype=object)
+        if len(rows):
+            sub, first = factorize_rows(keys(rows))
+            code[rows] = sub
+            table = np.asarray(text(rows[first]), dtype=object)
+        codes.append(code)
+        tables.append(np.append(table, ""))  # code -1 → the last entry, ""
+    return codes, tables
+
+
+def _sentences(
+    head: list[np.ndarray],
+    widths: list[int],
+    pieces: tuple[list[np.ndarray], list[np.ndarray]],
+    words: Callable[[np.ndarray, pa.Array], pa.Array],
+) -> pd.Series:
+    """Rows grouped by their small codes (``head`` of known ``widths``, then each piece's
+    code), each distinct sentence built once: ``words(first rows, joined pieces)``."""
+    codes, tables = pieces
+    key_widths = [*widths, *(len(t) + 1 for t in tables)]
+    row_code, first = factorize_rows([*head, *codes], key_widths)
+    joined = _arrow_join(
+        [_arrow(t).take(c[first] % len(t)) for t, c in zip(tables, codes, strict=True)], "; "
+    )
+    sentences = words(first, joined)
+    return pd.Series(pd.array(sentences.take(row_code), dtype="str"))
+
+
+def _r(values: np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(values, dtype="float64"), 2)
+
+
 def astct_sentences(ev: dict) -> pd.Series:
     """``ASTCT grade N: ...`` per row (astct.md §5)."""
-    grade, bits = ev["astct_grade"], ev["astct_bits"]
-    d = bits
+    grade, d = ev["astct_grade"], ev["astct_bits"]
+    n = len(grade)
     pend = {c: (g > 0) & (grade == 0) for c, g in ev["pending"].items()}
-    pend_code = sum(p.astype(np.int64) << i for i, p in enumerate(pend.values()))
-    keys = [
-        grade,
-        ev["unknown_code"],
-        pend_code,
-        np.where(d["fever"], np.round(ev["temp"], 2), np.nan),
-        np.where(d["hypotension"], np.round(ev["sbp_used"], 2), np.nan),
-        np.where(d["hypotension"], np.round(ev["map_used"], 2), np.nan),
-        d["hypotension"] & ev["sbp_low"],
-        d["hypotension"] & ev["map_low"],
-        np.where(d["vasopressor"], ev["running_code"], -1),
-        np.where(d["vasopressor"], ev["n_vasopressors"], -1),
-        np.where(d["oxygen"], ev["astct_oxygen_basis"] * 10 + ev["astct_oxygen"], -1),
-        np.where(d["oxygen"] | d["ventilation"], ev["o2_device_used"], -1),
-        np.where(d["oxygen"], np.round(ev["flow"], 2), np.nan),
-        np.where(d["oxygen"], np.round(ev["fio2"], 2), np.nan),
-        d["ventilation"] & ev["ventilated_used"],
-        np.where(d["masked_fever"], ev["dose_row"], -1),
-        d["death"],
+    pend_code = np.zeros(n, dtype=np.int64)
+    for bit, p in enumerate(pend.values()):
+        pend_code |= p.astype(np.int64) << bit
+    builders = [
+        (
+            d["fever"],
+            lambda r: [_r(ev["temp"][r])],
+            lambda r: "temperature " + number(ev["temp"][r]) + " °C (fever)",
+        ),
+        (
+            d["hypotension"],
+            lambda r: [
+                np.where(ev["sbp_low"][r], _r(ev["sbp_used"][r]), np.nan),
+                np.where(ev["map_low"][r], _r(ev["map_used"][r]), np.nan),
+            ],
+            lambda r: _hypotension(ev, r),
+        ),
+        (
+            d["vasopressor"],
+            lambda r: [ev["running_code"][r], ev["n_vasopressors"][r]],
+            lambda r: _vasopressor(ev, r),
+        ),
+        (
+            d["oxygen"],
+            lambda r: [
+                ev["astct_oxygen_basis"][r] * 10 + ev["astct_oxygen"][r],
+                ev["o2_device_used"][r],
+                _r(ev["flow"][r]),
+                _r(ev["fio2"][r]),
+            ],
+            lambda r: _oxygen(ev, r),
+        ),
+        (
+            d["ventilation"],
+            lambda r: [ev["ventilated_used"][r], ev["o2_device_used"][r]],
+            lambda r: _ventilation(ev, r),
+        ),
+        (
+            d["death"],
+            lambda r: [np.zeros(len(r))],
+            lambda r: np.full(
+                len(r), "death recorded (grade 5 requires no other principal cause)", object
+            ),
+        ),
+        (d["masked_fever"], lambda r: [ev["dose_row"][r]], lambda r: _masked(ev, r)),
     ]
-    codes, first = factorize_rows(keys)
-    r = first
-    pieces = [
-        _where(d["fever"][r], "temperature " + number(ev["temp"][r]) + " °C (fever)"),
-        _where(d["hypotension"][r], _hypotension(ev, r)),
-        _where(d["vasopressor"][r], _vasopressor(ev, r)),
-        _where(d["oxygen"][r], _oxygen(ev, r)),
-        _where(d["ventilation"][r], _ventilation(ev, r)),
-        _where(d["death"][r], "death recorded (grade 5 requires no other principal cause)"),
-        _where(d["masked_fever"][r], _masked(ev, r)),
+    unknown_code, unknown_table = ev["unknown_code"], ev["unknown_table"]
+    lower_table = [
+        lower_bound_clause(";".join(c for c in u.split(";") if c != "vasopressor_dose"))
+        for u in unknown_table
     ]
-    body = _join(pieces, "; ")
-    pending = _join([_where(p[r], PENDING_WORDS[c]) for c, p in pend.items()], ", ")
-    zero = np.where(
-        pending != "",
-        pending + " without fever does not count (ASTCT requires fever)",
-        "no CRS finding recorded",
-    ).astype(object)
-    body = np.where(grade[r] == 0, zero, body).astype(object)
-    unknown_table = ev["unknown_table"]
-    lower = np.array(
-        [
-            lower_bound_clause(";".join(c for c in u.split(";") if c != "vasopressor_dose"))
-            for u in unknown_table
-        ],
-        dtype=object,
-    )[ev["unknown_code"][r]]
-    lower = np.where(grade[r] == 5, "", lower).astype(object)
-    text = "ASTCT grade " + number(grade[r]) + ": " + body + lower + "."
-    return pd.Series(pd.array(text[codes], dtype="str"))
+    pending_table = [
+        ", ".join(w for bit, w in enumerate(PENDING_WORDS.values()) if combo >> bit & 1)
+        for combo in range(2 ** len(PENDING_WORDS))
+    ]
+
+    def words(first: np.ndarray, body: pa.Array) -> pa.Array:
+        g = grade[first]
+        pending = np.array(pending_table, dtype=object)[pend_code[first]]
+        zero = np.where(
+            pending != "",
+            pending + " without fever does not count (ASTCT requires fever)",
+            "no CRS finding recorded",
+        )
+        body = pc.if_else(pa.array(g == 0), _arrow(zero), body)
+        lower = np.array(lower_table, dtype=object)[unknown_code[first]]
+        lower = _arrow(np.where(g == 5, "", lower))
+        prefix = _arrow([f"ASTCT grade {v}: " for v in g])
+        return pc.binary_join_element_wise(prefix, body, lower, _text("."), _text(""))
+
+    return _sentences(
+        [grade, unknown_code, pend_code],
+        [7, len(unknown_table) + 1, 2 ** len(PENDING_WORDS) + 1],
+        _pieces(builders, n),
+        words,
+    )
+
+
+def _charted(text: tuple[np.ndarray, np.ndarray], source: np.ndarray) -> np.ndarray:
+    """The code of the text charted at each ``source`` row (-1: none)."""
+    codes, _ = text
+    return np.where(source >= 0, codes[np.maximum(source, 0)], -1)
 
 
 def _consciousness(ev: dict, r: np.ndarray) -> np.ndarray:
@@ -211,65 +297,91 @@ def _consciousness(ev: dict, r: np.ndarray) -> np.ndarray:
     level = np.array([LEVEL_WORDS[g] for g in range(5)], dtype=object)[grade]
     rass = conscious["rass"][r]
     rass_text = np.array([f"{v:+g}".replace("-", "−") for v in np.nan_to_num(rass)], dtype=object)
-    charted = ev["consciousness_text"][np.maximum(conscious["source"][r], 0)]
+    charted = ev["consciousness_text"][1][
+        _charted(ev["consciousness_text"], conscious["source"][r])
+    ]
     return np.where(
         conscious["by_rass"][r],
         level + " (RASS " + rass_text + ")",
-        level + ' ("' + quote(charted) + '")',
+        level + ' ("' + charted + '")',
     ).astype(object)
 
 
 def _event(ev: dict, domain: str, r: np.ndarray) -> np.ndarray:
     grade = ev["icans"][f"g_{domain}"][r]
     meaning = np.array([EVENT_MEANING[domain].get(g, "") for g in range(5)], dtype=object)[grade]
-    source = ev["icans"]["sources"][domain][r]
-    charted = ev["event_text"][domain][np.maximum(source, 0)]
-    return meaning + ' ("' + quote(charted) + '")'
+    text = ev["event_text"][domain]
+    charted = text[1][_charted(text, ev["icans"]["sources"][domain][r])]
+    return meaning + ' ("' + charted + '")'
 
 
 def icans_sentences(ev: dict) -> pd.Series:
     """``ICANS grade N (ICE|CAPD): ...`` per row (astct.md §5)."""
     icans = ev["icans"]
     grade, child = icans["grade"], icans["child"]
-    bits = ev["icans_bits"]
-    unknown = icans["unknown"]
+    bits, unknown = ev["icans_bits"], icans["unknown"]
     conscious = icans["consciousness"]
-    keys = [
-        grade,
-        child,
-        unknown["ice"] | unknown["capd"],
-        unknown["consciousness"],
-        np.where(bits["ice"], icans["ice"], np.nan),
-        np.where(bits["capd"], icans["capd"], np.nan),
-        np.where(bits["consciousness"], conscious["source"], -1),
-        bits["consciousness"] & conscious["by_rass"],
-        *(np.where(bits[d], icans["sources"][d], -1) for d in icans["sources"]),
+    n = len(grade)
+    builders = [
+        (
+            bits["ice"],
+            lambda r: [icans["ice"][r]],
+            lambda r: "ICE " + number(icans["ice"][r]) + "/10",
+        ),
+        (bits["capd"], lambda r: [icans["capd"][r]], lambda r: "CAPD " + number(icans["capd"][r])),
+        (
+            bits["consciousness"],
+            lambda r: [
+                conscious["grade"][r],
+                np.where(conscious["by_rass"][r], conscious["rass"][r], np.nan),
+                np.where(
+                    conscious["by_rass"][r],
+                    -2,
+                    _charted(ev["consciousness_text"], conscious["source"][r]),
+                ),
+            ],
+            lambda r: _consciousness(ev, r),
+        ),
+        *(
+            (
+                bits[domain],
+                lambda r, domain=domain: [
+                    icans[f"g_{domain}"][r],
+                    _charted(ev["event_text"][domain], icans["sources"][domain][r]),
+                ],
+                lambda r, domain=domain: _event(ev, domain, r),
+            )
+            for domain in ("seizure", "motor", "cerebral_edema")
+        ),
     ]
-    codes, first = factorize_rows(keys)
-    r = first
-    pieces = [
-        _where(bits["ice"][r], "ICE " + number(icans["ice"][r]) + "/10"),
-        _where(bits["capd"][r], "CAPD " + number(icans["capd"][r])),
-        _where(bits["consciousness"][r], _consciousness(ev, r)),
-        *(_where(bits[d][r], _event(ev, d, r)) for d in ("seizure", "motor", "cerebral_edema")),
-    ]
-    body = _join(pieces, "; ")
-    body = np.where(grade[r] == 0, "no ICANS finding recorded", body).astype(object)
-    tool = np.where(child[r], "CAPD", "ICE").astype(object)
-    score = np.where(child[r], "CAPD", "ICE score").astype(object)
-    no_score = unknown["ice"][r] | unknown["capd"][r]
-    no_level = unknown["consciousness"][r]
-    missing = np.select(
-        [no_score & no_level, no_score, no_level],
-        [
-            "no " + score + " and no level of consciousness",
-            "no " + score,
-            "no level of consciousness",
-        ],
-        "",
-    ).astype(object)
-    lower = np.where(missing != "", "; lower bound: " + missing + " in the last 12 h", "")
-    text = (
-        "ICANS grade " + number(grade[r]) + " (" + tool + "): " + body + lower.astype(object) + "."
+    no_score = (unknown["ice"] | unknown["capd"]).astype(np.int64)
+    no_level = unknown["consciousness"].astype(np.int64)
+
+    def words(first: np.ndarray, body: pa.Array) -> pa.Array:
+        g, young = grade[first], child[first]
+        body = pc.if_else(pa.array(g == 0), _text("no ICANS finding recorded"), body)
+        score = np.where(young, "CAPD", "ICE score").astype(object)
+        missing = np.select(
+            [
+                (no_score[first] == 1) & (no_level[first] == 1),
+                no_score[first] == 1,
+                no_level[first] == 1,
+            ],
+            [
+                "no " + score + " and no level of consciousness",
+                "no " + score,
+                np.full(len(first), "no level of consciousness", dtype=object),
+            ],
+            "",
+        ).astype(object)
+        lower = np.where(missing != "", "; lower bound: " + missing + " in the last 12 h", "")
+        tool = np.where(young, "CAPD", "ICE")
+        prefix = _arrow([f"ICANS grade {v} ({t}): " for v, t in zip(g, tool, strict=True)])
+        return pc.binary_join_element_wise(prefix, body, _arrow(lower), _text("."), _text(""))
+
+    return _sentences(
+        [grade, child.astype(np.int64), no_score, no_level],
+        [6, 3, 3, 3],
+        _pieces(builders, n),
+        words,
     )
-    return pd.Series(pd.array(text[codes], dtype="str"))
