@@ -1125,22 +1125,9 @@ def _neurotoxicity(chart: _Chart) -> None:
             ),
             "neurotoxicity",
         )
-    ice = _numeric(rows, "ice_score")
-    charted = ice.notna()
-    if charted.any():
-        chart.add(
-            go.Scatter(
-                x=x[charted],
-                y=ice[charted],
-                name="ICE score (10 = normal)",
-                mode="lines+markers",
-                marker={"size": 5, "symbol": "circle-open"},
-                line={"color": "#00695c", "width": 1.2},
-                text=chart.when[charted],
-                hovertemplate="ICE %{y:g} of 10 · %{text}<extra></extra>",
-            ),
-            "ice",
-        )
+    _score(
+        chart, "ice_score", "ICE score (10 = normal)", "circle-open", "#00695c", "ICE %{y:g} of 10"
+    )
     capd_top = _capd(chart)
     _icans_onsets(chart)
     signs = neurologic_symptom(_text(rows, "symptoms"))
@@ -1183,25 +1170,32 @@ def _neurotoxicity(chart: _Chart) -> None:
 def _capd(chart: _Chart) -> float:
     """The CAPD score (children under 12, astct.md §3.1) where charted, on the ICE axis;
     the top of that axis it needs (0 when none is charted)."""
-    rows, x = chart.rows, chart.x
-    capd = _numeric(rows, "capd_score")
-    charted = capd.notna()
+    name = "CAPD score (0 = normal, 9 or more: ICANS grade 3)"
+    top = _score(chart, "capd_score", name, "square-open", "#6d4c41", "CAPD %{y:g}")
+    return top + 1.5 if top else 0.0
+
+
+def _score(chart: _Chart, column: str, name: str, symbol: str, colour: str, hover: str) -> float:
+    """A neurologic score (ICE, CAPD) where charted, on the panel's right axis; its
+    highest value (0 when none is charted)."""
+    score = _numeric(chart.rows, column)
+    charted = score.notna()
     if not charted.any():
         return 0.0
     chart.add(
         go.Scatter(
-            x=x[charted],
-            y=capd[charted],
-            name="CAPD score (0 = normal, 9 or more: ICANS grade 3)",
+            x=chart.x[charted],
+            y=score[charted],
+            name=name,
             mode="lines+markers",
-            marker={"size": 5, "symbol": "square-open"},
-            line={"color": "#6d4c41", "width": 1.2},
+            marker={"size": 5, "symbol": symbol},
+            line={"color": colour, "width": 1.2},
             text=chart.when[charted],
-            hovertemplate="CAPD %{y:g} · %{text}<extra></extra>",
+            hovertemplate=hover + " · %{text}<extra></extra>",
         ),
         "ice",
     )
-    return float(capd[charted].max()) + 1.5
+    return float(score[charted].max())
 
 
 def _icans_onsets(chart: _Chart) -> None:
