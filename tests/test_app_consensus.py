@@ -58,7 +58,11 @@ def test_the_ward_round_shows_the_three_grades_now_and_highest_with_drivers(ward
 
 @pytest.mark.parametrize(
     ("choice", "first", "column"),
-    [("grade", "P008", "Grade now"), ("astct", "P008", "ASTCT now"), ("icans", "P007", "ICANS now")],
+    [
+        ("grade", "P008", "Grade now"),
+        ("astct", "P008", "ASTCT now"),
+        ("icans", "P007", "ICANS now"),
+    ],
 )
 def test_the_ward_round_sorts_by_any_of_the_three_grades(ward, choice, first, column):
     at = _page("1_Ward_round.py", ward)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crs.findings.carry import Timeline
 
@@ -35,22 +36,44 @@ def _float(frame: pd.DataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype="float64", na_value=np.nan)
 
 
-def masking_agent(rows: pd.DataFrame) -> np.ndarray:
-    """Per row, the masking agent given there (object: its name, "" when none).
+def masking_agent(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the masking agent given there: (code, names), ``names[code]`` its name
+    and code 0 ("") none.
 
     With two agents at one instant the first of tocilizumab, methylprednisolone,
     dexamethasone, then the other immunosuppressant's own words, is named.
     """
     # Each distinct text of the other immunosuppressant judged once (mostly missing).
-    codes, distinct = pd.factorize(rows["other_immunosuppressant"], use_na_sentinel=True)
+    codes, distinct = sparse_factorize(rows["other_immunosuppressant"])
     named = [str(t).strip() for t in distinct]
     table = [t if t and t.lower() not in NO_IMMUNOSUPPRESSANT else "" for t in named]
-    agent = np.array([*table, ""], dtype=object)[codes]
-    for column, name in reversed(MASKING_DOSES.items()):
+    names = np.array(["", *MASKING_DOSES.values(), *table], dtype=object)
+    first_other = 1 + len(MASKING_DOSES)
+    masks = np.array([0, *(first_other + i if t else 0 for i, t in enumerate(table))])
+    agent = masks[codes + 1]
+    for number, column in reversed(list(enumerate(MASKING_DOSES, start=1))):
         with np.errstate(invalid="ignore"):
             given = _float(rows, column) > 0
-        agent[given] = name
-    return agent
+        agent[given] = number
+    return agent, names
+
+
+def sparse_factorize(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A text column as (code per row, -1 where missing; its distinct texts), reading
+    only the documented cells (a ward's free-text columns are mostly empty)."""
+    values = column.array
+    arrow = getattr(values, "_pa_array", None)
+    if arrow is None:
+        codes, distinct = pd.factorize(column, use_na_sentinel=True)
+        return codes.astype(np.int64), [str(t) for t in distinct]
+    arrow = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+    codes = np.full(len(arrow), -1, dtype=np.int64)
+    documented = np.flatnonzero(arrow.is_valid().to_numpy(zero_copy_only=False))
+    if not len(documented):
+        return codes, []
+    encoded = arrow.take(pa.array(documented)).dictionary_encode()
+    codes[documented] = encoded.indices.to_numpy(zero_copy_only=False)
+    return codes, [str(t) for t in encoded.dictionary.to_pylist()]
 
 
 def _last_within_patient(hit: np.ndarray, timeline: Timeline) -> np.ndarray:
@@ -74,7 +97,8 @@ def masked_fever(
 
     Returns ``masked`` (bool), ``dose_row`` (the row of the latest masking dose that
     masks, -1: none) and ``fever_row`` (the latest countable fever at or before that
-    dose, -1: none), ``agent`` (object: the agent given on each row).
+    dose, -1: none), ``agent`` (the code of the agent given on each row, 0: none) and
+    ``agent_names`` (the agents' names by code).
     """
     with np.errstate(invalid="ignore"):
         documented_fever = _float(rows, "temp_c") >= FEVER_C
@@ -84,10 +108,10 @@ def masked_fever(
     infusion[np.isnat(infusion) & day_axis] = DAY_ZERO
     after_infusion = np.isnat(infusion) | (timeline.t >= infusion.view("int64"))
     countable = documented_fever & ~fever_attributed & after_infusion
-    agent = masking_agent(rows)
+    agent, names = masking_agent(rows)
     latest_fever = _last_within_patient(countable, timeline)
     # A dose at the fever's own instant counts (f ≤ d): one row after merging.
-    masking_dose = (agent != "") & (latest_fever >= 0)
+    masking_dose = (agent > 0) & (latest_fever >= 0)
     dose_row = _last_within_patient(masking_dose, timeline)
     fever_row = np.where(dose_row >= 0, latest_fever[np.maximum(dose_row, 0)], -1)
     return {
@@ -95,4 +119,5 @@ def masked_fever(
         "dose_row": dose_row,
         "fever_row": fever_row,
         "agent": agent,
+        "agent_names": names,
     }

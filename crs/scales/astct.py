@@ -168,21 +168,23 @@ def astct_grade(
     no_fever = covered["fever"]
     fever = fever_now & ~no_fever
     requirement = (fever | masked) & ~no_fever
+    # Small integers (int8) throughout: a million rows of grades, several times over.
     found = {
-        "fever": np.where(fever, CRITERION_GRADE["fever"], 0),
-        "hypotension": np.where(hypotension, CRITERION_GRADE["hypotension"], 0),
-        "oxygen": oxygen,
-        "vasopressor": vasopressor,
-        "ventilation": np.where(ventilation, CRITERION_GRADE["ventilation"], 0),
+        "hypotension": (hypotension & ~covered["hypotension"]).astype(np.int8)
+        * np.int8(CRITERION_GRADE["hypotension"]),
+        "oxygen": np.where(covered["oxygen"], np.int8(0), oxygen.astype(np.int8)),
+        "vasopressor": np.where(covered["vasopressor"], np.int8(0), vasopressor.astype(np.int8)),
+        "ventilation": (ventilation & ~covered["ventilation"]).astype(np.int8)
+        * np.int8(CRITERION_GRADE["ventilation"]),
     }
-    for code in ("hypotension", "oxygen", "vasopressor", "ventilation"):
-        found[code] = np.where(covered[code], 0, found[code])
-    pending = {c: np.where(requirement, 0, g) for c, g in found.items() if c != "fever"}
-    graded = {c: np.where(requirement, g, 0).astype(np.int64) for c, g in found.items()}
-    graded["death"] = np.where(deceased, CRITERION_GRADE["death"], 0).astype(np.int64)
-    grade = np.zeros(len(fever), dtype=np.int64)
+    # Criteria met where the fever requirement is not: they "do not count without fever".
+    pending = {c: g * ~requirement for c, g in found.items()}
+    graded = {"fever": fever.astype(np.int8) * np.int8(CRITERION_GRADE["fever"])}
+    graded |= {c: g * requirement for c, g in found.items()}
+    graded["death"] = deceased.astype(np.int8) * np.int8(CRITERION_GRADE["death"])
+    grade = np.zeros(len(fever), dtype=np.int8)
     for g in graded.values():
-        grade = np.maximum(grade, g)
+        np.maximum(grade, g, out=grade)
     masked_driver = (grade >= 2) & (grade <= 4) & ~fever
     return {
         "grade": grade,

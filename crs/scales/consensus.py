@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from crs.findings.carry import Timeline
-from crs.findings.masking import masked_fever
+from crs.findings.masking import masked_fever, sparse_factorize
 from crs.read.neuro_words import word_grade
 from crs.scales import astct, icans
 from crs.scales.explain import quote
@@ -51,25 +50,23 @@ CONSENSUS_COLUMNS: tuple[str, ...] = (
 
 def _joined(bits: dict[str, np.ndarray], n: int) -> pd.Series:
     """``;``-joined sorted codes whose rows are set: a bit pattern per row, worded through
-    a table of the 2**k patterns (k ≤ 7 codes)."""
+    a table of the 2**k patterns (k ≤ 7 codes), as a categorical of those texts."""
     names = sorted(bits)
     code = np.zeros(n, dtype=np.int64)
     for bit, name in enumerate(names):
         code |= bits[name].astype(np.int64) << bit
     table = [";".join(x for b, x in enumerate(names) if c >> b & 1) for c in range(2 ** len(names))]
-    words = pa.array(table, type=pa.large_string()).take(pa.array(code))
-    return pd.Series(pd.array(words, dtype="str"))
+    # A categorical of the same texts: each distinct text once, not a million strings.
+    return pd.Series(pd.Categorical.from_codes(code, categories=pd.Index(table, dtype="str")))
 
 
 def _word_column(rows: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A word column read once: (code per row, -1 where missing; its distinct texts
     quoted for a sentence, then ""; the grade of each row's word, astct.md §1.2).
     Sentences are keyed and built on the codes, not on the texts."""
-    codes, distinct = pd.factorize(rows[column], use_na_sentinel=True)
-    texts = [str(t) for t in distinct]
+    codes, texts = sparse_factorize(rows[column])
     quoted = quote(np.asarray(texts, dtype=object)) if texts else np.zeros(0, dtype=object)
     grades = np.array([word_grade(column, t) for t in texts] + [np.nan])
-    codes = codes.astype(np.int64)
     return codes, np.append(np.asarray(quoted, dtype=object), ""), grades[codes]
 
 
@@ -120,6 +117,7 @@ def consensus_columns(
         "dose_row": masking["dose_row"],
         "fever_row": masking["fever_row"],
         "agent": masking["agent"],
+        "agent_names": masking["agent_names"],
         "temp_c": rows["temp_c"].to_numpy(dtype="float64", na_value=np.nan),
         "instant": timeline.t.view("datetime64[us]"),
         "day_axis": np.isnat(rows["time"].to_numpy(dtype="datetime64[us]")),
@@ -129,7 +127,7 @@ def consensus_columns(
         "event_text": {d: read[c][:2] for d, c in icans.EVENT_COLUMNS.items()},
     }
     return {
-        "astct_grade": crs_result["grade"],
+        "astct_grade": crs_result["grade"].astype(np.int64),
         "astct_drivers": _joined(crs_bits, n),
         "icans_grade": neuro["grade"],
         "icans_drivers": _joined(neuro_bits, n),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.findings.carry import Timeline, carry_forward
+from crs.findings.carry import Timeline, carry_forward, carry_values
 from crs.findings.icans_findings import WINDOWS, consciousness_in_effect
 from crs.read.neuro_words import word_grades
 
@@ -39,7 +39,7 @@ def _float(rows: pd.DataFrame, name: str) -> np.ndarray:
 
 def _score_grade(score: np.ndarray, table: tuple[int, ...]) -> np.ndarray:
     """A whole-number score in effect → its domain grade (0 where none in effect)."""
-    lookup = np.array([*table, 0])
+    lookup = np.array([*table, 0], dtype=np.int8)
     known = ~np.isnan(score)
     index = np.where(known, np.clip(np.nan_to_num(score), 0, len(table) - 1), len(table))
     return lookup[index.astype(np.int64)]
@@ -64,33 +64,36 @@ def icans_grade(
     age = _float(rows, "age_years")
     with np.errstate(invalid="ignore"):
         child = age < CAPD_BELOW_AGE
-    ice, _ = carry_forward(_float(rows, "ice_score"), timeline, WINDOWS["ice_score"])
-    capd, _ = carry_forward(_float(rows, "capd_score"), timeline, WINDOWS["capd_score"])
+    # One score per patient: ICE, or CAPD under 12; the other tool's score is ignored
+    # for grading [decision], so one column is carried (both have a 12 h window).
+    charted = np.where(child, _float(rows, "capd_score"), _float(rows, "ice_score"))
+    score = carry_values(charted, timeline, WINDOWS["ice_score"])
+    ice = np.where(child, np.nan, score)
+    capd = np.where(child, score, np.nan)
     if words is None:
         words = {c: word_grades(c, rows[c]) for c in ("consciousness", *EVENT_COLUMNS.values())}
     conscious = consciousness_in_effect(words["consciousness"], _float(rows, "rass"), timeline)
     found = {
-        # The other tool's score is ignored for grading [decision].
-        "ice": np.where(child, 0, _score_grade(ice, ICE_GRADE)),
-        "capd": np.where(child, _score_grade(capd, CAPD_GRADE), 0),
-        "consciousness": np.nan_to_num(conscious["grade"]).astype(np.int64),
+        "ice": _score_grade(ice, ICE_GRADE),
+        "capd": _score_grade(capd, CAPD_GRADE),
+        "consciousness": np.nan_to_num(conscious["grade"]).astype(np.int8),
     }
     sources: dict[str, np.ndarray] = {}
     for domain, column in EVENT_COLUMNS.items():
         grade, source = carry_forward(words[column], timeline, WINDOWS[column])
-        found[domain] = np.nan_to_num(grade).astype(np.int64)
+        found[domain] = np.nan_to_num(grade).astype(np.int8)
         sources[domain] = source
-    graded = {d: np.where(covered[d], 0, found[d]).astype(np.int64) for d in DOMAINS}
-    grade = np.zeros(len(rows), dtype=np.int64)
+    graded = {d: np.where(covered[d], np.int8(0), found[d].astype(np.int8)) for d in DOMAINS}
+    grade = np.zeros(len(rows), dtype=np.int8)
     for g in graded.values():
-        grade = np.maximum(grade, g)
+        np.maximum(grade, g, out=grade)
     unknown = {
         "ice": ~child & np.isnan(ice),
         "capd": child & np.isnan(capd),
         "consciousness": np.isnan(conscious["grade"]),
     }
     return {
-        "grade": grade,
+        "grade": grade.astype(np.int64),
         **{f"g_{d}": g for d, g in graded.items()},
         "child": child,
         "unknown": unknown,

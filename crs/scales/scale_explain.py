@@ -146,7 +146,7 @@ def _masked(ev: dict, r: np.ndarray) -> np.ndarray:
     fever_at = _iso_minutes(at[fever], day_axis)
     same_day = at[dose].astype("datetime64[D]") == at[fever].astype("datetime64[D]")
     fever_at = np.where(same_day & ~day_axis, [t[-5:] for t in fever_at], fever_at)
-    agent = ev["agent"][dose]
+    agent = ev["agent_names"][ev["agent"][dose]]
     return (
         "fever masked by "
         + agent
@@ -194,8 +194,12 @@ def _sentences(
     joined = _arrow_join(
         [_arrow(t).take(c[first] % len(t)) for t, c in zip(tables, codes, strict=True)], "; "
     )
-    sentences = words(first, joined)
-    return pd.Series(pd.array(sentences.take(row_code), dtype="str"))
+    sentences = words(first, joined).to_numpy(zero_copy_only=False)
+    # A categorical of the sentences: each distinct sentence once (two groups may word
+    # alike), not a million strings; its values are the texts.
+    same, distinct = pd.factorize(sentences)
+    categories = pd.Index(np.asarray(distinct, dtype=object), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(same[row_code], categories=categories))
 
 
 def _r(values: np.ndarray) -> np.ndarray:

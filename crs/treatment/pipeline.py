@@ -95,7 +95,11 @@ def output_table(graded: pd.DataFrame, axis: str, *, categorical: bool = False) 
     out["explanation"] = three_sentences(graded)
     for column in CONSENSUS_COLUMNS:
         values = graded[column]
-        out[column] = values.astype("int64") if column.endswith("_grade") else values.fillna("")
+        if column.endswith("_grade"):
+            values = values.astype("int64")
+        elif not (categorical and isinstance(values.dtype, pd.CategoricalDtype)):
+            values = values.astype("str").fillna("")
+        out[column] = values
     return out
 
 
@@ -106,10 +110,18 @@ def three_sentences(graded: pd.DataFrame) -> pd.Series:
     ``icans_explanation``) so the app can show each beside its grade; the table joins
     them, each distinct combination once.
     """
-    factorized = [pd.factorize(graded[c].fillna("").astype("str")) for c in _SENTENCES]
+    factorized = [_factorized(graded[c]) for c in _SENTENCES]
     codes, first = factorize_rows([code for code, _ in factorized])
     joined = [" ".join(str(words[code[i]]) for code, words in factorized) for i in first]
     return pd.Series(pd.array(joined, dtype="str").take(codes), index=graded.index)
+
+
+def _factorized(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, distinct texts) of a text column; a categorical's own codes."""
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        words = np.append(np.asarray(text.cat.categories, dtype=object), "")
+        return text.cat.codes.to_numpy(), words  # code -1 (missing) → the last, ""
+    return pd.factorize(text.fillna("").astype("str"))
 
 
 #: The three sentences of the explanation column, in order (astct.md §5).
