@@ -261,25 +261,32 @@ def astct_sentences(ev: dict) -> pd.Series:
     lower_table = [
         lower_bound_clause(";".join(c for c in u.split(";") if c != "vasopressor_dose"))
         for u in unknown_table
-    ]
+    ] + [""]  # the last: no clause (grade 5)
     pending_table = [
         ", ".join(w for bit, w in enumerate(PENDING_WORDS.values()) if combo >> bit & 1)
         for combo in range(2 ** len(PENDING_WORDS))
     ]
 
+    zero_table = _arrow(
+        [
+            f"{p} without fever does not count (ASTCT requires fever)"
+            if p
+            else "no CRS finding recorded"
+            for p in pending_table
+        ]
+    )
+    prefixes = _arrow([f"ASTCT grade {v}: " for v in range(6)])
+
     def words(first: np.ndarray, body: pa.Array) -> pa.Array:
+        # Small tables taken by code: no per-row Python text.
         g = grade[first]
-        pending = np.array(pending_table, dtype=object)[pend_code[first]]
-        zero = np.where(
-            pending != "",
-            pending + " without fever does not count (ASTCT requires fever)",
-            "no CRS finding recorded",
+        body = pc.if_else(pa.array(g == 0), zero_table.take(pend_code[first]), body)
+        lower = _arrow(lower_table).take(
+            np.where(g == 5, len(lower_table) - 1, unknown_code[first])
         )
-        body = pc.if_else(pa.array(g == 0), _arrow(zero), body)
-        lower = np.array(lower_table, dtype=object)[unknown_code[first]]
-        lower = _arrow(np.where(g == 5, "", lower))
-        prefix = _arrow([f"ASTCT grade {v}: " for v in g])
-        return pc.binary_join_element_wise(prefix, body, lower, _text("."), _text(""))
+        return pc.binary_join_element_wise(
+            prefixes.take(g.astype(np.int64)), body, lower, _text("."), _text("")
+        )
 
     return _sentences(
         [grade, unknown_code, pend_code],
