@@ -47,11 +47,11 @@ WIDTHS: dict[str, int] = {
     "Oxygen now": 124,
     "Neuro now": 86,
     "Last toci": 60,
-    "ASTCT now": 62,
-    "ASTCT highest": 62,
-    "ASTCT drivers": 130,
-    "ICANS now": 62,
-    "ICANS highest": 62,
+    "ASTCT now": 78,
+    "ASTCT highest": 96,
+    "ASTCT drivers": 150,
+    "ICANS now": 78,
+    "ICANS highest": 96,
     "ICANS drivers": 110,
 }
 HELP: dict[str, str] = {
@@ -70,7 +70,9 @@ HELP: dict[str, str] = {
     "ASTCT highest": "Highest ASTCT 2019 CRS grade so far",
     "ASTCT drivers": "What sets the ASTCT grade now",
     "ICANS now": "ASTCT 2019 neurotoxicity (ICANS) grade at the latest time point: the worst "
-    "of ICE or CAPD, level of consciousness, seizure, motor weakness and cerebral oedema",
+    "of ICE or CAPD, level of consciousness, seizure, motor weakness and cerebral oedema; "
+    "≥ marks a lower bound (no ICE or CAPD score, or no level of consciousness, charted in "
+    "the last 12 h)",
     "ICANS highest": "Highest ICANS grade so far",
     "ICANS drivers": "What sets the ICANS grade now",
 }
@@ -182,9 +184,10 @@ if ward is not None:
             archived = shown["patient_id"].astype("str").isin(sorted(ward.archived))
             display.insert(1, "Archived", archived.map({True: "archived", False: ""}).to_numpy())
         lower_bound = shown["lower_bound"].to_numpy()
+        icans_lower = shown["icans_unknown"].fillna("").ne("").to_numpy()
         event = data_table(
             display,
-            style=lambda frame: style_census(frame, lower_bound),
+            style=lambda frame: style_census(frame, lower_bound, icans_lower),
             csv_frame=round_table(shown, more=True),
             file_name="crs_ward_round.csv",
             download_label="Download the ward round as CSV",

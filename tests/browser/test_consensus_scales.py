@@ -36,6 +36,8 @@ def test_the_timeline_draws_the_lee_astct_and_icans_courses(
     page.get_by_role("option", name="ICANS grade", exact=True).click()
     wait_idle(page)
     page.get_by_text(re.compile(r"Sickest first by ICANS grade")).wait_for()
+    wait_idle(page)
+    page.wait_for_timeout(1_500)  # the grid repaints after the rerun
     shoot(page, screenshots, "astct_00_ward_round_by_icans")
     options = open_selectbox(page, "Open a patient's timeline")
     assert options[:2] == ["P007", "P015"], options
