@@ -26,7 +26,7 @@ from ui.text import md, md_escape, plain
 
 PATIENT_PAGE = "pages/2_Patient.py"
 #: The grid's grade columns (numbers, coloured by grade).
-GRADE_HEADERS = ("Grade now", "Highest", "ASTCT now", "ASTCT highest", "ICANS now", "ICANS highest")
+GRADE_HEADERS = ("Grade now", "Highest", "ASTCT", "ASTCT highest", "ICANS", "ICANS highest")
 #: One grid row and the header row, in pixels (one line of text at the app's font size).
 ROW_PX = 33
 
@@ -37,22 +37,18 @@ WIDTHS: dict[str, int] = {
     "Patient": 62,
     "Grade now": 72,
     "Highest": 58,
-    "Trend 24 h": 70,
-    "Drivers now": 160,
-    "Figure 2 suggestion": 140,
-    "Alerts": 130,
-    "Tmax 24 h": 64,
-    "Low SBP/MAP": 84,
-    "NE-eq μg/min": 88,
-    "Oxygen now": 124,
-    "Neuro now": 86,
-    "Last toci": 60,
-    "ASTCT now": 78,
-    "ASTCT highest": 96,
-    "ASTCT drivers": 150,
-    "ICANS now": 78,
-    "ICANS highest": 96,
-    "ICANS drivers": 110,
+    "ASTCT": 52,
+    "ICANS": 52,
+    "Trend 24 h": 66,
+    "Drivers now": 136,
+    "Figure 2 suggestion": 128,
+    "Alerts": 118,
+    "Tmax 24 h": 62,
+    "Low SBP/MAP": 80,
+    "NE-eq μg/min": 82,
+    "Oxygen now": 112,
+    "Neuro now": 76,
+    "Last toci": 56,
 }
 HELP: dict[str, str] = {
     "Grade now": "Lee 2014 grade (Table 2) at the latest time point; ≥ marks a lower bound "
@@ -65,16 +61,12 @@ HELP: dict[str, str] = {
     "Neuro now": "Neurotoxicity grade (CTCAE) and ICE score in effect now",
     "Last toci": "Hours from the last tocilizumab dose to the latest time point",
     "Alerts": "Figure 2 alerts; the full sentences are listed below the table",
-    "ASTCT now": "ASTCT 2019 consensus CRS grade at the latest time point (fever required; "
+    "ASTCT": "ASTCT 2019 consensus CRS grade at the latest time point (fever required; "
     "oxygen by device; vasopressors counted)",
-    "ASTCT highest": "Highest ASTCT 2019 CRS grade so far",
-    "ASTCT drivers": "What sets the ASTCT grade now",
-    "ICANS now": "ASTCT 2019 neurotoxicity (ICANS) grade at the latest time point: the worst "
+    "ICANS": "ASTCT 2019 neurotoxicity (ICANS) grade at the latest time point: the worst "
     "of ICE or CAPD, level of consciousness, seizure, motor weakness and cerebral oedema; "
     "≥ marks a lower bound (no ICE or CAPD score, or no level of consciousness, charted in "
     "the last 12 h)",
-    "ICANS highest": "Highest ICANS grade so far",
-    "ICANS drivers": "What sets the ICANS grade now",
 }
 #: The ward round may be sorted by any of the three grades now (then the highest).
 SORT_CHOICES: dict[str, str] = {
@@ -144,7 +136,7 @@ ward = setup_page("Ward round")
 if ward is not None:
     with page_guard("the ward round"):
         table = ward.census()
-        left, sorter, middle, right = st.columns([4, 2, 2, 2], vertical_alignment="bottom")
+        left, sorter, middle, right = st.columns([6, 3, 2, 2], vertical_alignment="bottom")
         grades = left.multiselect(
             "Show current grades",
             [0, 1, 2, 3, 4, 5],
@@ -155,7 +147,8 @@ if ward is not None:
         with_alerts = middle.checkbox("Only patients with alerts")
         more = right.toggle(
             "More columns",
-            help="Lower bound, highest first at, day, therapy, doses given, neurotoxicity status",
+            help="ASTCT and ICANS highest and drivers, lower bound, highest first at, day, "
+            "therapy, doses given, neurotoxicity status",
         )
         if ward.kind == "store":
             # Discharged patients leave the ward round but nothing is deleted (ward store).

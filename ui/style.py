@@ -112,11 +112,11 @@ def style_census(
     (grading.md §4; the ASTCT grade shares Lee's, astct.md §2.6; ICANS its own, §3.3)
     shown "≥ 3" (the value stays the number, for sorting and the CSV)."""
     styler = style_grades(
-        table, ["Grade now", "Highest", "ASTCT now", "ASTCT highest", "ICANS now", "ICANS highest"]
+        table, ["Grade now", "Highest", "ASTCT", "ASTCT highest", "ICANS", "ICANS highest"]
     )
     for columns, lower in (
-        (["Grade now", "ASTCT now"], lower_bound),
-        (["ICANS now"], icans_lower),
+        (["Grade now", "ASTCT"], lower_bound),
+        (["ICANS"], icans_lower),
     ):
         present = [c for c in columns if c in table.columns]
         if lower is None or not present or not np.asarray(lower).any():

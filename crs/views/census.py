@@ -425,14 +425,11 @@ ROUND_HEADERS: dict[str, str] = {
     "patient_id": "Patient",
     "grade": "Grade now",
     "highest_grade": "Highest",
+    # astct.md §5: ASTCT 2019 CRS and ICANS now; their highest and drivers under "more".
+    "astct_grade": "ASTCT",
+    "icans_grade": "ICANS",
     "trend_24h": "Trend 24 h",
     "drivers": "Drivers now",
-    "astct_grade": "ASTCT now",
-    "astct_highest": "ASTCT highest",
-    "astct_drivers": "ASTCT drivers",
-    "icans_grade": "ICANS now",
-    "icans_highest": "ICANS highest",
-    "icans_drivers": "ICANS drivers",
     "recommendation": "Figure 2 suggestion",
     "alerts": "Alerts",
     "tmax_24h": "Tmax 24 h",
@@ -444,6 +441,10 @@ ROUND_HEADERS: dict[str, str] = {
 }
 #: Behind the "more columns" choice.
 MORE_HEADERS: dict[str, str] = {
+    "astct_highest": "ASTCT highest",
+    "astct_drivers": "ASTCT drivers",
+    "icans_highest": "ICANS highest",
+    "icans_drivers": "ICANS drivers",
     "unknown": "Lower bound — not known",
     "highest_grade_when": "Highest first at",
     "day": "Day since infusion",
@@ -550,8 +551,6 @@ def round_table(table: pd.DataFrame, more: bool = False) -> pd.DataFrame:
             out[column] = table[column]
     out["trend_24h"] = out["trend_24h"].map(lambda t: TREND_WORDS.get(t, t))
     out["drivers"] = words(out["drivers"], DRIVER_WORDS)
-    for column in ("astct_drivers", "icans_drivers"):
-        out[column] = words(out[column], SCALE_DRIVER_WORDS)
     out["recommendation"] = out["recommendation"].map(lambda c: SHORT_SUGGESTION.get(c, c))
     out["alerts"] = words(out["alerts"], SHORT_ALERTS, sep="; ")
     if more:
@@ -559,5 +558,7 @@ def round_table(table: pd.DataFrame, more: bool = False) -> pd.DataFrame:
             out[column] = table[column]
         out["unknown"] = unknown_words_column(out["unknown"])
         out["icans_unknown"] = unknown_words_column(out["icans_unknown"])
+        for column in ("astct_drivers", "icans_drivers"):
+            out[column] = words(out[column], SCALE_DRIVER_WORDS)
     headers = ROUND_HEADERS | MORE_HEADERS
     return out.rename(columns=headers)
