@@ -110,7 +110,7 @@ GRADE_SCALES: tuple[GradeScale, ...] = (
         "astct_explanation",
         "square",
         "dot",
-        0.12,
+        0.2,
     ),
     GradeScale(
         "ICANS grade",
@@ -121,7 +121,7 @@ GRADE_SCALES: tuple[GradeScale, ...] = (
         "icans_explanation",
         "diamond",
         "dashdot",
-        -0.12,
+        -0.2,
     ),
 )
 
@@ -559,11 +559,17 @@ def _grade_panel(chart: _Chart) -> None:
             layer="below",
             name=f"grade band {grade}",
         )
-    for scale in GRADE_SCALES:
+    # Lee's course drawn last, on top: its points win the hover where courses meet; the
+    # legend still lists Lee first.
+    for scale in reversed(GRADE_SCALES):
         if scale.column == "icans_grade" and not _neuro_assessed(chart.rows):
             _not_drawn(chart, scale, "no ICE, CAPD or level of consciousness charted")
             continue
         _grade_steps(chart, scale)
+    for rank, scale in enumerate(GRADE_SCALES, start=1):
+        chart.fig.update_traces(
+            legendrank=rank, selector=lambda t, name=scale.name: (t.name or "").startswith(name)
+        )
 
 
 #: The ICANS findings (astct.md §1.1): without any, the ICANS course is not drawn.
