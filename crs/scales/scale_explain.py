@@ -194,12 +194,10 @@ def _sentences(
     joined = _arrow_join(
         [_arrow(t).take(c[first] % len(t)) for t, c in zip(tables, codes, strict=True)], "; "
     )
-    sentences = words(first, joined).to_numpy(zero_copy_only=False)
-    # A categorical of the sentences: each distinct sentence once (two groups may word
-    # alike), not a million strings; its values are the texts.
-    same, distinct = pd.factorize(sentences)
-    categories = pd.Index(np.asarray(distinct, dtype=object), dtype="str")
-    return pd.Series(pd.Categorical.from_codes(same[row_code], categories=categories))
+    sentences = words(first, joined)
+    # Plain text, as the Lee sentence: a categorical's categories would depend on which
+    # patients are graded together (architecture §2: a pure function of each patient).
+    return pd.Series(pd.array(sentences.take(pa.array(row_code)), dtype="str"))
 
 
 def _r(values: np.ndarray) -> np.ndarray:
