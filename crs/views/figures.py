@@ -95,6 +95,10 @@ class GradeScale:
     #: Drawn this far above the grade (so lines at one grade stay apart); the hover
     #: always says the grade itself.
     offset: float = 0.0
+    #: Marker size. Plotly's closest hover prefers the smaller of two markers under the
+    #: cursor, so the other scales' markers are larger than Lee's: Lee's point, under the
+    #: cursor, keeps its hover where the courses meet.
+    size: int = 6
 
 
 #: Lee 2014 (the source of this tool) and, beside it, ASTCT 2019 CRS and ICANS
@@ -111,6 +115,7 @@ GRADE_SCALES: tuple[GradeScale, ...] = (
         "square",
         "dot",
         0.2,
+        8,
     ),
     GradeScale(
         "ICANS grade",
@@ -122,6 +127,7 @@ GRADE_SCALES: tuple[GradeScale, ...] = (
         "diamond",
         "dashdot",
         -0.2,
+        8,
     ),
 )
 
@@ -656,7 +662,7 @@ def _grade_steps(chart: _Chart, scale: GradeScale) -> None:
             mode="markers",
             marker={
                 "color": list(colours[~lower]),
-                "size": 6,
+                "size": scale.size,
                 "symbol": scale.symbol,
                 "line": {"color": scale.colour, "width": 1},
             },
