@@ -114,8 +114,8 @@ GRADE_SCALES: tuple[GradeScale, ...] = (
         "astct_explanation",
         "square",
         "dot",
-        0.2,
-        8,
+        0.3,
+        7,
     ),
     GradeScale(
         "ICANS grade",
@@ -126,8 +126,8 @@ GRADE_SCALES: tuple[GradeScale, ...] = (
         "icans_explanation",
         "diamond",
         "dashdot",
-        -0.2,
-        8,
+        -0.3,
+        7,
     ),
 )
 

@@ -51,6 +51,6 @@ def test_the_timeline_draws_the_lee_astct_and_icans_courses(
         assert traces[name]["points"] > 0, name
     # Each course its own step line, apart from the others at the same grade.
     icans = [round(float(y), 2) for y in traces["ICANS grade"]["ys"]]
-    assert max(icans) == pytest.approx(3 - 0.2)
+    assert max(icans) == pytest.approx(3 - 0.3)
     assert "ICANS onset (ASTCT 2019)" in traces
     assert "ICE score (10 = normal)" in traces
