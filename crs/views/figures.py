@@ -95,9 +95,8 @@ class GradeScale:
     #: Drawn this far above the grade (so lines at one grade stay apart); the hover
     #: always says the grade itself.
     offset: float = 0.0
-    #: Marker size. Plotly's closest hover prefers the smaller of two markers under the
-    #: cursor, so the other scales' markers are larger than Lee's: Lee's point, under the
-    #: cursor, keeps its hover where the courses meet.
+    #: Marker size (the other scales' a little larger than Lee's, and 0.3 apart from it,
+    #: so Lee's point under the cursor keeps its own hover where the courses meet).
     size: int = 6
 
 
