@@ -242,3 +242,12 @@ def test_the_command_line_writes_the_new_columns(tmp_path: Path) -> None:
     assert table[
         ["astct_grade", "astct_drivers", "icans_grade", "icans_drivers"]
     ].values.tolist() == [["1", "fever", "2", "consciousness;ice"]]
+
+
+def test_an_impossible_score_message_names_its_range_once() -> None:
+    from crs.read import read_export
+
+    data = b"patient_id,time,ice_score,rass\nP1,2024-01-01T00:00,11,-7\n"
+    reasons = read_export(data, name="x.csv").report.to_frame()["reason"].tolist()
+    assert "ICE score 11 is outside the possible range 0–10; set to missing" in reasons
+    assert "RASS -7 points is outside the possible range -5 to 4 points; set to missing" in reasons

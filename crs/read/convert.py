@@ -169,13 +169,16 @@ def check_range(
     shown = pd.Series(array[rows]).map("{:g}".format)
     low = "" if np.isinf(spec.low) else f"{spec.low:g}"
     high = "" if np.isinf(spec.high) else f"{spec.high:g}"
+    # A scale whose "unit" is its range (ICE "0–10") is not named twice.
+    unit = "" if spec.unit == f"{low}–{high}" else f" {spec.unit}"
     if low and high:
-        limits = f"outside the possible range {low}–{high} {spec.unit}"
+        span = f"{low} to {high}" if low.startswith("-") else f"{low}–{high}"
+        limits = f"outside the possible range {span}{unit}"
     elif low:
-        limits = f"below {low} {spec.unit}, which is impossible"
+        limits = f"below {low}{unit}, which is impossible"
     else:
-        limits = f"above {high} {spec.unit}, which is impossible"
-    reason = spec.words + " " + shown + f" {spec.unit} is {limits}; set to missing"
+        limits = f"above {high}{unit}, which is impossible"
+    reason = spec.words + " " + shown + f"{unit} is {limits}; set to missing"
     work.report_cells(rows, label, raw.iloc[rows], reason.to_numpy(), "impossible")
     return values.mask(bad)
 
