@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crs.batch.decided import current
 from crs.columns import SPECS
 from crs.names import normalise_unit
 from crs.numbers import ParsedColumn
@@ -67,6 +68,13 @@ def _column_unit(s: Source, values: np.ndarray, own_at: np.ndarray, work: ReadWo
     spec = SPECS[s.canonical]
     check = check_of(s.canonical)
     bare = np.delete(values, own_at) if len(own_at) else values
+    decided = current()
+    if decided is not None and s.label in decided.units:
+        # A chunk of a larger file: the whole column's values decided (issue #17).
+        reading = decided.units[s.label]
+        if reading.sentence:
+            work.conversions.append(reading.sentence)
+        return reading.unit
     if check is not None and (unit is None or check.applies_to == "any"):
         bare = bare[~np.isnan(bare)]
         if len(bare):

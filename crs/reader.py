@@ -24,6 +24,7 @@ import pandas as pd
 
 from crs.aliases import ALIAS_ROWS
 from crs.columns import ALIASES, DTYPES, LAYOUT_PREFIX, PATIENT_LEVEL, SPECS, name_target
+from crs.batch.decided import current
 from crs.combine import Gathered, gather, weight_based_pressors
 from crs.convert import Part, read_numbers
 from crs.decode import RawTable, read_table
@@ -415,7 +416,9 @@ def _identity(
         time = times.values
         if times.note:
             work.conversions.append(times.note)
-        if time.notna().any():
+        decided = current()
+        fixed_axis = decided.axis if decided is not None else None
+        if fixed_axis == "time" if fixed_axis else time.notna().any():
             axis = "time"
         elif has_day:
             work.conversions.append(
@@ -520,6 +523,9 @@ def _parse_sources(
         if points:
             break
     decimal_comma = commas > 0 and points == 0
+    decided = current()
+    if decided is not None:
+        decimal_comma = decided.decimal_comma  # a chunk: the whole file decides (issue #17)
     if decimal_comma:
         work.conversions.append("decimal commas throughout the file (38,5 read as 38.5)")
 

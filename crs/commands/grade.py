@@ -10,12 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from crs.attribution import read_attributions
-from crs.coverage import missing_domains, missing_warning
+from crs.batch.engine import Request, grade_file
+from crs.batch.progress import progress_for
+from crs.batch.records import BLOCK_BYTES
+from crs.coverage import missing_warning
 from crs.mapping import read_mapping
-from crs.pipeline import grade_to_table
-from crs.reader import read_export
-from crs.safe_csv import write_csv, write_large_csv
+from crs.safe_csv import write_csv
 
 DESCRIPTION = """\
 Grade cytokine release syndrome (Lee et al., Blood 2014, Tables 2 and 3) for every
@@ -87,6 +87,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="where to write the graded rows ('-' for standard output)",
     )
     parser.add_argument(
+        "--chunk-mb",
+        type=float,
+        default=BLOCK_BYTES / 1024 / 1024,
+        metavar="MB",
+        help="a larger export is read and graded this many megabytes at a time, whole "
+        "patients together, so memory stays bounded (default %(default)g)",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on standard error (there is none when it is not a terminal)",
+    )
+    parser.add_argument(
         "--report",
         metavar="FILE",
         help="write the data-quality report here instead of standard error "
@@ -97,22 +110,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     mapping = read_mapping(Path(args.mapping)) if args.mapping else None
-    export = read_export(
-        Path(args.input),
+    source = Path(args.input)
+    progress = progress_for(_size(source), args.quiet)
+    request = Request(
+        source=source,
+        output=args.output,
         patients=Path(args.patients) if args.patients else None,
         patient_id=args.patient_id,
         mapping=mapping,
+        overrides=Path(args.overrides) if args.overrides else None,
+        block_bytes=max(int(args.chunk_mb * 1024 * 1024), 1024),
+        progress=progress,
     )
-    attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
-    table = grade_to_table(export, attributions, categorical=True)
-    # A million graded rows: the column-wise writer, same bytes as write_csv (categoricals
-    # of text are written as their text, once per distinct text).
-    write_large_csv(table, sys.stdout if args.output == "-" else Path(args.output))
-    _write_report(export.report, args.report)
-    warning = missing_warning(missing_domains([export.frame]))
+    graded = grade_file(request)
+    if progress is not None:
+        progress.done()
+    _write_report(graded.report, args.report)
+    warning = missing_warning(graded.missing)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _write_report(report, target: str | None) -> None:

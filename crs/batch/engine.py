@@ -1,0 +1,162 @@
+"""`python -m crs grade` over a file of any size on this machine (issue #17).
+
+:func:`grade_file` reads a small file whole, as always; a large one in patient-complete
+chunks (:mod:`crs.batch.chunked`), with the same output, byte for byte, and the same
+data-quality report. A file whose whole-file decisions cannot be fixed for its chunks
+(:class:`~crs.batch.records.NotChunkable`: a workbook, UTF-16 or Latin-1 text, the long
+layout, dates such as 05/03/2024 …) is read whole.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from crs.attribution import read_attributions
+from crs.batch.chunked import chunks, read_chunk, written_at_the_end
+from crs.batch.progress import Progress
+from crs.batch.records import BLOCK_BYTES, NotChunkable
+from crs.batch.reports import merge_reports
+from crs.batch.sinks import CsvSink, ParquetSink, is_parquet_name
+from crs.batch.survey import survey
+from crs.coverage import DOMAINS, missing_domains
+from crs.mapping import ColumnMapping
+from crs.pipeline import grade_to_table
+from crs.quality import QualityReport
+from crs.reader import read_export
+
+
+@dataclass(frozen=True)
+class Graded:
+    """What a run leaves besides its output: the report and the domains never charted."""
+
+    report: QualityReport
+    missing: list
+
+
+@dataclass(frozen=True)
+class Request:
+    """One `crs grade` run (the command line's arguments)."""
+
+    source: Path
+    output: str  # a path, or "-" for standard output
+    patients: Path | None = None
+    patient_id: str | None = None
+    mapping: ColumnMapping | None = None
+    overrides: Path | None = None
+    block_bytes: int = BLOCK_BYTES
+    progress: Progress | None = None
+
+
+def grade_file(request: Request) -> Graded:
+    """Grade ``request.source`` into ``request.output`` (see the module docstring)."""
+    if _read_whole(request):
+        return _grade_whole(request)
+    try:
+        found = survey(
+            request.source,
+            request.source.name,
+            request.mapping,
+            request.block_bytes,
+            request.progress,
+        )
+    except NotChunkable:
+        return _grade_whole(request)
+    try:
+        return _grade_chunks(request, found)
+    except _DayGuessed as guess:
+        # The first pass guessed wrong whether any row has a day: write it again.
+        return _grade_chunks(request, found, with_day=guess.had_day)
+
+
+def _read_whole(request: Request) -> bool:
+    if request.patients is not None or request.patient_id is not None:
+        return True  # a second table, or one named patient: read whole
+    try:
+        return request.source.stat().st_size <= request.block_bytes
+    except OSError:
+        return True  # the whole read says what is wrong with the file
+
+
+def _grade_whole(request: Request) -> Graded:
+    export = read_export(
+        request.source,
+        patients=request.patients,
+        patient_id=request.patient_id,
+        mapping=request.mapping,
+    )
+    attributions = _attributions(request, export.axis)
+    table = grade_to_table(export, attributions, categorical=True)
+    with _sink(request.output) as sink:
+        sink.write(table)
+    if request.progress is not None:
+        request.progress.graded(len(table), table["patient_id"].nunique())
+    return Graded(export.report, missing_domains([export.frame]))
+
+
+def _grade_chunks(request: Request, found, with_day: bool | None = None) -> Graded:
+    label = request.source.name
+    with_day = found.with_day if with_day is None else with_day
+    attributions = _attributions(request, found.decided.axis)
+    reports: list[QualityReport] = []
+    missing: list | None = None
+    had_day = False
+    with _sink(request.output) as sink:
+        for chunk in chunks(request.source, found, block_bytes=request.block_bytes):
+            export = read_chunk(chunk, found.decided, label, request.mapping)
+            reports.append(export.report)
+            if len(export.frame):
+                had_day |= bool(export.frame["day"].notna().any())
+                gone = missing_domains([export.frame])
+                missing = gone if missing is None else [d for d in missing if d in gone]
+            table = grade_to_table(export, attributions, categorical=True, with_day=with_day)
+            del export
+            sink.write(table)
+            if request.progress is not None:
+                request.progress.graded(len(table), table["patient_id"].nunique())
+            del table
+        if found.decided.axis == "time" and had_day != with_day:
+            raise _DayGuessed(had_day)
+    return Graded(merge_reports(reports), [d for d in DOMAINS if d in (missing or [])])
+
+
+class _DayGuessed(Exception):
+    def __init__(self, had_day: bool) -> None:
+        self.had_day = had_day
+
+
+def _attributions(request: Request, axis: str) -> pd.DataFrame | None:
+    return read_attributions(request.overrides, axis) if request.overrides else None
+
+
+class _sink:
+    """The output: CSV or Parquet by its name, under a temporary name until complete."""
+
+    def __init__(self, output: str) -> None:
+        self.output = output
+
+    def __enter__(self):
+        if self.output == "-":
+            self.sink = CsvSink(sys.stdout.buffer)
+            return self.sink
+        self.renamer = written_at_the_end(Path(self.output))
+        temporary = self.renamer.__enter__()
+        if is_parquet_name(self.output):
+            self.sink = ParquetSink(temporary)
+        else:
+            self.stream = temporary.open("wb")
+            self.sink = CsvSink(self.stream)
+        return self.sink
+
+    def __exit__(self, kind, value, trace) -> bool:
+        try:
+            self.sink.close()
+        finally:
+            if hasattr(self, "stream"):
+                self.stream.close()
+        if self.output == "-":
+            return False
+        return bool(self.renamer.__exit__(kind, value, trace))
