@@ -61,6 +61,7 @@ def chunks(
     """The file's records in patient-complete chunks, in output order."""
     if found.contiguous and _rank_follows_file(found):
         yield from _runs(path, found, block_bytes)
+        return
     else:
         yield from _partitions(path, found, block_bytes, partition_rows, workdir)
 
@@ -78,13 +79,15 @@ def _runs(path: Path, found: Survey, block_bytes: int) -> Iterator[Chunk]:
     pending: list[tuple[Block, np.ndarray]] = []
     at = 0
     for block in blocks(path, header, block_bytes):
-        codes = found.codes[at : at + len(block)]
+        # Where a patient starts in this block (0: the block starts a new patient).
+        codes = found.codes[max(at - 1, 0) : at + len(block)]
+        starts = np.flatnonzero(codes[1:] != codes[:-1]) + (0 if at else 1)
         at += len(block)
         last = at == found.rows
-        changes = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-        if last or len(changes):
-            cut = len(block) if last else int(changes[-1])
-            pending.append((block, np.arange(cut)))
+        if last or len(starts):
+            cut = len(block) if last else int(starts[-1])
+            if cut:
+                pending.append((block, np.arange(cut)))
             yield _chunk(header, pending)
             pending = [(block, np.arange(cut, len(block)))] if cut < len(block) else []
         else:

@@ -16,13 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from crs.attribution import read_attributions
-from crs.batch.chunked import chunks, read_chunk, written_at_the_end
+from crs.batch.chunked import PARTITION_ROWS, chunks, read_chunk, written_at_the_end
 from crs.batch.progress import Progress
 from crs.batch.records import BLOCK_BYTES, NotChunkable
 from crs.batch.reports import merge_reports
 from crs.batch.sinks import CsvSink, ParquetSink, is_parquet_name
 from crs.batch.survey import survey
 from crs.coverage import DOMAINS, missing_domains
+from crs.errors import UnusableExportError
 from crs.mapping import ColumnMapping
 from crs.pipeline import grade_to_table
 from crs.quality import QualityReport
@@ -48,6 +49,7 @@ class Request:
     mapping: ColumnMapping | None = None
     overrides: Path | None = None
     block_bytes: int = BLOCK_BYTES
+    partition_rows: int = PARTITION_ROWS
     progress: Progress | None = None
 
 
@@ -63,8 +65,8 @@ def grade_file(request: Request) -> Graded:
             request.block_bytes,
             request.progress,
         )
-    except NotChunkable:
-        return _grade_whole(request)
+    except (NotChunkable, UnusableExportError):
+        return _grade_whole(request)  # the whole read, and its clear message if any
     try:
         return _grade_chunks(request, found)
     except _DayGuessed as guess:
@@ -105,7 +107,12 @@ def _grade_chunks(request: Request, found, with_day: bool | None = None) -> Grad
     missing: list | None = None
     had_day = False
     with _sink(request.output) as sink:
-        for chunk in chunks(request.source, found, block_bytes=request.block_bytes):
+        for chunk in chunks(
+            request.source,
+            found,
+            block_bytes=request.block_bytes,
+            partition_rows=request.partition_rows,
+        ):
             export = read_chunk(chunk, found.decided, label, request.mapping)
             reports.append(export.report)
             if len(export.frame):

@@ -11,9 +11,7 @@ from typing import TextIO
 class Progress:
     """One status line, rewritten in place at most every ``every`` seconds."""
 
-    def __init__(
-        self, total_bytes: int, stream: TextIO | None = None, every: float = 0.5
-    ) -> None:
+    def __init__(self, total_bytes: int, stream: TextIO | None = None, every: float = 0.5) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.total_bytes = max(total_bytes, 1)
         self.every = every

@@ -44,7 +44,9 @@ class Block:
         if np.all(np.diff(rows) == 1):
             return _terminated(self.data[self.starts[rows[0]] : self.ends[rows[-1]]])
         view = memoryview(self.data)
-        return _terminated(b"".join(view[a:b] for a, b in zip(self.starts[rows], self.ends[rows])))
+        return _terminated(
+            b"".join(view[a:b] for a, b in zip(self.starts[rows], self.ends[rows], strict=True))
+        )
 
 
 def _terminated(data: bytes) -> bytes:

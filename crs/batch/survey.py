@@ -31,8 +31,8 @@ from crs.errors import UnusableExportError
 from crs.identifiers import clean_column_names, skeleton
 from crs.mapping import ColumnMapping
 from crs.numbers import clean_text, comma_evidence, parse_numbers, point_evidence, without_units
-from crs.readstate import ReadWork, Source
 from crs.reader import FORCE_TEXT, _map_columns
+from crs.readstate import ReadWork, Source
 from crs.timeparse import parse_times
 from crs.units import check_of
 
@@ -211,7 +211,9 @@ def _numbers(s: Source, seen: _Gathered) -> None:
 
 
 def _decide(seen: _Gathered, label: str) -> Decided:
-    types = {column: _arrow_type(kinds, column in seen.blanks) for column, kinds in seen.dtypes.items()}
+    types = {
+        column: _arrow_type(kinds, column in seen.blanks) for column, kinds in seen.dtypes.items()
+    }
     types = {k: v for k, v in types.items() if v is not None}
     decimal_comma = seen.commas > 0 and seen.points == 0
     if decimal_comma and any(
@@ -255,7 +257,7 @@ def _arrow_type(kinds: set[str], blanks: bool) -> pa.DataType | None:
         kind = next(iter(kinds))
         if kind in _ARROW_OF:
             return _ARROW_OF[kind]
-        if kind.startswith("datetime64["):
+        if kind in ("datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[ns]"):
             return pa.timestamp(kind.removeprefix("datetime64[").removesuffix("]"))
         raise NotChunkable(f"a column of type {kind}")
     return pa.large_string()
