@@ -104,8 +104,24 @@ def messy_exports(draw) -> Export:
         start = BASE + timedelta(hours=draw(st.integers(0, 48)))
         for i in range(n_rows):
             when = start + timedelta(hours=4 * i + draw(st.sampled_from([0, 0, 0, -4])))
-            rows.append((p, _row(draw, p, when, weight, i, decimal_comma, creatinine_si,
-                                 fibrinogen_si, fahrenheit, fraction, with_day)))
+            rows.append(
+                (
+                    p,
+                    _row(
+                        draw,
+                        p,
+                        when,
+                        weight,
+                        i,
+                        decimal_comma,
+                        creatinine_si,
+                        fibrinogen_si,
+                        fahrenheit,
+                        fraction,
+                        with_day,
+                    ),
+                )
+            )
     order = draw(st.sampled_from(["grouped", "scattered", "last_alone"]))
     if order == "scattered":
         rows = draw(st.permutations(rows))
@@ -130,8 +146,9 @@ def _quoted(cell: str, separator: str) -> str:
     return cell
 
 
-def _row(draw, p, when, weight, i, comma, creatinine_si, fibrinogen_si, fahrenheit, fraction,
-         with_day) -> list[str]:
+def _row(
+    draw, p, when, weight, i, comma, creatinine_si, fibrinogen_si, fahrenheit, fraction, with_day
+) -> list[str]:
     maybe = st.sampled_from([True, True, True, False])
     temp_c = draw(st.floats(36.0, 41.0))
     temp = temp_c * 9 / 5 + 32 if fahrenheit else temp_c

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 #: Bytes read at a time (a block holds whole records: it ends at a record's end).
-BLOCK_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 16 * 1024 * 1024
 
 
 class NotChunkable(Exception):
@@ -85,7 +85,7 @@ def blocks(path: Path, header: bytes, block_bytes: int = BLOCK_BYTES) -> Iterato
             cut = (ends[-1] + 1) if chunk else len(data)
             rest = data[cut:] if chunk else b""
             block = _block(data[:cut], line)
-            line += int(np.count_nonzero(arr[:cut] == 10))
+            line += data.count(b"\n", 0, cut)
             if not chunk and not data[:cut].endswith(b"\n"):
                 pass  # the last record has no line end: its line is still counted above
             if len(block):
@@ -109,8 +109,8 @@ def _block(data: bytes, first_line: int) -> Block:
     if len(ends) == 0 or ends[-1] != len(data):
         ends = np.append(ends, len(data)).astype("int64")
     starts = np.concatenate(([0], ends[:-1])).astype("int64")
-    feeds_before = np.concatenate(([0], np.cumsum(arr == 10)))
-    lines = first_line + feeds_before[starts]
+    feeds = np.flatnonzero(arr == 10)
+    lines = first_line + np.searchsorted(feeds, starts)  # line feeds before each record
     size = ends - starts
     # Empty lines (LF or CRLF alone) are not rows, as for the table reader.
     blank = (size == 1) | ((size == 2) & (arr[np.minimum(starts, len(arr) - 1)] == 13))

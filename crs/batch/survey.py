@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 
+from crs import decode
 from crs.batch.decided import Decided, UnitReading
 from crs.batch.records import BLOCK_BYTES, Block, NotChunkable, blocks, read_header
 from crs.columns import SPECS
@@ -30,6 +32,7 @@ from crs.decode import read_table
 from crs.errors import UnusableExportError
 from crs.identifiers import clean_column_names, skeleton
 from crs.mapping import ColumnMapping
+from crs.names import normalise_name
 from crs.numbers import clean_text, comma_evidence, parse_numbers, point_evidence, without_units
 from crs.reader import FORCE_TEXT, _map_columns
 from crs.readstate import ReadWork, Source
@@ -125,10 +128,9 @@ def _check_encoding(data: bytes) -> None:
 def _survey_block(
     header: bytes, block: Block, label: str, mapping: ColumnMapping | None, seen: _Gathered
 ) -> None:
-    table = read_table(header + block.take(np.arange(len(block))), label, FORCE_TEXT)
-    if table.problems is not None or len(table.frame) != len(block):
+    frame = _cells(header + block.take(np.arange(len(block))), label)
+    if len(frame) != len(block):
         raise NotChunkable("rows the table reader reads otherwise")
-    frame = table.frame
     if len(set(map(str, frame.columns))) != len(frame.columns) or any(
         str(c) not in header.decode("utf-8", "replace") for c in frame.columns
     ):
@@ -152,6 +154,43 @@ def _survey_block(
     for s in sources:
         if SPECS[s.canonical].kind == "numeric" and s.canonical not in ("time", "day"):
             _numbers(s, seen)
+
+
+def _cells(data: bytes, label: str) -> pd.DataFrame:
+    """The block's cells as :func:`crs.decode.read_table` reads them.
+
+    The common case of a real export, an integer column with blanks (pandas' integer
+    rules then fail), makes the table reader read every cell as text, exactly as
+    pandas' C parser does; pyarrow reading every cell as text gives those cells much
+    faster. Any other case is read by the table reader itself.
+    """
+    text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    separator = decode._sniff(decode._first_line(text))
+    names = decode._split_header(decode._first_line(text), separator)
+    dtype = {name: "str" for name in names if normalise_name(name) in FORCE_TEXT}
+    try:
+        table = decode._read_arrow(text, separator, dtype)
+    except Exception:
+        table = None
+    if (
+        table is not None
+        and dtype
+        and decode._arrow_frame(table) is None
+        and decode._pandas_arrow_fails(table, dtype)
+        and not text.startswith((b" ", b"\t"))
+        and b"\n " not in text
+        and b"\n\t" not in text
+    ):
+        read, parse, convert = decode.arrow_options(separator, {})
+        convert.default_column_type = pa.large_string()
+        every = pa_csv.read_csv(
+            pa.py_buffer(text), read_options=read, parse_options=parse, convert_options=convert
+        )
+        return every.to_pandas(split_blocks=True)
+    table = read_table(data, label, FORCE_TEXT)
+    if table.problems is not None:
+        raise NotChunkable("rows longer than the header")
+    return table.frame
 
 
 def _patient_codes(raw: pd.Series, keys: dict[str, int]) -> np.ndarray:
@@ -194,7 +233,8 @@ def _numbers(s: Source, seen: _Gathered) -> None:
     """Decimal-comma evidence, and the values a unit check looks at."""
     raw = s.raw.reset_index(drop=True)
     seen.commas += comma_evidence(raw)
-    points = point_evidence(raw)
+    # One decimal point anywhere rules decimal commas out: look until one is found.
+    points = point_evidence(raw) if not seen.points else 0
     seen.points += points
     if raw.dtype.kind == "f" and not points and raw.notna().any():
         seen.float_blocks[s.label] = True  # "38.0" read as a number: no point seen
@@ -202,7 +242,7 @@ def _numbers(s: Source, seen: _Gathered) -> None:
     if check is None or not (s.unit is None or check.applies_to == "any"):
         return
     seen.sources.setdefault(s.label, s)
-    for comma in (False, True):
+    for comma in (False, True) if not seen.points else (False,):
         parsed = parse_numbers(raw, decimal_comma=comma)
         values = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         own_at = parsed.units.index.to_numpy()
@@ -222,7 +262,7 @@ def _decide(seen: _Gathered, label: str) -> Decided:
         raise NotChunkable("numbers whose decimal mark cannot be seen once read")
     units = {}
     for column, s in seen.sources.items():
-        values = np.concatenate(seen.values[(column, decimal_comma)])
+        values = np.concatenate(seen.values.get((column, decimal_comma), [np.zeros(0)]))
         if len(values) == 0:
             continue
         scratch = ReadWork(label=label, lines=np.zeros(0, dtype="int64"))
