@@ -1,7 +1,7 @@
 """Dashboard speed benchmark (not a timed test): a busy ward's month in the app.
 
 500 patients × 30 days of hourly rows (360,000 rows) are generated, read and graded
-through the real pipeline (ui.session.load_ward → crs.reader → crs.pipeline), then the
+through the real pipeline (ui.session.load_ward → crs.read.reader → crs.treatment.pipeline), then the
 Ward round and a Patient page are rendered with Streamlit's AppTest, with the ward in
 the session as after an upload. Target: each page renders in under 1 s of server time
 after the first load.

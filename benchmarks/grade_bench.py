@@ -214,9 +214,9 @@ def main() -> int:
         f"({t_floor / t_read:.1f}x the bare read; {floor_parts})"
     )
 
-    from crs.grading import grade
-    from crs.reader import read_export
-    from crs.treatment import annotate
+    from crs.read.reader import read_export
+    from crs.scales.grading import grade
+    from crs.treatment.treatment import annotate
 
     t_reader, c_reader, read = cpu_timed(lambda: read_export(export))
     frame = read.frame

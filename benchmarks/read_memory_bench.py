@@ -34,7 +34,7 @@ LIMIT_MB = 2048
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from crs.reader import read_export
+from crs.read.reader import read_export
 path, mode, grade = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 start = time.perf_counter()
 source = Path(path).read_bytes() if mode == "bytes" else Path(path)
@@ -44,7 +44,7 @@ result = {"rows_read": export.report.rows_read, "rows_graded": export.report.row
           "balanced": export.report.balanced, "problems": len(export.report.to_frame()),
           "read_s": round(read_s, 1)}
 if grade:
-    from crs.pipeline import grade_export
+    from crs.treatment.pipeline import grade_export
     start = time.perf_counter()
     graded = grade_export(export)
     result["grade_s"] = round(time.perf_counter() - start, 1)

@@ -32,7 +32,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crs.columns import conform  # noqa: E402
+from crs.read.columns import conform  # noqa: E402
 from crs.store import open_store  # noqa: E402
 
 ROWS_PER_PATIENT = 100

@@ -1,4 +1,4 @@
-"""`python -m crs ...` and the `crs` console script — see crs/cli.py."""
+"""`python -m crs ...` and the `crs` console script — see crs/cli/main.py."""
 
 import os
 import sys

@@ -11,14 +11,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from crs.access import Identity
-from crs.columns import READING_VERSION
-from crs.coverage import missing_domains, missing_warning
 from crs.errors import UnusableExportError
-from crs.mapping import ColumnMapping
-from crs.problem_rows import with_patients
-from crs.store.errors import StoreFailure
-from crs.upload_kind import classify_upload
+from crs.read import (
+    READING_VERSION,
+    ColumnMapping,
+    classify_upload,
+    missing_domains,
+    missing_warning,
+)
+from crs.store import Identity, StoreFailure
+from crs.views import with_patients
 from ui.auth import current_identity
 from ui.guard import page_guard
 from ui.mapping import inspect_upload, mapping_step, remembered
@@ -59,13 +61,13 @@ def read_uploads(
     author: str | None,
     mapping: ColumnMapping | None = None,
 ) -> tuple[list[tuple[Upload, object]], Upload | None] | None:
-    """Read every time-series upload (crs.reader.read_export) before storing anything,
+    """Read every time-series upload (crs.read.reader.read_export) before storing anything,
     with the confirmed column mapping.
 
     Returns the (upload, Export) pairs and the patients table, or None after showing
     one clear message (st.error): nothing is imported when any file is unusable.
     """
-    from crs.reader import read_export
+    from crs.read import read_export
 
     limit_mb = int(st.get_option("server.maxUploadSize"))
     too_big = [f for f in files if len(f.data) > limit_mb * 1024 * 1024]

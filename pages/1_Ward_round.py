@@ -1,4 +1,4 @@
-"""Ward round: one row per patient, sickest first (crs.census); open a patient's timeline.
+"""Ward round: one row per patient, sickest first (crs.views.census); open a patient's timeline.
 
 The round's columns fit a 1,280 px screen without scrolling sideways and ten patients
 show above the fold of a 1,280 × 800 laptop (issue #15); the rest of the census is behind
@@ -12,9 +12,8 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from crs.census import filter_census, round_table
-from crs.explain import unknown_words
-from crs.reference import WARNING_ALERTS, alert_words
+from crs.scales import unknown_words
+from crs.views import WARNING_ALERTS, alert_words, filter_census, round_table
 from ui.guard import page_guard
 from ui.judgment import archive_controls
 from ui.report import report_button

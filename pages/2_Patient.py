@@ -14,17 +14,15 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from crs import trends
-from crs.criteria import CRITERION_LABELS
-from crs.explain import unknown_words_column
-from crs.figures import FIGURE_CONFIG
-from crs.reference import (
+from crs.scales import CRITERION_LABELS, unknown_words_column
+from crs.treatment import crp_caveat, trends
+from crs.views import (
     FERRITIN_NOTE,
+    FIGURE_CONFIG,
     RECOMMENDATION_LABELS,
     label_alerts,
     label_codes,
 )
-from crs.trends import crp_caveat
 from ui.cached import patient_timeline
 from ui.guard import page_guard
 from ui.judgment import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crs.reference import reference_markdown
+from crs.views import reference_markdown
 from ui.guard import page_guard
 from ui.setup import setup_page
 

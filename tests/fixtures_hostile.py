@@ -468,7 +468,7 @@ def read_or_unusable(source, **kwargs):
     Any other exception propagates, failing the test: that is the bug being hunted.
     """
     from crs.errors import UnusableExportError
-    from crs.reader import read_export
+    from crs.read.reader import read_export
 
     try:
         return read_export(source, **kwargs)
@@ -492,7 +492,7 @@ def check_clear_message(message: str) -> None:
 
 def check_export(export) -> None:
     """Architecture §1.1–§1.2 invariants of a read export."""
-    from crs.columns import CANONICAL
+    from crs.read.columns import CANONICAL
 
     frame, report = export.frame, export.report
     assert export.axis in ("time", "day")
@@ -533,8 +533,8 @@ def check_export(export) -> None:
 
 def check_graded(export) -> pd.DataFrame:
     """Grade the export (grade + treatment) and check the architecture §2–§3 invariants."""
-    from crs.pipeline import grade_frame, output_table
     from crs.safe_csv import to_csv_bytes
+    from crs.treatment.pipeline import grade_frame, output_table
 
     graded = grade_frame(export.frame)
     assert len(graded) == len(export.frame), "one graded row per frame row"

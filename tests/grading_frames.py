@@ -1,14 +1,14 @@
 """Hand-built canonical frames for the grading tests (docs/architecture.md §1.1).
 
 The grader's input contract is the canonical frame; tests write only the columns a
-case needs and ``crs.columns.conform`` adds the rest, all missing, with their dtypes.
+case needs and ``crs.read.columns.conform`` adds the rest, all missing, with their dtypes.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from crs.columns import conform
+from crs.read.columns import conform
 
 T0 = pd.Timestamp("2024-03-01 08:00")
 

@@ -1,6 +1,6 @@
 """Hand-built graded frames (docs/architecture.md §2) for the census and figure tests.
 
-The graded frame is the input contract of crs.census and crs.figures, so building it by
+The graded frame is the input contract of crs.views.census and crs.views.figures, so building it by
 hand here — with values a reader can check against the paper — keeps those tests
 independent of the grader.
 """

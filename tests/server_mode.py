@@ -45,7 +45,7 @@ class Person:
         return User(sub=self.subject, claims=self.claims())
 
     def author(self) -> str:
-        """How the audit log names this person (crs.access.Identity.author)."""
+        """How the audit log names this person (crs.store.access.Identity.author)."""
         return f"{self.email} (sign-in id {self.subject})"
 
 

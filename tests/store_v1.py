@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.columns import conform
+from crs.read.columns import conform
 from crs.store import cache
 from crs.store.codec import to_long
 from crs.store.engine import create_store_engine, database_url, migrate
-from crs.store.queries import fetch_numbers, fetch_points
+from crs.store.fetch import fetch_numbers, fetch_points
 
 #: The revision before reading versions (migration 0003).
 V1_REVISION = "0002"

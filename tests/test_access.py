@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from crs.access import AccessDenied, Identity
-from crs.roles import AccessConfigError, access_config, grant, read_allow_list
 from crs.store import open_store
+from crs.store.access import AccessDenied, Identity
+from crs.store.roles import AccessConfigError, access_config, grant, read_allow_list
 
 COURSE = b"""patient_id,time,temp_c,sbp_mmhg
 A,2024-03-01T08:00,38.5,120

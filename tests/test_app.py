@@ -288,7 +288,7 @@ T,2024-03-03T12:00,37.0,112,90,,70,80
 def test_after_tocilizumab_the_crp_alert_and_caveats_say_tocilizumab_lowers_crp():
     # treatment.md §2 [v2]: CRP 250 -> 150 -> 90 (36 % of the peak), grade 0 as 24 h
     # before, after tocilizumab 640 mg: the alert and every CRP caveat carry the note.
-    from crs.reference import TOCILIZUMAB_CRP_NOTE
+    from crs.views.reference import TOCILIZUMAB_CRP_NOTE
 
     at = _patient_page(_uploaded_ward(TOCILIZUMAB_COURSE), "T")
     _no_exception(at)

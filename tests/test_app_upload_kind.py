@@ -1,10 +1,10 @@
-"""Recognising the patients table among uploads (crs.upload_kind; grading.md §1)."""
+"""Recognising the patients table among uploads (crs.read.upload_kind; grading.md §1)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from crs.upload_kind import classify_upload
+from crs.read.upload_kind import classify_upload
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

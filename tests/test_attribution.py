@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from grading_frames import at, canonical, patient
 
-from crs.attribution import read_attributions
 from crs.errors import UnusableExportError
-from crs.grading import grade
-from crs.timeaxis import day_to_instant
+from crs.read.timeaxis import day_to_instant
+from crs.scales.attribution import read_attributions
+from crs.scales.grading import grade
 
 HEADER = "patient_id,criterion,start,end,reason,author\n"
 
@@ -166,7 +166,7 @@ def test_a_grade_1_neurotoxicity_attributed_is_listed_so_steroids_are_not_prefer
     """Neurotoxicity grade 1 is below the criterion (grade 2) but is the "neurologic
     dysfunction" of Figure 2's corticosteroid branch: attributed to another cause, it is
     listed in ``attributed`` and the grade-3 patient gets tocilizumab ± corticosteroids."""
-    from crs.treatment import recommend
+    from crs.treatment.treatment import recommend
 
     rows = [{"hours": h, "fio2": 45, "neurotox_grade": 1, "sbp_mmhg": 120} for h in (0, 1)]
     frame = canonical(patient(rows, patient_id="P1"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crs.batch.chunked import chunks
@@ -20,7 +20,13 @@ from tests.batch_exports import assert_same, grade, messy_exports
 from tests.fixtures_hostile import messy_tables
 
 WHOLE = 1 << 40
-_SETTINGS = {"deadline": None, "suppress_health_check": list(HealthCheck), "derandomize": True}
+#: No shrinking: a failing example is printed as found (shrinking one takes minutes).
+_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": list(HealthCheck),
+    "derandomize": True,
+    "phases": (Phase.explicit, Phase.generate),
+}
 
 
 def _both(tmp: Path, data: bytes, block_bytes: int, partition_rows: int = 3):

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from grading_frames import canonical, patient
 
-from crs.carry import Timeline, carry_forward
-from crs.grading import grade
+from crs.findings.carry import Timeline, carry_forward
+from crs.scales.grading import grade
 
 
 def _graded(rows: list[dict], **patient_level: object) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The ward round census (crs.census) on hand-built graded frames."""
+"""The ward round census (crs.views.census) on hand-built graded frames."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from hand_graded import graded_frame
 
-from crs.census import CENSUS_COLUMNS, census, filter_census, round_table
+from crs.views.census import CENSUS_COLUMNS, census, filter_census, round_table
 
 
 def _two_patients() -> pd.DataFrame:

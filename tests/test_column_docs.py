@@ -1,6 +1,6 @@
 """The column reference lives in the repository and says things in words (issue #12).
 
-docs/columns.md is generated from the alias and units tables (crs.column_docs): it must
+docs/columns.md is generated from the alias and units tables (crs.cli.column_docs): it must
 be exactly what the generator writes today. And no text a user reads — pages, messages,
 help texts, report sentences — sends them to specification files they do not have
 (``grading.md §5``): every string of crs/, ui/, pages/ and app.py that is not a docstring
@@ -13,7 +13,7 @@ import ast
 import re
 from pathlib import Path
 
-from crs.column_docs import columns_markdown
+from crs.cli.column_docs import columns_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 COLUMNS_DOC = REPO / "docs" / "columns.md"
@@ -38,7 +38,7 @@ def test_every_alias_and_unit_of_the_tables_is_in_the_column_reference() -> None
 
 
 def test_the_readme_and_grade_help_point_to_the_column_reference_not_outside() -> None:
-    from crs.commands.grade import DESCRIPTION
+    from crs.cli.commands.grade import DESCRIPTION
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "docs/columns.md" in readme and "docs/columns.md" in DESCRIPTION

@@ -5,9 +5,9 @@ import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crs.columns import CANONICAL, DTYPES, SPECS, conform
-from crs.timeaxis import day_to_instant, instant_to_day
-from crs.units import match_name
+from crs.read.columns import CANONICAL, DTYPES, SPECS, conform
+from crs.read.timeaxis import day_to_instant, instant_to_day
+from crs.read.units import match_name
 
 
 def test_canonical_frame_starts_with_identity_and_time_columns():

@@ -1,7 +1,7 @@
 """Plain words for the criterion codes: one per code the grader writes, none for death's attribution."""
 
-from crs.criteria import ATTRIBUTABLE, CRITERION_LABELS, criterion_label
-from crs.grading import CRITERIA
+from crs.scales.criteria import ATTRIBUTABLE, CRITERION_LABELS, criterion_label
+from crs.scales.grading import CRITERIA
 
 
 def test_every_criterion_code_has_plain_words_in_the_spec_order() -> None:

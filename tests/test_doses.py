@@ -1,5 +1,5 @@
 """Reference doses: the product label first, the paper's 2014 text beside it
-(treatment.md §3; crs.doses).
+(treatment.md §3; crs.treatment.doses).
 
 The clinician-readable case table is tests/cases/treatment_doses.csv: one row per dose
 edge (29.9 / 30 kg, the 800 mg cap, the 10 mg dexamethasone maximum, the weight limits),
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from treatment_frames import graded, ward
 
-from crs import doses
-from crs.doses import dose_panel, patient_dose_panel
+from crs.treatment import doses
+from crs.treatment.doses import dose_panel, patient_dose_panel
 
 CASES = pd.read_csv(
     Path(__file__).parent / "cases" / "treatment_doses.csv", dtype=str, keep_default_na=False

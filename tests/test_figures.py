@@ -1,4 +1,4 @@
-"""The Figure 3 style timeline (crs.figures.timeline_figure) on hand-built graded rows."""
+"""The Figure 3 style timeline (crs.views.figures.timeline_figure) on hand-built graded rows."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from hand_graded import graded_frame, hourly
 
-from crs.figures import ALERT_LEGEND, DEVICE_STRIP_Y, FIGURE_CONFIG, timeline_figure
-from crs.reference import ALERT_LABELS, TOCILIZUMAB_CRP_NOTE
+from crs.views.figures import ALERT_LEGEND, DEVICE_STRIP_Y, FIGURE_CONFIG, timeline_figure
+from crs.views.reference import ALERT_LABELS, TOCILIZUMAB_CRP_NOTE
 
 
 def _patient() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The timeline marks findings attributed to another cause (grading.md §5; crs.figures).
+"""The timeline marks findings attributed to another cause (grading.md §5; crs.views.figures).
 
 A grey band covers the attributed range on the grade panel and on the finding's own
 panel; a marker on each time point the finding was left out of says who and why.
@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crs.figures import timeline_figure
-from crs.pipeline import grade_export
-from crs.reader import read_export
-from crs.timeaxis import day_to_instant
+from crs.read.reader import read_export
+from crs.read.timeaxis import day_to_instant
+from crs.treatment.pipeline import grade_export
+from crs.views.figures import timeline_figure
 
 #: Fever at 08:00 and 12:00, none at 16:00 (grade 1, 1, 0 without attribution).
 CLOCK = b"""patient_id,time,temp_c,sbp_mmhg

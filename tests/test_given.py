@@ -1,4 +1,4 @@
-"""Treatment given (crs.given): every immunosuppressant dose with its time and hours ago,
+"""Treatment given (crs.treatment.given): every immunosuppressant dose with its time and hours ago,
 tocilizumab counted against the product label (crs/tables/crs_doses.csv: "up to 3
 further doses at least 8 hours apart", 4 in all)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from hand_graded import graded_frame
 
-from crs.given import LIMITS, doses_given, tocilizumab_summary
+from crs.treatment.given import LIMITS, doses_given, tocilizumab_summary
 
 
 def _course() -> pd.DataFrame:

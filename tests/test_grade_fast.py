@@ -1,6 +1,6 @@
 """Fast paths of the grader equal the general paths on messy input (issue #2, speed round).
 
-Each fast path of ``crs.grading.grade`` and its helpers has a guard that sends input it
+Each fast path of ``crs.scales.grading.grade`` and its helpers has a guard that sends input it
 cannot handle to the general path; these tests compare the two (or a plain reference
 written row by row, fine in a test) on random and hostile values.
 """
@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from grading_frames import at, canonical, patient
 
-from crs import explain as ex
-from crs.carry import Timeline, carry_forward, take
-from crs.grading import _constant_text, _joined, _sort_order, _text_column, grade
-from crs.hypotension import sbp_threshold
-from crs.oxygen import device_codes
-from crs.symptoms import _ANY_SYMPTOM, NEGATION, constitutional_symptoms
+from crs.findings.carry import Timeline, carry_forward, take
+from crs.findings.hypotension import sbp_threshold
+from crs.findings.oxygen import device_codes
+from crs.findings.symptoms import _ANY_SYMPTOM, NEGATION, constitutional_symptoms
+from crs.scales import explain as ex
+from crs.scales.grading import _constant_text, _joined, _sort_order, _text_column, grade
 
 RNG = np.random.default_rng(20260521)
 

@@ -11,9 +11,10 @@ import pandas as pd
 from grading_frames import canonical, patient
 from test_grade_fast import _factorize_rows_reference
 
-from crs import carry, explain, vasopressors
-from crs.carry import Timeline
-from crs.grading import grade
+from crs.findings import carry, vasopressors
+from crs.findings.carry import Timeline
+from crs.scales import explain
+from crs.scales.grading import grade
 
 RNG = np.random.default_rng(20261121)
 

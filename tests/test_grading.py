@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from grading_frames import canonical, patient
 
-from crs.explain import CRITERION_WORDS, DOMAIN_LABELS, unknown_words
-from crs.grading import CRITERIA, UNKNOWN_DOMAINS, grade
+from crs.scales.explain import CRITERION_WORDS, DOMAIN_LABELS, unknown_words
+from crs.scales.grading import CRITERIA, UNKNOWN_DOMAINS, grade
 
 ARCHITECTURE_COLUMNS = [
     "patient_id", "instant", "time", "day", "line",

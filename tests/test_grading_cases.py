@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from grading_frames import T0, canonical
 
-from crs.columns import DTYPES
-from crs.grading import grade
+from crs.read.columns import DTYPES
+from crs.scales.grading import grade
 
 CASES = Path(__file__).parent / "cases"
 TABLES = sorted(CASES.glob("grading_*.csv"))

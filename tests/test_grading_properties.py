@@ -16,7 +16,7 @@ from grading_frames import at, canonical
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crs.grading import ATTRIBUTABLE, grade
+from crs.scales.grading import ATTRIBUTABLE, grade
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from crs.errors import UnusableExportError
-from crs.reader import read_export
+from crs.read.reader import read_export
 from tests.fixtures_hostile import (
     check_clear_message,
     check_export,

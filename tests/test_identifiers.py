@@ -1,4 +1,4 @@
-"""Patient ids and column names checked at the door (issue #18; crs/identifiers.py).
+"""Patient ids and column names checked at the door (issue #18; crs/read/identifiers.py).
 
 The rules, per character class (docs/decisions.md "Identifiers"): bidirectional
 controls, zero-width characters, other control and format characters and ids longer
@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crs.cli import main
-from crs.columns import conform
 from crs.errors import UnusableExportError
-from crs.reader import read_export
+from crs.read.columns import conform
+from crs.read.reader import read_export
 from crs.store import open_store
 from crs.store.errors import StoreError
 

@@ -122,7 +122,7 @@ def test_the_installed_package_is_the_installed_copy_with_its_data(
     proc = _run(
         installed / "python",
         "-c",
-        "import crs, crs.units, crs.aliases; print(crs.__file__); print(len(crs.units.UNITS))",
+        "import crs, crs.read.units, crs.read.aliases; print(crs.__file__); print(len(crs.read.units.UNITS))",
         cwd=tmp_path,
         env=_clean_env(),
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from crs.figures import timeline_figure
+from crs.views.figures import timeline_figure
 from tests.markdown_text import seen_all
 from ui.session import PATIENT_KEY, WARD_KEY, Ward, read_and_grade
 

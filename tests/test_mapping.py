@@ -1,4 +1,4 @@
-"""Column mappings (issue #12; crs.mapping): a hospital's own names read as mapped, the
+"""Column mappings (issue #12; crs.read.mapping): a hospital's own names read as mapped, the
 same mapping from a file on the command line and from the ward store, and every way a
 mapping is refused."""
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from crs.errors import UnusableExportError
-from crs.mapping import ColumnMapping, MappingError, mapped, read_mapping
-from crs.reader import read_export
+from crs.read.mapping import ColumnMapping, MappingError, mapped, read_mapping
+from crs.read.reader import read_export
 from crs.store import open_store
 from tests.cli_run import read_rows, run_cli
 
@@ -32,7 +32,7 @@ MAPPING = b"raw_name,variable,unit\nArt line sys,sbp_mmhg,mmHg\nLevo gtt (mcg/mi
 
 
 def test_mapped_columns_are_read_as_their_variables_and_grade_as_the_canonical_file() -> None:
-    from crs.grading import grade
+    from crs.scales.grading import grade
 
     mapping = read_mapping(MAPPING, name="ours.csv")
     mapped_export = read_export(EXPORT, mapping=mapping)
@@ -121,7 +121,7 @@ def test_a_long_layout_variable_is_mapped_like_a_column() -> None:
 def test_a_mapping_its_name_contradicts_stops_the_whole_file() -> None:
     data = b"patient_id,time,Core T (F)\nP1,2024-03-05T08:00,101.3\n"
     # A mapping built without the check (e.g. from an older store) is checked again.
-    from crs.mapping import Mapped
+    from crs.read.mapping import Mapped
 
     with pytest.raises(UnusableExportError, match="the mapping is refused"):
         read_export(data, mapping=ColumnMapping([Mapped("Core T (F)", "temp_c", "c")]))

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from grading_frames import T0, at, canonical, patient
 
-from crs.columns import conform
-from crs.grading import grade
-from crs.organ import ctcae_grade
+from crs.findings.organ import ctcae_grade
+from crs.read.columns import conform
+from crs.scales.grading import grade
 
 
 def _graded(rows: list[dict], **patient_level: object) -> pd.DataFrame:

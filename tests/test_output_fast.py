@@ -21,11 +21,11 @@ from test_safe_csv_large import FLOATS, TRICKY_TEXT
 from test_treatment_properties import wards
 
 from crs import safe_csv
-from crs.attribution import read_attributions
-from crs.pipeline import grade_to_table, iso_categories, iso_seconds
-from crs.reader import read_export
+from crs.read.reader import read_export
 from crs.safe_csv import write_csv, write_large_csv
-from crs.treatment import recommend
+from crs.scales.attribution import read_attributions
+from crs.treatment.pipeline import grade_to_table, iso_categories, iso_seconds
+from crs.treatment.treatment import recommend
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -1,6 +1,6 @@
 """The CLI's ISO 8601 time column (spec grading.md §4) is written fast and exactly as strftime.
 
-crs.pipeline.iso_seconds builds each distinct day and clock time once; these tests hold
+crs.treatment.pipeline.iso_seconds builds each distinct day and clock time once; these tests hold
 it to the strings ``Series.dt.strftime("%Y-%m-%dT%H:%M:%S")`` gives, so the graded CSV
 does not change by a byte.
 """
@@ -12,7 +12,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crs.pipeline import iso_seconds
+from crs.treatment.pipeline import iso_seconds
 
 FORMAT = "%Y-%m-%dT%H:%M:%S"
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from grading_frames import canonical, patient
 
-from crs.grading import grade
-from crs.oxygen import normalise_device
+from crs.findings.oxygen import normalise_device
+from crs.scales.grading import grade
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@
 Case 1 is grade 1, Case 2 and Case 3 are grade 3 (the paper's own headings), and the
 hypothetical patient of Figure 3 is grade 1 on day 3 (fever), grade 2 on day 5 (one
 low-dose vasopressor) and grade 3 at the day-6 decompensation (Table 3 high dose).
-The files go through the real reader (crs.reader.read_export) and grader
-(crs.grading.grade); "day N" is the day after infusion, floor((time - infusion) / 24 h).
+The files go through the real reader (crs.read.reader.read_export) and grader
+(crs.scales.grading.grade); "day N" is the day after infusion, floor((time - infusion) / 24 h).
 
 Version 2 of grading.md changes no grade of the paper's cases (worked out by hand): case
 3's oxygen on day 5 is 2 L/min by nasal cannula, low-flow oxygen (grade 2) under both
@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crs.attribution import read_attributions
-from crs.grading import grade
-from crs.reader import read_export
+from crs.read.reader import read_export
+from crs.scales.attribution import read_attributions
+from crs.scales.grading import grade
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -1,4 +1,4 @@
-"""The command line's lean path gives the table of the full pipeline (crs.pipeline).
+"""The command line's lean path gives the table of the full pipeline (crs.treatment.pipeline).
 
 ``grade_to_table`` skips what the CSV does not show (the branch sentences); the spec §4
 table it returns must equal ``output_table(grade_export(...))`` cell for cell.
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from treatment_frames import graded, ward
 
-from crs.attribution import read_attributions
-from crs.pipeline import grade_export, grade_to_table, output_table
-from crs.reader import read_export
-from crs.treatment import OUTPUT_COLUMNS, recommend
+from crs.read.reader import read_export
+from crs.scales.attribution import read_attributions
+from crs.treatment.pipeline import grade_export, grade_to_table, output_table
+from crs.treatment.treatment import OUTPUT_COLUMNS, recommend
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

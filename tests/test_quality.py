@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crs.quality import QualityReport, problems_frame
+from crs.read.quality import QualityReport, problems_frame
 
 
 def _report() -> QualityReport:

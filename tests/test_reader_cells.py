@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crs.reader import read_export
+from crs.read.reader import read_export
 
 CASES = Path(__file__).parent / "cases"
 

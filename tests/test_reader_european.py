@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.grading import grade
-from crs.reader import read_export
+from crs.read.reader import read_export
+from crs.scales.grading import grade
 
 #: Three patients, a row every 4 hours (conventional units).
 HOURS = np.arange(0, 48, 4)

@@ -21,13 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import crs.decode as decode
-import crs.numbers as numbers
-import crs.reader as reader
+import crs.read.decode as decode
+import crs.read.numbers as numbers
+import crs.read.reader as reader
 from crs.errors import UnusableExportError
-from crs.merging import _order, _shares_instant, patient_codes, strictly_ordered
-from crs.numbers import _empty_issues, clean_text, no_issues, parse_numbers
-from crs.reader import read_export
+from crs.read.merging import _order, _shares_instant, patient_codes, strictly_ordered
+from crs.read.numbers import _empty_issues, clean_text, no_issues, parse_numbers
+from crs.read.reader import read_export
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -352,8 +352,8 @@ def test_strictly_ordered_rows_share_no_instant_and_need_no_sort(pairs, sort) ->
     ],
 )
 def test_the_range_check_reports_what_a_full_comparison_finds(values) -> None:
-    from crs.convert import check_range
-    from crs.readstate import ReadWork
+    from crs.read.convert import check_range
+    from crs.read.readstate import ReadWork
 
     column = pd.Series(values, dtype="float64")
     raw = column.astype("str")

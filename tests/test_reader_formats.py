@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from crs.errors import UnusableExportError
-from crs.reader import read_export
+from crs.read.reader import read_export
 
 ROWS = [
     ["patient_id", "time", "temp_c", "o2_device"],

@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from crs.columns import CANONICAL, DTYPES
-from crs.reader import read_export
+from crs.read.columns import CANONICAL, DTYPES
+from crs.read.reader import read_export
 
 
 def _problems(export, kind: str) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crs.errors import UnusableExportError
-from crs.reader import read_export
+from crs.read.reader import read_export
 
 COLUMNS = ["temp_c", "sbp", "fio2", "crp_mg_dl", "ventilated", "weight_kg", "symptoms", "junk"]
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crs.columns import SPECS
-from crs.names import normalise_unit
-from crs.reader import read_export
-from crs.units import UNITS, accepted, match_name, units_of
+from crs.read.columns import SPECS
+from crs.read.names import normalise_unit
+from crs.read.reader import read_export
+from crs.read.units import UNITS, accepted, match_name, units_of
 
 CASES = Path(__file__).parent / "cases"
 

@@ -13,10 +13,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crs.columns import SPECS
-from crs.grading import grade
-from crs.reader import read_export
-from crs.units import Unit, units_of
+from crs.read.columns import SPECS
+from crs.read.reader import read_export
+from crs.read.units import Unit, units_of
+from crs.scales.grading import grade
 
 #: The variables written in many units, with a plain alias and the values they take on
 #: a ward (canonical unit; two decimals, as laboratories report them).

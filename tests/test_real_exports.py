@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crs.grading import grade
-from crs.names import normalise_name, word_key
-from crs.oxygen import normalise_device
-from crs.reader import read_export
-from crs.units import match_name, not_graded_match
-from crs.upload_kind import classify_upload
+from crs.findings.oxygen import normalise_device
+from crs.read.names import normalise_name, word_key
+from crs.read.reader import read_export
+from crs.read.units import match_name, not_graded_match
+from crs.read.upload_kind import classify_upload
+from crs.scales.grading import grade
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = REPO / "crs" / "tables"

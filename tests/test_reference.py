@@ -1,4 +1,4 @@
-"""Reference text (crs.reference): the paper's tables and every spec decision, in plain words."""
+"""Reference text (crs.views.reference): the paper's tables and every spec decision, in plain words."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from crs import treatment
-from crs.reference import (
+from crs.treatment import treatment
+from crs.views.reference import (
     ALERT_LABELS,
     CRP_TEXT,
     DECISIONS,

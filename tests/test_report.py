@@ -1,4 +1,4 @@
-"""The ward-round report as PDF (crs.report, `crs report`; issue #15), read back with pypdf.
+"""The ward-round report as PDF (crs.views.report, `crs report`; issue #15), read back with pypdf.
 
 The sample ward's report is drawn once for the module (kaleido drives Debian's chromium
 on this machine; a few seconds per patient on the reference machine).
@@ -15,8 +15,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from crs.census import census
-from crs.report import sections, ward_report
+from crs.views.census import census
+from crs.views.report import sections, ward_report
 from tests.cli_run import run_cli
 from ui.session import load_sample
 

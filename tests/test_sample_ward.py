@@ -2,7 +2,7 @@
 records consistent and graded as each scenario intends (data/README.md tells every
 patient's story, peak grade and state at the round).
 
-Read through the real reader (crs.reader.read_export) and grader (crs.grading.grade); the
+Read through the real reader (crs.read.reader.read_export) and grader (crs.scales.grading.grade); the
 state at the ward round is checked against tests/cases/sample_ward_round.csv, one row per
 patient, written from each scenario's clinical story.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crs.attribution import read_attributions
-from crs.census import census
-from crs.grading import grade
-from crs.reader import Export, read_export
-from crs.treatment import annotate, recommend
+from crs.read.reader import Export, read_export
+from crs.scales.attribution import read_attributions
+from crs.scales.grading import grade
+from crs.treatment.treatment import annotate, recommend
+from crs.views.census import census
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WIDE = DATA / "sample_ward.csv"
@@ -152,7 +152,7 @@ def round_cases() -> pd.DataFrame:
 
 
 def ward_round() -> pd.DataFrame:
-    """The census of the sample ward (crs.census), indexed by patient."""
+    """The census of the sample ward (crs.views.census), indexed by patient."""
     return census(annotate(graded())).set_index("patient_id")
 
 

@@ -1,7 +1,7 @@
 """The bundled sample data reach the Figure 2 branches the paper describes.
 
-Real files through the real pipeline: crs.reader.read_export → crs.grading.grade →
-crs.treatment.annotate. Expectations come from the paper's text (Lee et al. 2014, case 3
+Real files through the real pipeline: crs.read.reader.read_export → crs.scales.grading.grade →
+crs.treatment.treatment.annotate. Expectations come from the paper's text (Lee et al. 2014, case 3
 and Figure 2) and from data/README.md's description of each synthetic patient, never from
 running the code. "Day N" is the calendar day after the infusion date (data/README.md).
 """
@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crs.doses import patient_dose_panel
-from crs.grading import grade
-from crs.reader import read_export
-from crs.treatment import RECOMMENDATION_CODES, annotate
-from crs.trends import crp_peaks
+from crs.read.reader import read_export
+from crs.scales.grading import grade
+from crs.treatment.doses import patient_dose_panel
+from crs.treatment.treatment import RECOMMENDATION_CODES, annotate
+from crs.treatment.trends import crp_peaks
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -16,12 +16,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from crs.columns import CANONICAL, DTYPES, PATIENT_LEVEL, conform
-from crs.quality import QualityReport, problems_frame
+from crs.read.columns import CANONICAL, DTYPES, PATIENT_LEVEL, conform
+from crs.read.quality import QualityReport, problems_frame
+from crs.read.timeaxis import day_to_instant
 from crs.store import models, open_store
 from crs.store.engine import alembic_config, current_revision
 from crs.store.errors import StoreError, StoreFailure
-from crs.timeaxis import day_to_instant
 from tests.pg_server import postgres_server  # noqa: F401  (session fixture)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crs.columns import conform
+from crs.read.columns import conform
 from crs.store import open_store
 from crs.store.codec import to_frame, to_long
 

@@ -21,9 +21,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from crs.cli import main
-from crs.pipeline import grade_frame
 from crs.store import cache, open_store
 from crs.store.marks import SYSTEM_AUTHOR
+from crs.treatment.pipeline import grade_frame
 from tests.markdown_text import seen, seen_all
 from tests.pg_server import postgres_server  # noqa: F401  (session fixture)
 from tests.store_v1 import v1_attribution, v1_import, v1_store, ward

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crs.figures import GRADE_COLOURS
+from crs.views.figures import GRADE_COLOURS
 from ui.style import PRINT_CSS, TEXT_ON
 
 

@@ -1,4 +1,4 @@
-"""Figure 2 treatment algorithm (shared/spec/treatment.md §1-§2; crs.treatment).
+"""Figure 2 treatment algorithm (shared/spec/treatment.md §1-§2; crs.treatment.treatment).
 
 The clinician-readable case tables are tests/cases/treatment_recommendation.csv (one
 row per recommendation rule) and tests/cases/treatment_alerts.csv (one short timeline per
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from treatment_frames import DEFAULTS, graded, ward
 
-from crs import treatment
-from crs.treatment import annotate, recommend
+from crs.treatment import treatment
+from crs.treatment.treatment import annotate, recommend
 
 CASES = Path(__file__).parent / "cases"
 

@@ -1,4 +1,4 @@
-"""Properties of the Figure 2 algorithm over generated wards (crs.treatment).
+"""Properties of the Figure 2 algorithm over generated wards (crs.treatment.treatment).
 
 The one that matters most clinically: a row's recommendation and alerts use only data at
 or before it (treatment.md, top), so what a clinician saw at 10:00 never changes when the
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from treatment_frames import graded, ward
 
-from crs import treatment
-from crs.treatment import recommend
+from crs.treatment import treatment
+from crs.treatment.treatment import recommend
 
 #: Doses are sparse, as on a ward, so that alerts about doses get a chance to fire.
 DOSES = st.sampled_from([np.nan] * 6 + [0.0, 400.0])

@@ -1,4 +1,4 @@
-"""Laboratory trends: CRP peak and fold change over baseline (treatment.md §4; crs.trends)."""
+"""Laboratory trends: CRP peak and fold change over baseline (treatment.md §4; crs.treatment.trends)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from treatment_frames import START, graded, ward
 
-from crs import trends
-from crs.trends import baseline, crp_peaks, fold_change
+from crs.treatment import trends
+from crs.treatment.trends import baseline, crp_peaks, fold_change
 
 INFUSION = START + pd.Timedelta(hours=24)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from grading_frames import canonical, patient
 
-from crs.grading import grade
+from crs.scales.grading import grade
 
 
 def _graded(rows: list[dict], **patient_level: object) -> pd.DataFrame:

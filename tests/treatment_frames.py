@@ -1,6 +1,6 @@
 """Hand-built graded frames (docs/architecture.md §2) for the treatment and trend tests.
 
-The graded frame is the input contract of crs.treatment and crs.trends; these helpers
+The graded frame is the input contract of crs.treatment.treatment and crs.treatment.trends; these helpers
 build it directly so those tests do not depend on the reader or the grader.
 """
 

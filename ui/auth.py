@@ -7,8 +7,8 @@ machine types their name where the audit log needs one. With ``[auth]`` (the hos
 OpenID Connect provider, through Streamlit's own ``st.login`` / ``st.user`` /
 ``st.logout``) every page runs :func:`gate` first: until someone is signed in, with a
 role, the page shows the sign-in screen (or why there is no access) and stops before
-anything about a patient is read. The role comes from crs.roles; the check that counts
-is in the ward store (crs.access), which refuses a change the role does not allow.
+anything about a patient is read. The role comes from crs.store.roles; the check that counts
+is in the ward store (crs.store.access), which refuses a change the role does not allow.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from crs.access import AUTHOR_LENGTH, Identity
-from crs.roles import AccessConfig, AccessConfigError, access_config, grant
+from crs.store import AUTHOR_LENGTH, AccessConfig, AccessConfigError, Identity, access_config, grant
 from ui.deployment import (
     ALLOW_ANONYMOUS_FLAG,
     auth_problem,
@@ -100,12 +99,12 @@ def identity_of(user: Mapping[str, Any], settings: AccessConfig) -> tuple[Identi
 def current_identity() -> Identity | None:
     """The signed-in person (server mode) or None (the workstation).
 
-    In server mode anyone not signed in with a role gets crs.access.AccessDenied
+    In server mode anyone not signed in with a role gets crs.store.access.AccessDenied
     here: a page that called an action without passing the gate still changes nothing.
     """
     if not sign_in_configured():
         return None
-    from crs.access import AccessDenied
+    from crs.store import AccessDenied
 
     user = st.user.to_dict()
     if not user.get("is_logged_in"):

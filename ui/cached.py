@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from crs import trends
-from crs.figures import timeline_figure
+from crs.treatment import trends
+from crs.views import timeline_figure
 from ui.session import Ward
 
 

@@ -9,7 +9,7 @@ attribution is withdrawn (who, when, why) and the audit log keeps it.
 
 Who decided: on the workstation the name typed into the form; with sign-in (ui.auth) the
 signed-in person, with no name box, and a form their role does not allow is not shown.
-The store itself refuses such a change (crs.access), whatever the page shows.
+The store itself refuses such a change (crs.store.access), whatever the page shows.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from crs.access import ACTION_ROLES, Identity
-from crs.criteria import ATTRIBUTABLE, criterion_label
 from crs.errors import UnusableExportError
-from crs.store.errors import StoreFailure
-from crs.timeaxis import instant_to_day
+from crs.read import instant_to_day
+from crs.scales import ATTRIBUTABLE, criterion_label
+from crs.store import ACTION_ROLES, Identity, StoreFailure
 from ui.auth import current_identity
 from ui.store import audit_table, flash, store_message, ward_store
 from ui.tables import data_table
@@ -185,7 +184,7 @@ def record_attribution(
 ) -> tuple[int, str]:
     """Store an attribution by the signed-in person (or ``name`` on the workstation).
 
-    Returns (attribution id, who). Raises crs.access.AccessDenied when the signed-in
+    Returns (attribution id, who). Raises crs.store.access.AccessDenied when the signed-in
     role may not attribute, StoreError for a request the store refuses.
     """
     actor = _actor(name)

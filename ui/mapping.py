@@ -1,4 +1,4 @@
-"""The column-mapping step of the Home page's upload (issue #12; crs.mapping).
+"""The column-mapping step of the Home page's upload (issue #12; crs.read.mapping).
 
 After upload and before grading, every column (or long-layout variable) the reader does
 not recognise but that holds numbers is shown with a few of its values and a select box
@@ -16,9 +16,16 @@ from dataclasses import dataclass
 import streamlit as st
 
 from crs.errors import UnusableExportError
-from crs.mapping import ColumnMapping, MappingError, choice_code, choices, from_choice
-from crs.store.errors import StoreFailure
-from crs.unrecognised import Unrecognised, unrecognised_columns
+from crs.read import (
+    ColumnMapping,
+    MappingError,
+    Unrecognised,
+    choice_code,
+    choices,
+    from_choice,
+    unrecognised_columns,
+)
+from crs.store import StoreFailure
 from ui.text import md, md_escape, plain
 
 #: Session key of the confirmed mapping: (signature of the columns shown, mapping).

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from crs import doses, trends
-from crs.explain import unknown_words
-from crs.reference import WARNING_ALERTS, alert_words, label_alerts
-from crs.treatment import recommendation_table
+from crs.scales import unknown_words
+from crs.treatment import doses, recommendation_table, trends
+from crs.views import WARNING_ALERTS, alert_words, label_alerts
 from ui.text import md, md_escape, md_table
 
 _WORDING = recommendation_table().set_index("code")
@@ -42,7 +41,7 @@ def _text(row: pd.Series, column: str) -> str:
 
 
 def _after_tocilizumab(row: pd.Series) -> bool:
-    """Whether tocilizumab had been given at this time point (crs.treatment column)."""
+    """Whether tocilizumab had been given at this time point (crs.treatment.treatment column)."""
     value = row.get("after_tocilizumab")
     return bool(value) if value is not None and pd.notna(value) else False
 
@@ -116,7 +115,7 @@ def _number(value: float) -> str:
 
 def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Baseline, peak and latest value of IL-6, IFN-γ, CRP and ferritin with the fold
-    change over baseline (crs.trends, treatment.md §4); one row per marker measured."""
+    change over baseline (crs.treatment.trends, treatment.md §4); one row per marker measured."""
     labels = time_point_labels(rows)
     out = []
     for column, label in FOLD_CHANGE_LABS.items():
@@ -144,7 +143,7 @@ def fold_change_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-#: Dose panel columns as clinicians read them (crs.doses.PANEL_COLUMNS).
+#: Dose panel columns as clinicians read them (crs.treatment.doses.PANEL_COLUMNS).
 DOSE_COLUMNS: dict[str, str] = {
     "population": "For",
     "dose_per_kg": "Per kg",
@@ -168,7 +167,7 @@ def _tocilizumab_source(panel: pd.DataFrame, heading: str, source: str) -> None:
 
 
 def dose_panel(rows: pd.DataFrame) -> None:
-    """Reference doses (crs.doses, treatment.md §3): tocilizumab of the current product
+    """Reference doses (crs.treatment.doses, treatment.md §3): tocilizumab of the current product
     label first, computed for the patient's weight and capped; the paper's 2014 text beside
     it with the erratum; the paper's corticosteroid doses below. Each with its source, and
     that these are not doses given and local protocols prevail."""
@@ -244,7 +243,7 @@ def _codes(rows: pd.DataFrame) -> list[str]:
     return rows["alerts"].fillna("").astype("str").tolist()
 
 
-#: Treatment given (crs.given) as clinicians read it.
+#: Treatment given (crs.treatment.given) as clinicians read it.
 GIVEN_COLUMNS: dict[str, str] = {
     "dose": "Given",
     "when": "At",
@@ -256,7 +255,7 @@ GIVEN_COLUMNS: dict[str, str] = {
 
 
 def given_table(given: pd.DataFrame) -> pd.DataFrame:
-    """One patient's doses (crs.given.doses_given) as a table: what, when (date-time and
+    """One patient's doses (crs.treatment.given.doses_given) as a table: what, when (date-time and
     day), hours ago, the dose's number against the label's limit; blanks, not "None"."""
     when = pd.Series(time_point_labels(given.assign(grade=0)), index=given.index)
     number = given["number"].astype("int64").astype("str")
@@ -277,8 +276,8 @@ def given_table(given: pd.DataFrame) -> pd.DataFrame:
 
 def treatment_given(rows: pd.DataFrame) -> None:
     """Every tocilizumab, corticosteroid and other immunosuppressant dose given, with the
-    tocilizumab count against the product label (crs.given)."""
-    from crs.given import doses_given, tocilizumab_summary
+    tocilizumab count against the product label (crs.treatment.given)."""
+    from crs.treatment import doses_given, tocilizumab_summary
 
     st.subheader("Treatment given")
     given = doses_given(rows)

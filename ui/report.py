@@ -1,4 +1,4 @@
-"""The "Download report (PDF)" button (issue #15): the ward-round report of crs.report,
+"""The "Download report (PDF)" button (issue #15): the ward-round report of crs.views.report,
 built on this machine only when the button is pressed (it draws each timeline in the
 local Chromium, a few seconds per report)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crs.report import sections, ward_report
+from crs.views import sections, ward_report
 from ui.session import Ward
 from ui.store import ward_store
 from ui.text import md_escape

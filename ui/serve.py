@@ -73,7 +73,7 @@ def startup_problem(streamlit_args: list[str], allow_anonymous: bool) -> tuple[s
         )
     if not auth:
         return None, ""
-    from crs.roles import AccessConfigError, access_config
+    from crs.store import AccessConfigError, access_config
 
     problem = auth_problem(auth, port, base_path)
     if problem is None:

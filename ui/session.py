@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crs.census import census
 from crs.errors import UnusableExportError
+from crs.views import census
 
 if TYPE_CHECKING:
-    from crs.quality import QualityReport
+    from crs.read import QualityReport
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_WARD = REPO / "data" / "sample_ward.csv"
@@ -38,10 +38,11 @@ def read_and_grade(
 ) -> tuple[pd.DataFrame, QualityReport, str]:
     """Read one export (with its optional patients table) and grade it: graded frame,
     data-quality report and axis. Raises UnusableExportError with the reader's message."""
-    from crs import pipeline, reader
+    from crs.read import read_export
+    from crs.treatment import grade_export
 
-    export = reader.read_export(data, patients=patients_bytes, patient_id=patient_id, name=name)
-    graded = pipeline.grade_export(export)
+    export = read_export(data, patients=patients_bytes, patient_id=patient_id, name=name)
+    graded = grade_export(export)
     return graded, export.report, export.axis
 
 
@@ -74,7 +75,7 @@ class Ward:
     _lines_of: dict[str, str] = field(default_factory=dict, repr=False)
 
     def census(self) -> pd.DataFrame:
-        """The ward round table (crs.census), computed once per load."""
+        """The ward round table (crs.views.census), computed once per load."""
         if self._census is None:
             self._census = _census_of(self.key, self.graded) if self.key else census(self.graded)
         return self._census

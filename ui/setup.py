@@ -16,8 +16,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from crs.errors import UnusableExportError
-from crs.reference import DISCLAIMER
-from crs.store.errors import StoreFailure
+from crs.store import StoreFailure
+from crs.views import DISCLAIMER
 from ui.auth import gate
 from ui.guard import LOG, UNEXPECTED
 from ui.session import Ward, current_ward, load_sample, set_ward

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from crs.criteria import CRITERION_LABELS
-from crs.store import Store, database_url, open_store
-from crs.store.errors import StoreFailure
-from crs.store.marks import ASK, HEADLINE, mark_lines
+from crs.scales import CRITERION_LABELS
+from crs.store import ASK, HEADLINE, Store, StoreFailure, database_url, mark_lines, open_store
 from ui.session import Ward
 from ui.text import md
 
@@ -113,7 +111,7 @@ def upload_key(data: bytes, patient_id: str | None = None, mapping: object = Non
     """The import key of an upload: sha256 of its bytes (and of the name given to a
     one-patient file, and of the column mapping it was read with, as
     ``Store.import_file`` does: one file named for two patients is two imports)."""
-    from crs.store.store import mapping_key
+    from crs.store import mapping_key
 
     key = hashlib.sha256(data)
     if patient_id is not None:
@@ -132,7 +130,7 @@ class ImportShown:
     patients: int
     points: int
     files: list[str]
-    #: Grading variables missing from the whole upload (crs.coverage), said above the rest.
+    #: Grading variables missing from the whole upload (crs.read.coverage), said above the rest.
     warning: str = ""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.figures import GRADE_COLOURS
+from crs.views import GRADE_COLOURS
 
 #: Key of the ward round's grade filter: its chips take their grade's colour below.
 GRADE_FILTER_KEY = "grade_filter"

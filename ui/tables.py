@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from crs.identifiers import visible
+from crs.read import visible
 from crs.safe_csv import to_csv_bytes
 from ui.text import md_escape
 

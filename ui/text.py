@@ -29,7 +29,7 @@ import re
 
 import pandas as pd
 
-from crs.identifiers import visible
+from crs.read import visible
 
 # CommonMark: any ASCII punctuation may be backslash-escaped. These start markup anywhere:
 # emphasis, links, images, code, tables, HTML and entities (< > &), LaTeX ($), headings,

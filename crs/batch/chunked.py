@@ -8,7 +8,7 @@ of the output order (patients in order of first appearance, docs/architecture.md
 so that the partitions graded in turn give the rows in the order a whole read gives.
 
 Each chunk is the file's header and its own records, bytes as written, read by the same
-reader with the whole file's decisions (:mod:`crs.batch.decided`) and its records' own
+reader with the whole file's decisions (:mod:`crs.read.decided`) and its records' own
 line numbers, and graded by the same pure function. Temporary files are removed on the
 way out, also after an error or Ctrl-C.
 """
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from crs.batch.decided import Decided, fixed
 from crs.batch.records import BLOCK_BYTES, Block, blocks
 from crs.batch.survey import Survey
-from crs.mapping import ColumnMapping
-from crs.reader import Export, read_export
+from crs.read.decided import Decided, fixed
+from crs.read.mapping import ColumnMapping
+from crs.read.reader import Export, read_export
 
 #: Rows of a partition when the export is not grouped by patient.
 PARTITION_ROWS = 250_000

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from crs.attribution import read_attributions
 from crs.batch.chunked import PARTITION_ROWS, chunks, read_chunk, written_at_the_end
 from crs.batch.progress import Progress
 from crs.batch.records import BLOCK_BYTES, NotChunkable
 from crs.batch.reports import merge_reports
 from crs.batch.sinks import CsvSink, ParquetSink, is_parquet_name
 from crs.batch.survey import survey
-from crs.coverage import DOMAINS, missing_domains
 from crs.errors import UnusableExportError
-from crs.mapping import ColumnMapping
-from crs.pipeline import grade_to_table
-from crs.quality import QualityReport
-from crs.reader import read_export
+from crs.read.coverage import DOMAINS, missing_domains
+from crs.read.mapping import ColumnMapping
+from crs.read.quality import QualityReport
+from crs.read.reader import read_export
+from crs.scales.attribution import read_attributions
+from crs.treatment.pipeline import grade_to_table
 
 
 @dataclass(frozen=True)

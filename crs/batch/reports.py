@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from crs.quality import QualityReport, empty_problems
+from crs.read.quality import QualityReport, empty_problems
 
 _COUNT = "\x00count\x00"
 #: Sentences that count rows or cells: the chunks' counts are added up.

@@ -23,21 +23,27 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from crs import decode
-from crs.batch.decided import Decided, UnitReading
 from crs.batch.records import BLOCK_BYTES, Block, NotChunkable, blocks, read_header
-from crs.columns import SPECS
-from crs.convert import _column_unit
-from crs.decode import read_table
 from crs.errors import UnusableExportError
-from crs.identifiers import clean_column_names, skeleton
-from crs.mapping import ColumnMapping
-from crs.names import normalise_name
-from crs.numbers import clean_text, comma_evidence, parse_numbers, point_evidence, without_units
-from crs.reader import FORCE_TEXT, _map_columns
-from crs.readstate import ReadWork, Source
-from crs.timeparse import parse_times
-from crs.units import check_of
+from crs.read import decode
+from crs.read.columns import SPECS
+from crs.read.convert import _column_unit
+from crs.read.decided import Decided, UnitReading
+from crs.read.decode import read_table
+from crs.read.identifiers import clean_column_names, skeleton
+from crs.read.mapping import ColumnMapping
+from crs.read.names import normalise_name
+from crs.read.numbers import (
+    clean_text,
+    comma_evidence,
+    parse_numbers,
+    point_evidence,
+    without_units,
+)
+from crs.read.reader import FORCE_TEXT, _map_columns
+from crs.read.readstate import ReadWork, Source
+from crs.read.timeparse import parse_times
+from crs.read.units import check_of
 
 
 @dataclass
@@ -95,8 +101,8 @@ def survey(
         n_blocks += 1
         if progress is not None:
             progress.read(len(block), len(block.data))
-    if not seen.codes:
-        raise NotChunkable("no data rows")
+    if not seen.codes or not seen.keys:
+        raise NotChunkable("no data rows, or no patient id on any")
     codes = np.concatenate(seen.codes)
     decided = _decide(seen, label)
     ok = np.concatenate(seen.time_ok if decided.axis == "time" else seen.day_ok)

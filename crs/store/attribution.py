@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.access import AccessDenied
-from crs.criteria import criterion_label
-from crs.grading import ATTRIBUTABLE
+from crs.read.timeaxis import day_to_instant, instant_to_day
+from crs.scales.criteria import criterion_label
+from crs.scales.grading import ATTRIBUTABLE
 from crs.store import models
+from crs.store.access import AccessDenied
 from crs.store.codec import int_to_instants
 from crs.store.engine import lock_for_writing
 from crs.store.errors import StoreError
-from crs.timeaxis import day_to_instant, instant_to_day
 
 #: Columns of the attributions frame grade() takes (docs/architecture.md §2).
 GRADE_COLUMNS = ["patient_id", "criterion", "start", "end", "reason", "author"]
@@ -158,7 +158,7 @@ def withdraw(
 ) -> None:
     """Withdraw an attribution: the finding counts as CRS again; the record stays.
 
-    ``own_only`` (a signed-in clinician, crs.access): only an attribution recorded by the
+    ``own_only`` (a signed-in clinician, crs.store.access): only an attribution recorded by the
     same author may be withdrawn.
     """
     reason = _required(reason, "A reason")

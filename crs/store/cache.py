@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from crs.store.fetch import fetch_numbers, fetch_points
+
 #: Binary layouts (little-endian, fixed): one record per row / per numeric value.
 POINT = np.dtype([("instant", "<i8"), ("line", "<i8")])
 NUMBER = np.dtype([("instant", "<i8"), ("var", "<i8"), ("value", "<f8")])
@@ -84,7 +86,6 @@ def refresh(connection: sa.Connection, keys: list[int]) -> None:
     """Rebuild the cache rows of ``keys`` from the long tables, without the values left
     out of grading (inside the caller's transaction)."""
     from crs.store.marks import marked_rows, without
-    from crs.store.queries import fetch_numbers, fetch_points
 
     if not keys:
         return

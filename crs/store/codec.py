@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crs.columns import DTYPES, PATIENT_LEVEL, conform
+from crs.read.columns import DTYPES, PATIENT_LEVEL, conform
 
 #: Columns that identify a row; everything else is a stored value.
 IDENTITY = ("patient_id", "instant", "time", "line")

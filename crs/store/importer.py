@@ -13,7 +13,7 @@ merged with set-based SQL:
    missing row in a newer export erases nothing).
 
 A file whose bytes (and patients table) were already imported under the current reading
-version (crs.columns.READING_VERSION) changes nothing; read under an older version, the
+version (crs.read.columns.READING_VERSION) changes nothing; read under an older version, the
 same bytes are read anew and merged like any newer export. Values an older reading left
 out of grading (crs.store.marks) that this import brings again are its own from then on.
 """
@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.columns import READING_VERSION
-from crs.identifiers import id_refusal, lookalike_message, lookalikes
+from crs.read.columns import READING_VERSION
+from crs.read.identifiers import id_refusal, lookalike_message, lookalikes
 from crs.store import cache, marks, models
 from crs.store.codec import LongRows, to_long
 from crs.store.engine import lock_for_writing
@@ -310,7 +310,7 @@ def _check_frame(frame: pd.DataFrame, file_name: str) -> None:
         raise StoreError(
             f"{file_name}: two rows share a patient and an instant; merge them before storing."
         )
-    # The reader's rules (crs.identifiers) for frames that did not come through it.
+    # The reader's rules (crs.read.identifiers) for frames that did not come through it.
     ids = frame["patient_id"].astype("str")
     odd = ~ids.str.fullmatch(r"[ -~]*") | (ids.str.len() > models.ID_LENGTH)
     for position in np.flatnonzero(odd.to_numpy() & ~ids.duplicated().to_numpy()):
@@ -327,7 +327,7 @@ def _check_frame(frame: pd.DataFrame, file_name: str) -> None:
 
 def _check_lookalikes(connection: sa.Connection, ids: pd.Series, file_name: str) -> None:
     """Refuse a file whose patient id reads the same as a stored patient's but is
-    written differently (crs.identifiers.lookalikes): one patient must not become two,
+    written differently (crs.read.identifiers.lookalikes): one patient must not become two,
     nor two patients one."""
     stored = connection.execute(sa.select(models.patients.c.patient_id)).scalars().all()
     pairs = lookalikes(ids.astype("str"), stored)

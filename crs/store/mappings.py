@@ -1,4 +1,4 @@
-"""The column mappings remembered by the ward store (issue #12; crs.mapping).
+"""The column mappings remembered by the ward store (issue #12; crs.read.mapping).
 
 A mapping confirmed in the app (or imported with ``crs mapping import``) is kept per raw
 name, so the next export that uses the same name is offered the same variable and unit.
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from crs.mapping import ColumnMapping, Mapped
+from crs.read.mapping import ColumnMapping, Mapped
 from crs.store import models
 from crs.store.engine import lock_for_writing
 

@@ -6,8 +6,8 @@ The store keeps values converted at import, not the file's cells (docs/architect
 as 80 mg/dL (CRS grade 4 by "creatinine > 6 × ULN"); it also rejects values outside the
 physiological limits of every laboratory test, age and weight. The store cannot read
 such a value again, so it judges what it holds, with the reader's own rules
-(crs/tables/unit_checks.csv through :func:`crs.units.check_of`, limits from
-:data:`crs.columns.SPECS`):
+(crs/tables/unit_checks.csv through :func:`crs.read.units.check_of`, limits from
+:data:`crs.read.columns.SPECS`):
 
 - for every import read under an older version (``imports.reading_version``) and every
   variable with a unit check, the check is applied to the values that import stored for
@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.columns import READING_VERSION, SPECS
+from crs.read.columns import READING_VERSION, SPECS
+from crs.read.units import check_of, check_unit
 from crs.store import cache
-from crs.units import check_of, check_unit
 
 #: Patient keys per IN (...) list: below SQLite's and PostgreSQL's parameter limits.
 _CHUNK = 5_000
@@ -144,7 +144,7 @@ def mark_old_readings(connection: sa.Connection, now: datetime) -> int:
 
 
 def _unit_marks(connection: sa.Connection, variables: dict[int, str]) -> list[_Mark]:
-    """Marks where a variable's unit check (crs.units) is met on one import's values of
+    """Marks where a variable's unit check (crs.read.units) is met on one import's values of
     that variable, taken together as the reader takes a file's column."""
     checked = {var: name for var, name in variables.items() if check_of(name) is not None}
     if not checked:
@@ -191,7 +191,7 @@ def _unit_marks(connection: sa.Connection, variables: dict[int, str]) -> list[_M
 
 
 def _limit_marks(connection: sa.Connection, variables: dict[int, str]) -> list[_Mark]:
-    """Marks where an import stored a value outside today's limits (crs.columns.SPECS):
+    """Marks where an import stored a value outside today's limits (crs.read.columns.SPECS):
     one pass over each table, the limits of every variable in one CASE."""
     bounded = {
         var: SPECS[name]
@@ -260,7 +260,7 @@ def _range_words(spec) -> str:
 
 
 def _label(variable: str) -> str:
-    """A variable in plain words (crs.columns labels: ``creatinine``, ``ALT``)."""
+    """A variable in plain words (crs.read.columns labels: ``creatinine``, ``ALT``)."""
     spec = SPECS.get(variable)
     return spec.words if spec is not None else variable.replace("_", " ")
 

@@ -13,7 +13,7 @@ Design (clinical reason first):
 - On SQLite the three big tables are ``WITHOUT ROWID``: the primary key is the table,
   so a patient's rows are stored together and read in one range scan.
 - Instants are integers, microseconds since 1970-01-01 (naive UTC; a day axis is
-  1970-01-01 + day × 24 h, crs.timeaxis), so both databases store them identically
+  1970-01-01 + day × 24 h, crs.read.timeaxis), so both databases store them identically
   and reading back needs no date parsing.
 - Nothing clinical is ever deleted: attributions are withdrawn, patients archived,
   changed values overwritten only after the old value is written to ``changes``.
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crs.identifiers import MAX_LENGTH
+from crs.read.identifiers import MAX_LENGTH
 
 metadata = sa.MetaData(
     naming_convention={
@@ -35,7 +35,7 @@ metadata = sa.MetaData(
     }
 )
 
-#: Patient ids (and names of people): the one limit of crs.identifiers, so the store
+#: Patient ids (and names of people): the one limit of crs.read.identifiers, so the store
 #: refuses nothing the reader accepted.
 ID_LENGTH = MAX_LENGTH
 VARIABLE_LENGTH = 64
@@ -65,7 +65,7 @@ imports = sa.Table(
     # The data-quality report of the file (architecture §1.2) as JSON, problems as rows.
     sa.Column("report_json", sa.Text, nullable=False),
     sa.Column("report_text", sa.Text, nullable=False),
-    # crs.columns.READING_VERSION of the reader that read the file (migration 0003: the
+    # crs.read.columns.READING_VERSION of the reader that read the file (migration 0003: the
     # imports made before it are version 1). The same bytes read by a newer reader are a
     # new import, not "already imported".
     sa.Column("reading_version", sa.Integer, nullable=False, server_default="1"),
@@ -88,7 +88,7 @@ patients = sa.Table(
 variables = sa.Table(
     "variables",
     metadata,
-    # Canonical column names (crs.columns.CANONICAL), numbered as first stored.
+    # Canonical column names (crs.read.columns.CANONICAL), numbered as first stored.
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(VARIABLE_LENGTH), nullable=False, unique=True),
 )
@@ -214,7 +214,7 @@ reading_marks = sa.Table(
 column_mappings = sa.Table(
     "column_mappings",
     metadata,
-    # A hospital's own column name (as the reader compares names: crs.names.normalise_name)
+    # A hospital's own column name (as the reader compares names: crs.read.names.normalise_name)
     # → the variable and unit a person mapped it to (issue #12); offered again for the
     # next export. Replaced when mapped again; every save is in the audit log.
     sa.Column("name_key", sa.String(ID_LENGTH), primary_key=True),

@@ -9,22 +9,17 @@ deferred (read-only) transaction so an import in progress never blocks the ward 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.columns import READING_VERSION
+from crs.read.columns import READING_VERSION
 from crs.store import cache, marks, models
 from crs.store.codec import int_to_instants, to_frame
+from crs.store.fetch import fetch_frame, fetch_numbers, fetch_points, fetch_rows
 from crs.store.reports import report_from_json
-
-#: dtype of fetched columns (None → NaN for value_num); the rest are integer keys.
-_FETCH_DTYPES = {"value_num": "float64", "value_text": object}
-#: Patient ids per IN (...) list: below SQLite's and PostgreSQL's parameter limits.
-_CHUNK = 5_000
 
 
 def patients_frame(
@@ -77,7 +72,7 @@ def read_frame(
     """
     patients = patients_frame(connection, patient_ids, include_archived=include_archived)
     keys = patients["key"].tolist()
-    cached = _rows(connection, "SELECT pid, points, numbers FROM patient_cache", keys)
+    cached = fetch_rows(connection, "SELECT pid, points, numbers FROM patient_cache", keys)
     points, numbers = cache.unpack(cached)
     seen = {int(row[0]) for row in cached}
     missing = [k for k in keys if k not in seen]
@@ -87,7 +82,7 @@ def read_frame(
         )
         points = pd.concat([points, fetch_points(connection, missing)], ignore_index=True)
         numbers = pd.concat([numbers, long], ignore_index=True)
-    texts = _fetch(
+    texts = fetch_frame(
         connection,
         "SELECT pid, instant, var, value_text FROM observations WHERE value_num IS NULL",
         keys,
@@ -96,7 +91,7 @@ def read_frame(
     values = pd.concat(
         [numbers.assign(value_text=None), texts.assign(value_num=np.nan)], ignore_index=True
     )
-    patient_values = _fetch(
+    patient_values = fetch_frame(
         connection,
         "SELECT pid, var, value_num, value_text FROM patient_values",
         keys,
@@ -114,74 +109,9 @@ def read_frame(
     return to_frame(patients, points, values, patient_values)
 
 
-def fetch_points(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
-    """Stored rows (key, instant, line) of the patient keys, from the long tables."""
-    return _fetch(
-        connection, "SELECT pid, instant, line FROM points", keys, ["key", "instant", "line"]
-    )
-
-
-def fetch_numbers(connection: sa.Connection, keys: list[int]) -> pd.DataFrame:
-    """Numeric values (key, instant, var, value_num) of the patient keys, exactly."""
-    return _fetch(
-        connection,
-        "SELECT pid, instant, var, value_num FROM observations WHERE value_num IS NOT NULL",
-        keys,
-        ["key", "instant", "var", "value_num"],
-    )
-
-
 def _variable_names(connection: sa.Connection) -> pd.Series:
     rows = connection.execute(sa.select(models.variables.c.id, models.variables.c.name)).all()
     return pd.Series([name for _, name in rows], index=[int(key) for key, _ in rows], dtype=object)
-
-
-def _rows(connection: sa.Connection, sql: str, keys: list[int]) -> list[tuple]:
-    """Rows of one query for the patient keys, through the DBAPI cursor (in chunks)."""
-    where = " AND " if " WHERE " in sql else " WHERE "
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.cursor()
-    rows: list[tuple] = []
-    try:
-        for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i : i + _CHUNK]
-            cursor.execute(f"{sql}{where}pid IN ({', '.join(mark for _ in chunk)})", chunk)
-            rows.extend(cursor.fetchall())
-    finally:
-        cursor.close()
-    return rows
-
-
-def _fetch(
-    connection: sa.Connection, sql: str, keys: list[int], columns: list[str]
-) -> pd.DataFrame:
-    """Rows of one query for the patient keys as a frame.
-
-    Uses the DBAPI cursor directly: per-row Python work would cost seconds on a ward. A
-    result without text becomes one numeric array in a single C call (µs instants are
-    exact in float64 below 2**53, i.e. until the year 2255).
-    """
-    if connection.dialect.name == "postgresql" and "value_text" not in columns:
-        return _copy_out(connection, sql, keys, columns)
-    rows = _rows(connection, sql, keys)
-    if not rows:
-        return pd.DataFrame(
-            {c: pd.Series([], dtype=_FETCH_DTYPES.get(c, "int64")) for c in columns}
-        )
-    if "value_text" not in columns:
-        block = np.array(rows, dtype="float64" if "value_num" in columns else "int64")
-        return pd.DataFrame(
-            {
-                name: block[:, i].astype(_FETCH_DTYPES.get(name, "int64"))
-                for i, name in enumerate(columns)
-            }
-        )
-    return pd.DataFrame(
-        {
-            name: np.array(column, dtype=_FETCH_DTYPES.get(name, "int64"))
-            for name, column in zip(columns, zip(*rows, strict=True), strict=True)
-        }
-    )
 
 
 def earlier_import(
@@ -199,38 +129,6 @@ def earlier_import(
         .limit(1)
     ).scalar()
     return None if found is None else int(found)
-
-
-def _copy_out(
-    connection: sa.Connection, sql: str, keys: list[int], columns: list[str]
-) -> pd.DataFrame:
-    """PostgreSQL: numeric rows through COPY … TO STDOUT and pandas' C parser.
-
-    PostgreSQL writes each double in its shortest exact form and pandas' parser
-    reads it back bit for bit. The keys are integers from the store itself, written
-    into the statement because COPY takes no parameters.
-    """
-    where = " AND " if " WHERE " in sql else " WHERE "
-    cursor = connection.connection.cursor()
-    blocks: list[bytes] = []
-    try:
-        for i in range(0, len(keys), _CHUNK):
-            chunk = ", ".join(str(int(k)) for k in keys[i : i + _CHUNK])
-            with cursor.copy(f"COPY ({sql}{where}pid IN ({chunk})) TO STDOUT (FORMAT csv)") as copy:
-                blocks.extend(bytes(block) for block in copy)
-    finally:
-        cursor.close()
-    dtypes = {c: _FETCH_DTYPES.get(c, "int64") for c in columns}
-    if not any(blocks):
-        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in dtypes.items()})
-    return pd.read_csv(
-        io.BytesIO(b"".join(blocks)),
-        header=None,
-        names=columns,
-        dtype=dtypes,
-        keep_default_na=False,
-        na_values=[""],
-    )
 
 
 def imports_frame(connection: sa.Connection) -> pd.DataFrame:

@@ -59,9 +59,9 @@ def problems_frame(payload: dict) -> pd.DataFrame:
 
 
 def report_from_json(text: str, report_text: str) -> Any:
-    """The stored report as a ``crs.quality.QualityReport`` (architecture §1.2).
+    """The stored report as a ``crs.read.quality.QualityReport`` (architecture §1.2).
 
-    When crs.quality cannot be imported, a :class:`StoredReport` with the same fields
+    When crs.read.quality cannot be imported, a :class:`StoredReport` with the same fields
     and methods is returned instead.
     """
     payload = json.loads(text)
@@ -75,7 +75,7 @@ def report_from_json(text: str, report_text: str) -> Any:
         "not_graded_columns": list(payload.get("not_graded_columns", [])),
     }
     try:
-        from crs.quality import QualityReport
+        from crs.read.quality import QualityReport
 
         return QualityReport(**fields)
     except (ImportError, TypeError):

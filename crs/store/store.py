@@ -18,17 +18,17 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlalchemy as sa
 
-from crs.access import Identity, author_for
 from crs.errors import UnusableExportError
-from crs.identifiers import check_patient_id
+from crs.read.identifiers import check_patient_id
 from crs.store import attribution as attribution_log
 from crs.store import marks, queries
+from crs.store.access import Identity, author_for
 from crs.store.engine import create_store_engine, database_url, describe_database, migrate
 from crs.store.errors import StoreError, StoreFailure
 from crs.store.importer import ImportResult, merge_frame, record_attempt
 
 Source = str | os.PathLike | bytes
-#: Who makes a change: a signed-in Identity (its role is checked here, crs.access), or a
+#: Who makes a change: a signed-in Identity (its role is checked here, crs.store.access), or a
 #: plain name from the workstation or the command line (recorded as given).
 Actor = str | Identity
 _T = TypeVar("_T")
@@ -86,15 +86,15 @@ class Store:
         author: Actor | None = None,
         mapping: Any | None = None,
     ) -> ImportResult:
-        """Read an export (crs.reader.read_export) and merge it into the store.
+        """Read an export (crs.read.reader.read_export) and merge it into the store.
 
         A file whose bytes (and patients table) were imported before changes nothing.
-        ``mapping`` (crs.mapping.ColumnMapping) maps the file's own column names; the same
+        ``mapping`` (crs.read.mapping.ColumnMapping) maps the file's own column names; the same
         bytes read with another mapping are another import.
         Raises crs.errors.UnusableExportError for a file that cannot be used at all;
         then nothing is stored.
         """
-        from crs.reader import read_export
+        from crs.read.reader import read_export
 
         author = author_for(author, "import")
         data, file_name = _bytes_and_name(source, name)
@@ -235,7 +235,7 @@ class Store:
     # -- column mappings (issue #12) ---------------------------------------------------
     @_database_errors
     def column_mapping(self) -> Any:
-        """The remembered column mappings (crs.mapping.ColumnMapping)."""
+        """The remembered column mappings (crs.read.mapping.ColumnMapping)."""
         from crs.store.mappings import read_mappings
 
         with self._read() as connection:
@@ -243,7 +243,7 @@ class Store:
 
     @_database_errors
     def save_column_mapping(self, mapping: Any, *, author: Actor | None = None) -> int:
-        """Remember ``mapping`` (a crs.mapping.ColumnMapping) for the next exports; one
+        """Remember ``mapping`` (a crs.read.mapping.ColumnMapping) for the next exports; one
         audit row. Needs the role that may import. Returns how many entries changed."""
         from crs.store.mappings import save_mappings
 
@@ -268,7 +268,7 @@ class Store:
     def attributions(
         self, patient_ids: Sequence[str] | None = None, *, active_only: bool = True
     ) -> pd.DataFrame:
-        """Attributions: the first six columns are what crs.grading.grade takes."""
+        """Attributions: the first six columns are what crs.scales.grading.grade takes."""
         with self._read() as connection:
             return attribution_log.attributions_frame(
                 connection,
@@ -280,8 +280,8 @@ class Store:
     def graded(
         self, patient_ids: Sequence[str] | None = None, include_archived: bool = False
     ) -> pd.DataFrame:
-        """The graded frame (grade + treatment, crs.pipeline) with active attributions applied."""
-        from crs.pipeline import grade_frame
+        """The graded frame (grade + treatment, crs.treatment.pipeline) with active attributions applied."""
+        from crs.treatment.pipeline import grade_frame
 
         with self._read() as connection:
             frame = queries.read_frame(connection, patient_ids, include_archived=include_archived)
@@ -319,7 +319,7 @@ class Store:
     ) -> int:
         """Mark ``criterion`` as not CRS for a patient in [start, end]; the attribution id.
 
-        A signed-in ``author`` needs the clinician role (crs.access.AccessDenied if not).
+        A signed-in ``author`` needs the clinician role (crs.store.access.AccessDenied if not).
         """
         return attribution_log.attribute(
             self.engine,
@@ -390,7 +390,7 @@ def open_store(url: str | None = None) -> Store:
 
 
 def _patient(patient_id: object) -> str:
-    """A patient id given to the store, checked by the reader's rules (crs.identifiers)."""
+    """A patient id given to the store, checked by the reader's rules (crs.read.identifiers)."""
     try:
         return check_patient_id(patient_id)
     except UnusableExportError as exc:

@@ -174,7 +174,7 @@ _ADDRESSES = """() => {
     return {found, handlers, html: document.body.innerHTML, text: document.body.innerText};
 }"""
 
-#: Characters that must never reach the screen as themselves (crs.identifiers).
+#: Characters that must never reach the screen as themselves (crs.read.identifiers).
 HIDDEN = ("\u202e", "\u200d", "\u200b", "\ufeff")
 
 

@@ -20,10 +20,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "column_mappings",
-        # The raw name normalised as the reader compares names (crs.names.normalise_name).
+        # The raw name normalised as the reader compares names (crs.read.names.normalise_name).
         sa.Column("name_key", sa.String(200), nullable=False),
         sa.Column("raw_name", sa.Text, nullable=False),
-        # A canonical variable (crs.columns); NULL: "not used".
+        # A canonical variable (crs.read.columns); NULL: "not used".
         sa.Column("variable", sa.String(64)),
         sa.Column("unit", sa.String(32), nullable=False, server_default=""),
         sa.Column("author", sa.String(200)),
