@@ -42,6 +42,7 @@ class Chunk:
     data: bytes
     lines: np.ndarray
     rows: int
+    patients: tuple[str, str] = ("", "")  # its first and last patient in output order
 
 
 def read_chunk(chunk: Chunk, decided: Decided, label: str, mapping: ColumnMapping | None) -> Export:
@@ -78,6 +79,15 @@ def _runs(path: Path, found: Survey, block_bytes: int) -> Iterator[Chunk]:
     header = found.header
     pending: list[tuple[Block, np.ndarray]] = []
     at = 0
+    first = 0  # the chunk's first record in the file
+
+    def chunk_of(pieces: list[tuple[Block, np.ndarray]]) -> Chunk:
+        nonlocal first
+        made = _chunk(header, pieces)
+        codes = found.codes[first : first + made.rows]
+        first += made.rows
+        return replace(made, patients=_named(found, codes))
+
     for block in blocks(path, header, block_bytes):
         # Where a patient starts in this block (0: the block starts a new patient).
         codes = found.codes[max(at - 1, 0) : at + len(block)]
@@ -88,12 +98,12 @@ def _runs(path: Path, found: Survey, block_bytes: int) -> Iterator[Chunk]:
             cut = len(block) if last else int(starts[-1])
             if cut:
                 pending.append((block, np.arange(cut)))
-            yield _chunk(header, pending)
+            yield chunk_of(pending)
             pending = [(block, np.arange(cut, len(block)))] if cut < len(block) else []
         else:
             pending.append((block, np.arange(len(block))))
     if pending:
-        yield _chunk(header, pending)
+        yield chunk_of(pending)
 
 
 def _chunk(header: bytes, pieces: list[tuple[Block, np.ndarray]]) -> Chunk:
@@ -127,9 +137,18 @@ def _partitions(
             lines = np.fromfile(folder / f"{part}.lines", dtype="int64")
             records.unlink()
             (folder / f"{part}.lines").unlink()
-            yield Chunk(data, lines, len(lines))
+            mine = np.flatnonzero(part_of == part)
+            yield Chunk(data, lines, len(lines), _named(found, mine))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _named(found: Survey, codes: np.ndarray) -> tuple[str, str]:
+    """The first and the last of these patients in output order, by id."""
+    if len(codes) == 0:
+        return ("", "")
+    ranks = found.rank[codes]
+    return found.names[int(codes[np.argmin(ranks)])], found.names[int(codes[np.argmax(ranks)])]
 
 
 def _partition_of_patient(found: Survey, partition_rows: int) -> np.ndarray:
@@ -151,18 +170,28 @@ def _append(folder: Path, part: int, data: bytes, lines: np.ndarray) -> None:
 
 
 @contextlib.contextmanager
-def written_at_the_end(target: Path) -> Iterator[Path]:
-    """A temporary name next to ``target``, renamed to it when the block ends well and
-    removed otherwise: a partial output never looks complete."""
+def written_at_the_end(target: Path, folder: bool = False) -> Iterator[Path]:
+    """A temporary name next to ``target`` (a file, or a ``folder``), renamed to it when
+    the block ends well and removed otherwise: a partial output never looks complete."""
     target = Path(target)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    os.close(fd)
-    temporary = Path(name)
+    if folder and target.exists() and any(target.iterdir()):
+        raise FileExistsError(
+            f"{target} already exists and is not empty: name a new folder for the output."
+        )
+    prefix, suffix = f".{target.name}.", ".partial"
+    if folder:
+        temporary = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=target.parent))
+    else:
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
+        os.close(fd)
+        temporary = Path(name)
     try:
         yield temporary
     except BaseException:
         _remove(temporary)
         raise
+    if folder and target.exists():
+        target.rmdir()  # empty (checked above): the complete output takes its place
     os.replace(temporary, target)
 
 

@@ -15,14 +15,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from crs.batch.chunked import PARTITION_ROWS, chunks, read_chunk, written_at_the_end
+from crs.batch.chunked import PARTITION_ROWS, Chunk, chunks, read_chunk, written_at_the_end
 from crs.batch.progress import Progress
 from crs.batch.records import BLOCK_BYTES, NotChunkable
 from crs.batch.reports import merge_reports
-from crs.batch.sinks import CsvSink, ParquetSink, is_parquet_name
-from crs.batch.survey import survey
+from crs.batch.sinks import (
+    CsvSink,
+    DatasetSink,
+    ParquetSink,
+    is_dataset_name,
+    is_parquet_name,
+)
+from crs.batch.survey import Survey, survey
 from crs.errors import UnusableExportError
 from crs.read.coverage import DOMAINS, missing_domains
+from crs.read.decided import Decided
 from crs.read.mapping import ColumnMapping
 from crs.read.quality import QualityReport
 from crs.read.reader import read_export
@@ -51,6 +58,11 @@ class Request:
     block_bytes: int = BLOCK_BYTES
     partition_rows: int = PARTITION_ROWS
     progress: Progress | None = None
+    name: str | None = None  # the export's name in messages (default: the file's name)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.source.name
 
 
 def grade_file(request: Request) -> Graded:
@@ -60,7 +72,7 @@ def grade_file(request: Request) -> Graded:
     try:
         found = survey(
             request.source,
-            request.source.name,
+            request.label,
             request.mapping,
             request.block_bytes,
             request.progress,
@@ -86,6 +98,7 @@ def _read_whole(request: Request) -> bool:
 def _grade_whole(request: Request) -> Graded:
     export = read_export(
         request.source,
+        name=request.name,
         patients=request.patients,
         patient_id=request.patient_id,
         mapping=request.mapping,
@@ -99,32 +112,64 @@ def _grade_whole(request: Request) -> Graded:
     return Graded(export.report, missing_domains([export.frame]))
 
 
-def _grade_chunks(request: Request, found, with_day: bool | None = None) -> Graded:
-    label = request.source.name
+@dataclass(frozen=True)
+class Part:
+    """One chunk graded: its table, its report, and what the whole run needs to know."""
+
+    table: pd.DataFrame
+    report: QualityReport
+    had_day: bool  # a graded row has a day
+    missing: list | None  # domains with no value in the chunk (None: no graded row)
+
+
+def grade_chunk(
+    chunk: Chunk,
+    decided: Decided,
+    label: str,
+    mapping: ColumnMapping | None,
+    attributions: pd.DataFrame | None,
+    with_day: bool,
+) -> Part:
+    """Read and grade one patient-complete chunk (the same pure function, any engine)."""
+    export = read_chunk(chunk, decided, label, mapping)
+    frame = export.frame
+    had_day = bool(len(frame)) and bool(frame["day"].notna().any())
+    missing = missing_domains([frame]) if len(frame) else None
+    table = grade_to_table(export, attributions, categorical=True, with_day=with_day)
+    return Part(table, export.report, had_day, missing)
+
+
+def _grade_chunks(request: Request, found: Survey, with_day: bool | None = None) -> Graded:
     with_day = found.with_day if with_day is None else with_day
     attributions = _attributions(request, found.decided.axis)
-    reports: list[QualityReport] = []
-    missing: list | None = None
-    had_day = False
-    with _sink(request.output) as sink:
+    parts = (
+        grade_chunk(chunk, found.decided, request.label, request.mapping, attributions, with_day)
         for chunk in chunks(
             request.source,
             found,
             block_bytes=request.block_bytes,
             partition_rows=request.partition_rows,
-        ):
-            export = read_chunk(chunk, found.decided, label, request.mapping)
-            reports.append(export.report)
-            if len(export.frame):
-                had_day |= bool(export.frame["day"].notna().any())
-                gone = missing_domains([export.frame])
-                missing = gone if missing is None else [d for d in missing if d in gone]
-            table = grade_to_table(export, attributions, categorical=True, with_day=with_day)
-            del export
-            sink.write(table)
+        )
+    )
+    return write_parts(request, found, parts, with_day)
+
+
+def write_parts(request: Request, found: Survey, parts, with_day: bool) -> Graded:
+    """Write graded parts in order; the whole file's report and missing domains."""
+    reports: list[QualityReport] = []
+    missing: list | None = None
+    had_day = False
+    with _sink(request.output) as sink:
+        for part in parts:
+            reports.append(part.report)
+            had_day |= part.had_day
+            if part.missing is not None:
+                missing = (
+                    part.missing if missing is None else [d for d in missing if d in part.missing]
+                )
+            sink.write(part.table)
             if request.progress is not None:
-                request.progress.graded(len(table), table["patient_id"].nunique())
-            del table
+                request.progress.graded(len(part.table), part.table["patient_id"].nunique())
         if found.decided.axis == "time" and had_day != with_day:
             raise _DayGuessed(had_day)
     return Graded(merge_reports(reports), [d for d in DOMAINS if d in (missing or [])])
@@ -149,9 +194,12 @@ class _sink:
         if self.output == "-":
             self.sink = CsvSink(sys.stdout.buffer)
             return self.sink
-        self.renamer = written_at_the_end(Path(self.output))
+        dataset = is_dataset_name(self.output)
+        self.renamer = written_at_the_end(Path(self.output.rstrip("/\\")), folder=dataset)
         temporary = self.renamer.__enter__()
-        if is_parquet_name(self.output):
+        if dataset:
+            self.sink = DatasetSink(temporary)
+        elif is_parquet_name(self.output):
             self.sink = ParquetSink(temporary)
         else:
             self.stream = temporary.open("wb")

@@ -17,6 +17,11 @@ def is_parquet_name(name: str) -> bool:
     return str(name).lower().endswith((".parquet", ".pq"))
 
 
+def is_dataset_name(name: str) -> bool:
+    """``OUT/`` (or an existing folder): a Parquet dataset, one file per part."""
+    return str(name).endswith(("/", "\\")) or Path(name).is_dir()
+
+
 class CsvSink:
     """Parts of one CSV: the header once, then every part's rows."""
 
@@ -66,3 +71,26 @@ class ParquetSink:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+class DatasetSink:
+    """A Parquet dataset: one file per part (part-00000.parquet …), one schema."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.schema: pa.Schema | None = None
+        self.count = 0
+
+    def write(self, table: pd.DataFrame) -> None:
+        arrow = arrow_table(table, self.schema)
+        self.schema = arrow.schema
+        pq.write_table(
+            arrow,
+            self.folder / f"part-{self.count:05d}.parquet",
+            use_dictionary=True,
+            compression="zstd",
+        )
+        self.count += 1
+
+    def close(self) -> None:
+        pass

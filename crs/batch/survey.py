@@ -56,6 +56,7 @@ class Survey:
     #: graded) goes with the patient of the record before it (or after, at the start).
     codes: np.ndarray
     rank: np.ndarray  # int64: per patient number, its place in the output
+    names: list[str]  # per patient number, its id (as it reads)
     with_day: bool  # whether the graded table has a day next to the time
     rows: int
     blocks: int
@@ -112,6 +113,7 @@ def survey(
         decided=decided,
         codes=filled,
         rank=_patient_rank(codes, ok, len(seen.keys)),
+        names=list(seen.keys),
         with_day=decided.axis == "time" and (seen.day_values or seen.infusion),
         rows=len(codes),
         blocks=n_blocks,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from crs.batch import Request, grade_file, progress_for
+from crs.batch.parquet_io import as_csv, is_parquet_input
 from crs.batch.records import BLOCK_BYTES
 from crs.read.coverage import missing_warning
 from crs.read.mapping import read_mapping
@@ -37,6 +38,8 @@ examples:
   crs grade bed12.csv --patient-id BED12 -o bed12_graded.csv --report bed12_report.txt
   crs grade data/case3.csv --overrides data/case3_attributions.csv -o case3.csv
   crs grade icu.csv --mapping our_names.csv -o icu_graded.csv
+  crs grade registry.csv -o registry_graded.parquet
+  crs grade registry.csv --engine dask --scheduler tcp://10.0.0.5:8786 -o graded/
 
 mapping file: CSV with the columns raw_name, variable, unit, one row per column name of
 the export, e.g. "Art line sys,sbp_mmhg,mmHg" or "Bed number,not used,"; a unit that is
@@ -55,7 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="INPUT", help="the time-series export (CSV or .xlsx)")
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="the time-series export (CSV or .xlsx; or Parquet: a file or a folder of them)",
+    )
     parser.add_argument(
         "--patients",
         metavar="FILE",
@@ -83,7 +90,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         metavar="OUT.csv",
         required=True,
-        help="where to write the graded rows ('-' for standard output)",
+        help="where to write the graded rows: a .csv file ('-' for standard output), a "
+        ".parquet file, or a folder OUT/ for a Parquet dataset (one file per chunk)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this process (default); dask: a Dask cluster (--scheduler), or two "
+        "worker processes on this machine without one",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="with --engine dask: the address of a running Dask scheduler (its workers need "
+        "the crs package installed)",
+    )
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help="cut the export into about N chunks of whole patients (default: chunks of --chunk-mb)",
     )
     parser.add_argument(
         "--chunk-mb",
@@ -108,9 +135,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    mapping = read_mapping(Path(args.mapping)) if args.mapping else None
     source = Path(args.input)
+    if is_parquet_input(source):
+        with as_csv(source) as written:
+            return _run(args, written, source.name)
+    return _run(args, source, None)
+
+
+def _run(args: argparse.Namespace, source: Path, name: str | None) -> int:
+    mapping = read_mapping(Path(args.mapping)) if args.mapping else None
     progress = progress_for(_size(source), args.quiet)
+    block_bytes = int(args.chunk_mb * 1024 * 1024)
+    if args.partitions:
+        block_bytes = -(-_size(source) // max(args.partitions, 1))
     request = Request(
         source=source,
         output=args.output,
@@ -118,10 +155,21 @@ def run(args: argparse.Namespace) -> int:
         patient_id=args.patient_id,
         mapping=mapping,
         overrides=Path(args.overrides) if args.overrides else None,
-        block_bytes=max(int(args.chunk_mb * 1024 * 1024), 1024),
+        block_bytes=max(block_bytes, 1024),
         progress=progress,
+        name=name,
     )
-    graded = grade_file(request)
+    if args.engine == "dask":
+        from crs.batch.dask_engine import Cluster, WorkerFailure, grade_on_dask
+
+        say = None if args.quiet else (progress.say if progress else _say)
+        try:
+            graded = grade_on_dask(request, Cluster(args.scheduler), say)
+        except WorkerFailure as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    else:
+        graded = grade_file(request)
     if progress is not None:
         progress.done()
     _write_report(graded.report, args.report)
@@ -129,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _size(path: Path) -> int:
