@@ -44,8 +44,9 @@ def test_chunked_grading_writes_the_same_bytes_and_report_as_a_whole_read(
 ) -> None:
     tmp = tmp_path_factory.mktemp("chunked")
     path, whole, chunked = _both(tmp, export.data, block_bytes, partition_rows)
-    assert whole.error is None, whole.error
     assert_same(whole, chunked)
+    if whole.error is not None:
+        return  # e.g. no readable time at all: the same clear message both ways
     # The file really was cut: every record in exactly one chunk, every patient's
     # records in one chunk, and several chunks when several patients fill many blocks.
     found = survey(path, path.name, None, block_bytes)

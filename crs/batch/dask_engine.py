@@ -91,9 +91,10 @@ def grade_on_dask(request: Request, cluster: Cluster, say=None, client=None) -> 
     except (NotChunkable, UnusableExportError) as exc:
         # Read whole here, as without a cluster: the same output, or the same clear
         # message for a file that cannot be used.
+        graded = _grade_whole(request)
         if say is not None and isinstance(exc, NotChunkable):
-            say(f"{request.label} is read whole on this machine ({exc}).")
-        return _grade_whole(request)
+            say(f"{request.label} was read whole on this machine ({exc}).")
+        return graded
     with contextlib.nullcontext(client) if client is not None else connected(cluster, say) as on:
         try:
             return _grade(on, request, found, found.with_day)
