@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from crs.batch.chunked import Chunk, chunks
+from crs.batch.chunked import Chunk, chunks, written_at_the_end
 from crs.batch.engine import (
     Graded,
     Part,
@@ -35,6 +36,7 @@ from crs.batch.engine import (
     write_parts,
 )
 from crs.batch.records import NotChunkable
+from crs.batch.sinks import DatasetSink, is_dataset_name, part_name, write_part
 from crs.batch.survey import Survey, survey
 from crs.errors import UnusableExportError
 
@@ -108,8 +110,17 @@ def _grade(client, request: Request, found: Survey, with_day: bool) -> Graded:
         (found.decided, request.label, request.mapping, attributions), broadcast=True
     )
     in_flight = 2 * max(sum(client.nthreads().values()), 1)
-    parts = _in_order(client, _chunks_of(found, request), shared, with_day, in_flight)
-    return write_parts(request, found, parts, with_day)
+    if not is_dataset_name(request.output):
+        parts = _in_order(client, _chunks_of(found, request), shared, with_day, in_flight)
+        return write_parts(request, found, parts, with_day)
+    # A dataset: each worker writes the parts it grades (the folder must be one the
+    # workers can reach); the folder gets its name once every part is written.
+    target = Path(request.output.rstrip("/\\"))
+    with written_at_the_end(target, folder=True) as folder:
+        parts = _in_order(client, _chunks_of(found, request), shared, with_day, in_flight, folder)
+        return write_parts(
+            request, found, parts, with_day, contextlib.nullcontext(DatasetSink(folder))
+        )
 
 
 def _chunks_of(found: Survey, request: Request) -> Iterator[Chunk]:
@@ -121,18 +132,33 @@ def _chunks_of(found: Survey, request: Request) -> Iterator[Chunk]:
     )
 
 
-def _grade_shared(chunk: Chunk, shared: tuple, with_day: bool) -> Part:
+def _grade_shared(
+    chunk: Chunk, shared: tuple, with_day: bool, folder: Path | None, index: int
+) -> Part:
+    """On a worker: grade the chunk; into ``folder`` as part ``index`` when given."""
     decided, label, mapping, attributions = shared
-    return grade_chunk(chunk, decided, label, mapping, attributions, with_day)
+    part = grade_chunk(chunk, decided, label, mapping, attributions, with_day)
+    if folder is None:
+        return part
+    write_part(part.table, folder / part_name(index))
+    return replace(part, table=None)
 
 
-def _in_order(client, pending: Iterator[Chunk], shared, with_day: bool, in_flight: int):
+def _in_order(
+    client,
+    pending: Iterator[Chunk],
+    shared,
+    with_day: bool,
+    in_flight: int,
+    folder: Path | None = None,
+):
     """Graded parts in the chunks' order, at most ``in_flight`` chunks on the cluster."""
     from distributed import wait
 
     queue: list[tuple[object, tuple[str, str]]] = []
     pending = iter(pending)
     done = False
+    submitted = 0
     try:
         while queue or not done:
             while not done and len(queue) < in_flight:
@@ -140,7 +166,10 @@ def _in_order(client, pending: Iterator[Chunk], shared, with_day: bool, in_fligh
                 if chunk is None:
                     done = True
                     break
-                future = client.submit(_grade_shared, chunk, shared, with_day, pure=False)
+                future = client.submit(
+                    _grade_shared, chunk, shared, with_day, folder, submitted, pure=False
+                )
+                submitted += 1
                 queue.append((future, chunk.patients))
             if not queue:
                 break

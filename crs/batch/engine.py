@@ -9,7 +9,11 @@ layout, dates such as 05/03/2024 …) is read whole.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +83,8 @@ def grade_file(request: Request) -> Graded:
         )
     except (NotChunkable, UnusableExportError):
         return _grade_whole(request)  # the whole read, and its clear message if any
+    if request.progress is not None:
+        request.progress.rows_total = found.rows
     try:
         return _grade_chunks(request, found)
     except _DayGuessed as guess:
@@ -116,10 +122,12 @@ def _grade_whole(request: Request) -> Graded:
 class Part:
     """One chunk graded: its table, its report, and what the whole run needs to know."""
 
-    table: pd.DataFrame
+    table: pd.DataFrame | None  # None: written to the dataset where it was graded
     report: QualityReport
     had_day: bool  # a graded row has a day
     missing: list | None  # domains with no value in the chunk (None: no graded row)
+    rows: int = 0
+    patients: int = 0
 
 
 def grade_chunk(
@@ -136,7 +144,9 @@ def grade_chunk(
     had_day = bool(len(frame)) and bool(frame["day"].notna().any())
     missing = missing_domains([frame]) if len(frame) else None
     table = grade_to_table(export, attributions, categorical=True, with_day=with_day)
-    return Part(table, export.report, had_day, missing)
+    return Part(
+        table, export.report, had_day, missing, len(table), int(table["patient_id"].nunique())
+    )
 
 
 def _grade_chunks(request: Request, found: Survey, with_day: bool | None = None) -> Graded:
@@ -154,12 +164,13 @@ def _grade_chunks(request: Request, found: Survey, with_day: bool | None = None)
     return write_parts(request, found, parts, with_day)
 
 
-def write_parts(request: Request, found: Survey, parts, with_day: bool) -> Graded:
-    """Write graded parts in order; the whole file's report and missing domains."""
+def write_parts(request: Request, found: Survey, parts, with_day: bool, sink=None) -> Graded:
+    """Write graded parts in order (to ``sink``, a context of an open sink, or the
+    request's output); the whole file's report and missing domains."""
     reports: list[QualityReport] = []
     missing: list | None = None
     had_day = False
-    with _sink(request.output) as sink:
+    with sink if sink is not None else _sink(request.output) as sink:
         for part in parts:
             reports.append(part.report)
             had_day |= part.had_day
@@ -169,7 +180,7 @@ def write_parts(request: Request, found: Survey, parts, with_day: bool) -> Grade
                 )
             sink.write(part.table)
             if request.progress is not None:
-                request.progress.graded(len(part.table), part.table["patient_id"].nunique())
+                request.progress.graded(part.rows, part.patients)
         if found.decided.axis == "time" and had_day != with_day:
             raise _DayGuessed(had_day)
     return Graded(merge_reports(reports), [d for d in DOMAINS if d in (missing or [])])
@@ -184,34 +195,38 @@ def _attributions(request: Request, axis: str) -> pd.DataFrame | None:
     return read_attributions(request.overrides, axis) if request.overrides else None
 
 
-class _sink:
-    """The output: CSV or Parquet by its name, under a temporary name until complete."""
-
-    def __init__(self, output: str) -> None:
-        self.output = output
-
-    def __enter__(self):
-        if self.output == "-":
-            self.sink = CsvSink(sys.stdout.buffer)
-            return self.sink
-        dataset = is_dataset_name(self.output)
-        self.renamer = written_at_the_end(Path(self.output.rstrip("/\\")), folder=dataset)
-        temporary = self.renamer.__enter__()
+@contextlib.contextmanager
+def _sink(output: str) -> Iterator[CsvSink | ParquetSink | DatasetSink]:
+    """The output: CSV, Parquet or a Parquet dataset by its name, under a temporary name
+    until complete; standard output (``-``) gets the CSV once it is complete, so that a
+    second run of the chunks (:class:`_DayGuessed`) never repeats rows there."""
+    if output == "-":
+        with tempfile.TemporaryDirectory(prefix="crs-stdout-") as folder:
+            written = Path(folder) / "graded.csv"
+            with _sink(str(written)) as sink:
+                yield sink
+            with written.open("rb") as done:
+                target = getattr(sys.stdout, "buffer", None)
+                if target is not None:
+                    sys.stdout.flush()
+                    shutil.copyfileobj(done, target)
+                    target.flush()
+                else:
+                    sys.stdout.write(done.read().decode("utf-8"))
+        return
+    dataset = is_dataset_name(output)
+    with written_at_the_end(Path(output.rstrip("/\\")), folder=dataset) as temporary:
         if dataset:
-            self.sink = DatasetSink(temporary)
-        elif is_parquet_name(self.output):
-            self.sink = ParquetSink(temporary)
+            yield from _closing(DatasetSink(temporary))
+        elif is_parquet_name(output):
+            yield from _closing(ParquetSink(temporary))
         else:
-            self.stream = temporary.open("wb")
-            self.sink = CsvSink(self.stream)
-        return self.sink
+            with temporary.open("wb") as stream:
+                yield from _closing(CsvSink(stream))
 
-    def __exit__(self, kind, value, trace) -> bool:
-        try:
-            self.sink.close()
-        finally:
-            if hasattr(self, "stream"):
-                self.stream.close()
-        if self.output == "-":
-            return False
-        return bool(self.renamer.__exit__(kind, value, trace))
+
+def _closing(sink):
+    try:
+        yield sink
+    finally:
+        sink.close()

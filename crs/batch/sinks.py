@@ -37,20 +37,36 @@ class CsvSink:
         self.stream.flush()
 
 
-def arrow_table(table: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
+#: Arrow types of the graded table's columns (crs.treatment.pipeline.output_table): one
+#: schema for every part, whichever chunk it comes from.
+GRADED_TYPES: dict[str, pa.DataType] = {
+    "patient_id": pa.large_string(),
+    "time": pa.large_string(),
+    "day": pa.float64(),
+    "grade": pa.int64(),
+    "drivers": pa.large_string(),
+    "unknown": pa.large_string(),
+    "ne_eq_ug_min": pa.float64(),
+    "explanation": pa.large_string(),
+    "recommendation": pa.large_string(),
+    "alerts": pa.large_string(),
+}
+
+
+def arrow_table(table: pd.DataFrame) -> pa.Table:
     """The graded table in Arrow: categoricals of text as plain text (the Parquet file
-    dictionary-encodes them), one schema for every part."""
+    dictionary-encodes them), typed by :data:`GRADED_TYPES`."""
     plain = table.astype(
         {c: "str" for c, dtype in table.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)}
     )
     arrow = pa.Table.from_pandas(plain, preserve_index=False)
-    if schema is None:
-        fields = [
-            pa.field(f.name, pa.large_string()) if pa.types.is_string(f.type) else f
-            for f in arrow.schema
-        ]
-        schema = pa.schema(fields)
+    schema = pa.schema([pa.field(name, GRADED_TYPES[name]) for name in arrow.column_names])
     return arrow.cast(schema)
+
+
+def write_part(table: pd.DataFrame, path: Path) -> None:
+    """One part of a Parquet dataset."""
+    pq.write_table(arrow_table(table), path, use_dictionary=True, compression="zstd")
 
 
 class ParquetSink:
@@ -61,7 +77,7 @@ class ParquetSink:
         self.writer: pq.ParquetWriter | None = None
 
     def write(self, table: pd.DataFrame) -> None:
-        arrow = arrow_table(table, self.writer.schema if self.writer else None)
+        arrow = arrow_table(table)
         if self.writer is None:
             self.writer = pq.ParquetWriter(
                 self.path, arrow.schema, use_dictionary=True, compression="zstd"
@@ -74,23 +90,20 @@ class ParquetSink:
 
 
 class DatasetSink:
-    """A Parquet dataset: one file per part (part-00000.parquet …), one schema."""
+    """A Parquet dataset: one file per part (part-00000.parquet …)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.schema: pa.Schema | None = None
         self.count = 0
 
-    def write(self, table: pd.DataFrame) -> None:
-        arrow = arrow_table(table, self.schema)
-        self.schema = arrow.schema
-        pq.write_table(
-            arrow,
-            self.folder / f"part-{self.count:05d}.parquet",
-            use_dictionary=True,
-            compression="zstd",
-        )
+    def write(self, table: pd.DataFrame | None) -> None:
+        if table is not None:  # None: a worker wrote the part itself (crs.batch.dask_engine)
+            write_part(table, self.folder / part_name(self.count))
         self.count += 1
 
     def close(self) -> None:
         pass
+
+
+def part_name(index: int) -> str:
+    return f"part-{index:05d}.parquet"
