@@ -220,3 +220,83 @@ def test_ctrl_c_leaves_no_temporary_files(tmp_path) -> None:
     assert "error: interrupted" in err
     assert list(scratch.iterdir()) == []
     assert list(out.iterdir()) == []
+
+
+def _stderr_on_a_terminal(tmp_path: Path, *extra: str) -> str:
+    """Standard error of `crs grade` when it is a terminal (a real pseudo-terminal)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "crs",
+            "grade",
+            str(REPO / "data" / "sample_ward.csv"),
+            "-o",
+            str(tmp_path / "graded.csv"),
+            "--report",
+            str(tmp_path / "report.txt"),
+            *extra,
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stderr=follower,
+        stdout=subprocess.DEVNULL,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+    child.wait(timeout=120)
+    os.close(leader)
+    assert child.returncode == 0
+    return seen.decode("utf-8", "replace")
+
+
+def test_progress_shows_on_a_terminal_and_not_with_quiet(tmp_path) -> None:
+    shown = _stderr_on_a_terminal(tmp_path, "--chunk-mb", "0.01")
+    assert "rows read" in shown and "patients" in shown and "rows/s" in shown
+    assert "graded 997" in shown  # the last line: every graded row counted
+    assert "rows read" not in _stderr_on_a_terminal(tmp_path, "--chunk-mb", "0.01", "--quiet")
+
+
+def test_progress_is_silent_when_standard_error_is_not_a_terminal(tmp_path) -> None:
+    done = run_cli(
+        PYTHON,
+        REPO,
+        "grade",
+        REPO / "data" / "sample_ward.csv",
+        "-o",
+        tmp_path / "graded.csv",
+        "--report",
+        tmp_path / "r.txt",
+        "--chunk-mb",
+        "0.01",
+    )
+    assert done.returncode == 0
+    assert done.stderr == ""
+
+
+def test_a_patients_table_is_applied_with_every_engine(tmp_path, client) -> None:
+    source, patients = REPO / "data" / "sample_ward.csv", REPO / "data" / "sample_ward_patients.csv"
+    whole = grade(source, WHOLE, tmp_path / "whole.csv", patients=patients)
+    small_blocks = grade(source, 4000, tmp_path / "chunked.csv", patients=patients)
+    on_dask = grade_on_dask(
+        Request(
+            source=source, output=str(tmp_path / "dask.csv"), patients=patients, block_bytes=4000
+        ),
+        Cluster(),
+        client=client,
+    )
+    assert small_blocks.output == whole.output
+    assert (tmp_path / "dask.csv").read_bytes() == whole.output
+    assert on_dask.report.to_text() == whole.report_text
+    assert whole.output != grade(source, WHOLE, tmp_path / "alone.csv").output

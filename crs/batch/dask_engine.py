@@ -33,11 +33,12 @@ from crs.batch.engine import (
     _DayGuessed,
     _grade_whole,
     grade_chunk,
+    survey_of,
     write_parts,
 )
 from crs.batch.records import NotChunkable
 from crs.batch.sinks import DatasetSink, is_dataset_name, part_name, write_part
-from crs.batch.survey import Survey, survey
+from crs.batch.survey import Survey
 from crs.errors import UnusableExportError
 
 
@@ -83,13 +84,7 @@ def grade_on_dask(request: Request, cluster: Cluster, say=None, client=None) -> 
     """Grade ``request.source`` on the cluster into ``request.output`` (on ``client``,
     a ``distributed.Client`` already connected, when given)."""
     try:
-        found = survey(
-            request.source,
-            request.label,
-            request.mapping,
-            request.block_bytes,
-            request.progress,
-        )
+        found = survey_of(request)
     except (NotChunkable, UnusableExportError) as exc:
         # Read whole here, as without a cluster: the same output, or the same clear
         # message for a file that cannot be used.

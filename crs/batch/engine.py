@@ -74,22 +74,27 @@ def grade_file(request: Request) -> Graded:
     if _read_whole(request):
         return _grade_whole(request)
     try:
-        found = survey(
-            request.source,
-            request.label,
-            request.mapping,
-            request.block_bytes,
-            request.progress,
-        )
+        found = survey_of(request)
     except (NotChunkable, UnusableExportError):
         return _grade_whole(request)  # the whole read, and its clear message if any
-    if request.progress is not None:
-        request.progress.rows_total = found.rows
     try:
         return _grade_chunks(request, found)
     except _DayGuessed as guess:
         # The first pass guessed wrong whether any row has a day: write it again.
         return _grade_chunks(request, found, with_day=guess.had_day)
+
+
+def survey_of(request: Request) -> Survey:
+    """The first pass over the request's export (:class:`NotChunkable` if it cannot be
+    graded in chunks)."""
+    if request.patients is not None or request.patient_id is not None:
+        raise NotChunkable("a patients table, or one named patient")
+    found = survey(
+        request.source, request.label, request.mapping, request.block_bytes, request.progress
+    )
+    if request.progress is not None:
+        request.progress.rows_total = found.rows
+    return found
 
 
 def _read_whole(request: Request) -> bool:
