@@ -69,6 +69,7 @@ bench: setup browser postgres
 	$(PY) benchmarks/store_bench.py
 	$(PY) benchmarks/store_bench.py --postgres
 	$(PY) benchmarks/browser_bench.py
+	$(PY) benchmarks/scale_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
