@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from crs.errors import UnusableExportError
 
@@ -59,13 +59,13 @@ def as_csv(path: Path, workdir: Path | None = None) -> Iterator[Path]:
 
 def _write_csv(path: Path, target: Path) -> None:
     try:
-        dataset = ds.dataset([str(p) for p in _files(path)], format="parquet")
-        schema = pa.schema(
-            [pa.field(f.name, _plain(f.type)) for f in dataset.schema],
-        )
+        files = [pq.ParquetFile(p) for p in _files(path)]
+        schema = pa.schema([pa.field(f.name, _plain(f.type)) for f in files[0].schema_arrow])
         with pa_csv.CSVWriter(target, schema) as writer:
-            for batch in dataset.to_batches(batch_size=65_536):
-                writer.write_batch(_cast(batch, schema))
+            # One file, one batch at a time: memory stays that of a batch.
+            for parquet in files:
+                for batch in parquet.iter_batches(batch_size=65_536, use_threads=False):
+                    writer.write_batch(_cast(batch, schema))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
