@@ -128,7 +128,9 @@ def floor(source: Path, graded: Path, scratch: Path) -> tuple[float, float]:
     return wall - untimed, peak
 
 
-def run_size(rows: int, workdir: Path, dask: bool) -> list[tuple[str, float, float, int]]:
+def run_size(
+    rows: int, workdir: Path, dask: bool, only: list[str] | None = None
+) -> list[tuple[str, float, float, int]]:
     export = workdir / "export.csv"
     t0 = time.perf_counter()
     n = make_export(export, rows)
@@ -155,22 +157,27 @@ def run_size(rows: int, workdir: Path, dask: bool) -> list[tuple[str, float, flo
             f"  {name}: {wall:.1f} s, {n / wall:,.0f} rows/s, peak RSS {peak:,.0f} MB", flush=True
         )
 
-    note("CSV → CSV", *grade(export, workdir / "graded.csv"))
-    note("CSV → Parquet", *grade(export, workdir / "graded.parquet"))
-    note("Parquet → Parquet", *grade(parquet_in, workdir / "graded2.parquet"))
-    if dask:
+    wanted = set(only or ("csv", "parquet", "dask", "floor"))
+    if wanted & {"csv", "floor"}:
+        note("CSV → CSV", *grade(export, workdir / "graded.csv"))
+    if wanted & {"parquet", "floor"}:
+        note("CSV → Parquet", *grade(export, workdir / "graded.parquet"))
+    if "parquet" in wanted:
+        note("Parquet → Parquet", *grade(parquet_in, workdir / "graded2.parquet"))
+    if dask and "dask" in wanted:
         note(
             "Dask, 2 local workers, CSV → Parquet dataset",
             *grade(export, workdir / "dataset", "--engine", "dask"),
         )
-    note(
-        "floor: pyarrow read + write (CSV → CSV)",
-        *floor(export, workdir / "graded.csv", workdir / "floor.csv"),
-    )
-    note(
-        "floor: pyarrow read + write (CSV → Parquet)",
-        *floor(export, workdir / "graded.parquet", workdir / "floor.parquet"),
-    )
+    if "floor" in wanted:
+        note(
+            "floor: pyarrow read + write (CSV → CSV)",
+            *floor(export, workdir / "graded.csv", workdir / "floor.csv"),
+        )
+        note(
+            "floor: pyarrow read + write (CSV → Parquet)",
+            *floor(export, workdir / "graded.parquet", workdir / "floor.parquet"),
+        )
     for path in workdir.iterdir():
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     return results
@@ -180,13 +187,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=("csv", "parquet", "dask", "floor"),
+        nargs="+",
+        help="measure only these runs (default: all)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="crs-scale-"))
     table = []
     try:
         for rows in args.rows:
             print(f"{rows:,} rows", flush=True)
-            table.extend(run_size(rows, workdir, not args.skip_dask))
+            table.extend(run_size(rows, workdir, not args.skip_dask, args.only))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

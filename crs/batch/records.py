@@ -86,8 +86,6 @@ def blocks(path: Path, header: bytes, block_bytes: int = BLOCK_BYTES) -> Iterato
             rest = data[cut:] if chunk else b""
             block = _block(data[:cut], line)
             line += data.count(b"\n", 0, cut)
-            if not chunk and not data[:cut].endswith(b"\n"):
-                pass  # the last record has no line end: its line is still counted above
             if len(block):
                 yield block
             if not chunk:

@@ -24,7 +24,6 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from crs.batch.records import BLOCK_BYTES, Block, NotChunkable, blocks, read_header
-from crs.errors import UnusableExportError
 from crs.read import decode
 from crs.read.columns import SPECS
 from crs.read.convert import _column_unit
@@ -337,6 +336,3 @@ def _contiguous(codes: np.ndarray) -> bool:
     starts = np.concatenate(([True], codes[1:] != codes[:-1]))
     runs = codes[starts]
     return len(np.unique(runs)) == len(runs)
-
-
-__all__ = ["NotChunkable", "Survey", "UnusableExportError", "survey"]
