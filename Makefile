@@ -70,6 +70,7 @@ bench: setup browser postgres
 	$(PY) benchmarks/store_bench.py
 	$(PY) benchmarks/store_bench.py --postgres
 	$(PY) benchmarks/browser_bench.py
+	$(PY) benchmarks/scale_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

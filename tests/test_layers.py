@@ -27,7 +27,9 @@ ALLOWED_IMPORTS: dict[str, tuple[str, ...]] = {
     "crs.treatment": ("crs.scales", "crs.findings", "crs.read"),
     "crs.views": ("crs.treatment", "crs.scales", "crs.findings", "crs.read"),
     "crs.store": ("crs.treatment", "crs.scales", "crs.findings", "crs.read"),
+    "crs.batch": ("crs.treatment", "crs.scales", "crs.findings", "crs.read"),
     "crs.cli": (
+        "crs.batch",
         "crs.store",
         "crs.views",
         "crs.treatment",

@@ -40,6 +40,8 @@ class _Parser(argparse.ArgumentParser):
 def file_problem(exc: OSError) -> str:
     """A file that cannot be opened, in one plain sentence (no errno, no traceback)."""
     name = exc.filename if exc.filename is not None else "the file"
+    if isinstance(exc, FileExistsError) and exc.filename is None:
+        return str(exc)  # an output folder in the way says so itself (crs.batch)
     if isinstance(exc, FileNotFoundError):
         return f"{name} does not exist: check the file name and the folder it is in."
     if isinstance(exc, IsADirectoryError):

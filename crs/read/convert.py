@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crs.read.columns import SPECS
+from crs.read.decided import current
 from crs.read.names import normalise_unit
 from crs.read.neuro_words import WHOLE_NUMBER_COLUMNS, not_whole
 from crs.read.numbers import ParsedColumn
@@ -69,6 +70,13 @@ def _column_unit(s: Source, values: np.ndarray, own_at: np.ndarray, work: ReadWo
     spec = SPECS[s.canonical]
     check = check_of(s.canonical)
     bare = np.delete(values, own_at) if len(own_at) else values
+    decided = current()
+    if decided is not None and s.label in decided.units:
+        # A chunk of a larger file: the whole column's values decided (issue #17).
+        reading = decided.units[s.label]
+        if reading.sentence:
+            work.conversions.append(reading.sentence)
+        return reading.unit
     if check is not None and (unit is None or check.applies_to == "any"):
         bare = bare[~np.isnan(bare)]
         if len(bare):

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from crs.errors import UnusableExportError
+from crs.read.decided import current
 from crs.read.names import normalise_name
 from crs.read.quality import problems_frame
 
@@ -70,6 +71,9 @@ def read_table(data: bytes, label: str, force_text: Iterable[str] = ()) -> RawTa
     for name in [c for c in frame.columns if frame[c].dtype == np.dtype("O")]:
         frame[name] = frame[name].astype("str").where(frame[name].notna())
     lines, line_note = _line_numbers(text_bytes, len(frame))
+    decided = current()
+    if decided is not None and decided.lines is not None:
+        lines = decided.lines  # a chunk of a larger file: the file's own lines (issue #17)
     if line_note:
         notes.append(line_note)
     if separator != ",":
@@ -300,6 +304,10 @@ def _read_arrow(data: bytes, separator: str, dtype: dict[str, str]) -> pa.Table 
     same options would raise the same, so the caller goes on to the C parser.
     """
     read, parse, convert = arrow_options(separator, dtype)
+    decided = current()
+    if decided is not None and decided.column_types:
+        # A chunk of a larger file: each column gets the type of the whole column.
+        convert.column_types = {**decided.column_types, **convert.column_types}
     table = pa_csv.read_csv(
         pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert
     )

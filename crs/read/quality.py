@@ -140,9 +140,12 @@ class QualityReport:
         ]
         counts = self.problems["kind"].value_counts()
         if len(counts):
-            lines.append(
-                "Problems: " + ", ".join(f"{kind} {int(counts[kind])}" for kind in counts.index)
+            # Most frequent first; a tie in the order of KINDS (not of the problems'
+            # order, so that a file read in chunks says the same, crs.batch).
+            kinds = sorted(
+                counts.index, key=lambda k: (-counts[k], KINDS.index(k) if k in KINDS else 99)
             )
+            lines.append("Problems: " + ", ".join(f"{kind} {int(counts[kind])}" for kind in kinds))
         else:
             lines.append("Problems: none.")
         if self.unknown_columns:

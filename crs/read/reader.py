@@ -29,6 +29,7 @@ from crs.read.aliases import ALIAS_ROWS
 from crs.read.columns import ALIASES, DTYPES, LAYOUT_PREFIX, PATIENT_LEVEL, SPECS, name_target
 from crs.read.combine import Gathered, gather, weight_based_pressors
 from crs.read.convert import Part, read_numbers
+from crs.read.decided import current
 from crs.read.decode import RawTable, read_table
 from crs.read.flowsheet import FLOWSHEET_COLUMNS, flowsheet_sources
 from crs.read.identifiers import clean_column_names, screen_patient_ids
@@ -431,7 +432,9 @@ def _identity(
         time = times.values
         if times.note:
             work.conversions.append(times.note)
-        if time.notna().any():
+        decided = current()
+        fixed_axis = decided.axis if decided is not None else None
+        if fixed_axis == "time" if fixed_axis else time.notna().any():
             axis = "time"
         elif has_day:
             work.conversions.append(
@@ -536,6 +539,9 @@ def _parse_sources(
         if points:
             break
     decimal_comma = commas > 0 and points == 0
+    decided = current()
+    if decided is not None:
+        decimal_comma = decided.decimal_comma  # a chunk: the whole file decides (issue #17)
     if decimal_comma:
         work.conversions.append("decimal commas throughout the file (38,5 read as 38.5)")
 

@@ -218,8 +218,13 @@ _DIRECT_RANGE = 1 << 16
 
 
 def number(values: np.ndarray) -> np.ndarray:
-    """Numbers as short text: at most two decimals, no trailing zeros (22, 38.4, 0.03)."""
-    rounded = np.round(np.asarray(values, dtype="float64"), 2)
+    """Numbers as short text: at most two decimals, no trailing zeros (22, 38.4, 0.03).
+
+    Zero is ``0`` whatever its sign (``-0`` charted, or -0.001 rounded): the sentence is
+    built once per distinct combination of values, and -0.0 == 0.0 there, so a signed
+    zero would make the text depend on which rows are graded together (issue #17).
+    """
+    rounded = np.round(np.asarray(values, dtype="float64"), 2) + 0.0
     codes, uniques = pd.factorize(rounded, use_na_sentinel=False)
     return np.array([f"{u:g}" for u in uniques], dtype=object)[codes]
 

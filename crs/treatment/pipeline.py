@@ -51,7 +51,11 @@ def grade_export(export: Export, attributions: pd.DataFrame | None = None) -> pd
 
 
 def grade_to_table(
-    export: Export, attributions: pd.DataFrame | None = None, *, categorical: bool = False
+    export: Export,
+    attributions: pd.DataFrame | None = None,
+    *,
+    categorical: bool = False,
+    with_day: bool | None = None,
 ) -> pd.DataFrame:
     """``output_table(grade_export(export, attributions), export.axis)``, leaner.
 
@@ -62,14 +66,20 @@ def grade_to_table(
     """
     graded = grade(export.frame, attributions)
     advice = recommend(graded, columns=("recommendation", "alerts"), categorical=categorical)
-    return output_table(graded.assign(**advice), export.axis, categorical=categorical)
+    return output_table(
+        graded.assign(**advice), export.axis, categorical=categorical, with_day=with_day
+    )
 
 
-def output_table(graded: pd.DataFrame, axis: str, *, categorical: bool = False) -> pd.DataFrame:
+def output_table(
+    graded: pd.DataFrame, axis: str, *, categorical: bool = False, with_day: bool | None = None
+) -> pd.DataFrame:
     """The spec §4 table: patient_id, time (ISO 8601) and day — or day alone — then results.
 
     On a time axis ``day`` is kept next to ``time`` when it is known (it is when an
     infusion time was given), because clinicians count days since infusion.
+    ``with_day`` decides that instead (a part of a larger table, crs.batch: the whole
+    table knows whether any row has a day).
 
     With ``categorical``, the ``time`` column and the text columns that come as
     categoricals without missing values (``recommend(..., categorical=True)``) are
@@ -79,7 +89,7 @@ def output_table(graded: pd.DataFrame, axis: str, *, categorical: bool = False) 
     out = pd.DataFrame({"patient_id": graded["patient_id"].astype("str")})
     if axis == "time":
         out["time"] = (iso_categories if categorical else iso_seconds)(graded["time"])
-        if graded["day"].notna().any():
+        if graded["day"].notna().any() if with_day is None else with_day:
             out["day"] = graded["day"].round(4)
     else:
         out["day"] = graded["day"].round(6)

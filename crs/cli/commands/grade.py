@@ -10,12 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from crs.read.coverage import missing_domains, missing_warning
+from crs.batch import Request, grade_file, progress_for
+from crs.batch.parquet_io import as_csv, is_parquet_input
+from crs.batch.records import BLOCK_BYTES
+from crs.read.coverage import missing_warning
 from crs.read.mapping import read_mapping
-from crs.read.reader import read_export
-from crs.safe_csv import write_csv, write_large_csv
-from crs.scales.attribution import read_attributions
-from crs.treatment.pipeline import grade_to_table
+from crs.safe_csv import write_csv
 
 DESCRIPTION = """\
 Grade cytokine release syndrome (Lee et al., Blood 2014, Tables 2 and 3) for every
@@ -38,6 +38,8 @@ examples:
   crs grade bed12.csv --patient-id BED12 -o bed12_graded.csv --report bed12_report.txt
   crs grade data/case3.csv --overrides data/case3_attributions.csv -o case3.csv
   crs grade icu.csv --mapping our_names.csv -o icu_graded.csv
+  crs grade registry.csv -o registry_graded.parquet
+  crs grade registry.csv --engine dask --scheduler tcp://10.0.0.5:8786 -o graded/
 
 mapping file: CSV with the columns raw_name, variable, unit, one row per column name of
 the export, e.g. "Art line sys,sbp_mmhg,mmHg" or "Bed number,not used,"; a unit that is
@@ -56,7 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="INPUT", help="the time-series export (CSV or .xlsx)")
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="the time-series export (CSV or .xlsx; or Parquet: a file or a folder of them)",
+    )
     parser.add_argument(
         "--patients",
         metavar="FILE",
@@ -84,7 +90,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         metavar="OUT.csv",
         required=True,
-        help="where to write the graded rows ('-' for standard output)",
+        help="where to write the graded rows: a .csv file ('-' for standard output), a "
+        ".parquet file, or a folder OUT/ for a Parquet dataset (one file per chunk)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this process (default); dask: a Dask cluster (--scheduler), or two "
+        "worker processes on this machine without one",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="with --engine dask: the address of a running Dask scheduler (its workers need "
+        "the crs package installed)",
+    )
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help="cut the export into about N chunks of whole patients (default: chunks of --chunk-mb)",
+    )
+    parser.add_argument(
+        "--chunk-mb",
+        type=float,
+        default=BLOCK_BYTES / 1024 / 1024,
+        metavar="MB",
+        help="a larger export is read and graded this many megabytes at a time, whole "
+        "patients together, so memory stays bounded (default %(default)g)",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on standard error (there is none when it is not a terminal)",
     )
     parser.add_argument(
         "--report",
@@ -96,23 +135,59 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    source = Path(args.input)
+    if is_parquet_input(source):
+        with as_csv(source) as written:
+            return _run(args, written, source.name)
+    return _run(args, source, None)
+
+
+def _run(args: argparse.Namespace, source: Path, name: str | None) -> int:
     mapping = read_mapping(Path(args.mapping)) if args.mapping else None
-    export = read_export(
-        Path(args.input),
+    progress = progress_for(_size(source), args.quiet)
+    block_bytes = int(args.chunk_mb * 1024 * 1024)
+    if args.partitions:
+        block_bytes = -(-_size(source) // max(args.partitions, 1))
+    request = Request(
+        source=source,
+        output=args.output,
         patients=Path(args.patients) if args.patients else None,
         patient_id=args.patient_id,
         mapping=mapping,
+        overrides=Path(args.overrides) if args.overrides else None,
+        block_bytes=max(block_bytes, 1024),
+        progress=progress,
+        name=name,
     )
-    attributions = read_attributions(Path(args.overrides), export.axis) if args.overrides else None
-    table = grade_to_table(export, attributions, categorical=True)
-    # A million graded rows: the column-wise writer, same bytes as write_csv (categoricals
-    # of text are written as their text, once per distinct text).
-    write_large_csv(table, sys.stdout if args.output == "-" else Path(args.output))
-    _write_report(export.report, args.report)
-    warning = missing_warning(missing_domains([export.frame]))
+    if args.engine == "dask":
+        from crs.batch.dask_engine import Cluster, WorkerFailure, grade_on_dask
+
+        say = None if args.quiet else (progress.say if progress else _say)
+        try:
+            graded = grade_on_dask(request, Cluster(args.scheduler), say)
+        except WorkerFailure as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    else:
+        graded = grade_file(request)
+    if progress is not None:
+        progress.done()
+    _write_report(graded.report, args.report)
+    warning = missing_warning(graded.missing)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _write_report(report, target: str | None) -> None:
