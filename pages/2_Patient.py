@@ -147,8 +147,11 @@ if ward is not None:
                     "**Patient {}** · grade now {} · ASTCT {} · ICANS {} · {} · shown {}",
                     patient_id,
                     shown_grade,
-                    int(latest["astct_grade"]),
-                    int(latest["icans_grade"]),
+                    # The same lower-bound rule as the metrics below (astct.md §2.6, §3.3).
+                    ("≥ " if not_known and int(latest["astct_grade"]) < 5 else "")
+                    + str(int(latest["astct_grade"])),
+                    ("≥ " if unknown_words_column(rows["icans_unknown"].iloc[-1:]).iloc[0] else "")
+                    + str(int(latest["icans_grade"])),
                     summary["last_recorded"] or "time not known",
                     datetime.now().strftime("%a %d %b %Y %H:%M"),
                 )
