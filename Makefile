@@ -64,6 +64,7 @@ fuzz: setup
 
 bench: setup browser postgres
 	$(PY) benchmarks/grade_bench.py
+	$(PY) benchmarks/astct_bench.py
 	$(PY) benchmarks/read_memory_bench.py
 	$(PY) benchmarks/app_bench.py
 	$(PY) benchmarks/store_bench.py

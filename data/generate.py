@@ -747,6 +747,13 @@ P007 = Patient(
         Given("dexamethasone_mg", (4, "21:00"), 10),
         Given("dexamethasone_mg", (5, "03:00"), 10),
         Symptom((5, "02:00"), "seizure"),
+        Entry("seizure", (5, "02:00"), "generalised tonic-clonic seizure"),
+        Entry("seizure", (5, ROUND), "none"),
+        # Level of consciousness charted with each neurologic assessment (ICANS).
+        *(Entry("consciousness", at, "alert") for at in daily(0, 4, "08:00")),
+        *(Entry("consciousness", at, "alert") for at in daily(0, 3, "20:00")),
+        Entry("consciousness", (4, "20:00"), "drowsy"),
+        Entry("consciousness", (5, "02:00"), "awakens to voice"),
         Oxygen((5, "03:00"), (7, "10:00"), "ventilator", fio2=40, ventilated=True),
         *neuro_course(
             [(at, 0, 10) for at in daily(0, 2, "08:00") + daily(0, 2, "20:00")]
@@ -966,7 +973,101 @@ P013 = Patient(
     ),
 )
 
+# The ASTCT 2019 consensus beside Lee 2014 (issue #14): the textbook reasons the two CRS
+# grades differ, and ICANS documented in its own columns.
+
+# P014: high-flow nasal cannula at FiO2 35 % after tocilizumab. Febrile days 1-2, nasal
+# cannula 3 L/min from day 2 evening, tocilizumab 8 mg/kg at 22:00, afebrile since; from
+# yesterday evening HFNC at FiO2 35 %. Lee: oxygen < 40 % is grade 2. ASTCT: HFNC is
+# high-flow (grade 3), and the fever is masked by the tocilizumab given after it.
+P014 = Patient(
+    patient_id="P014",
+    age_years=61,
+    weight_kg=84,
+    therapy="CAR T",
+    infusion=infused(4, "11:00"),
+    baseline_sbp=126,
+    high_risk=False,
+    first_day=-1,
+    last=(4, ROUND),
+    baseline_dbp=78,
+    sbp_floor=110,
+    events=(
+        Fever((1, "16:00"), (3, "01:00"), 39.4),
+        Symptom((1, "20:00"), "rigors; myalgia"),
+        Monitoring((2, "18:00"), (4, ROUND), 2),
+        Oxygen((2, "20:00"), (3, "18:00"), "nasal cannula", flow=3),
+        Oxygen((3, "18:00"), (5, "12:00"), "HFNC", fio2=35, flow=40),
+        Given("tocilizumab_mg", (2, "22:00"), 672),
+        *_STANDARD_LABS,
+        Lab("crp_mg_l", ((-1, 4), (1, 60), (2, 170), (3, 150), (4, 110))),
+        Lab("ferritin_ng_ml", ((-1, 520), (3, 4100), (4, 3900))),
+        *neuro_course([(at, 0, 10) for at in daily(0, 4, "08:00") + daily(0, 3, "20:00")]),
+    ),
+)
+
+# P015: a child with ICANS graded by CAPD. 7 years, 23 kg. Fever days 1-3 (CRS grade 1,
+# supportive care), afebrile since. CAPD twice daily: 0 until day 4, then 3, 6 and 10
+# (grade 3: CAPD 9 or more) with drowsiness, and 12 this morning, awakening to voice.
+# Lee: grade 0 now (no CRS finding; no CTCAE neurotoxicity grade entered). ICANS: 3.
+P015 = Patient(
+    patient_id="P015",
+    age_years=7,
+    weight_kg=23,
+    therapy="CAR T",
+    infusion=infused(6, "10:00"),
+    baseline_sbp=104,
+    high_risk=False,
+    first_day=-1,
+    last=(6, ROUND),
+    baseline_dbp=64,
+    sbp_floor=96,
+    events=(
+        Fever((1, "12:00"), (3, "22:00"), 39.0),
+        Symptom((2, "08:00"), "irritable"),
+        *(Entry("capd_score", at, 0) for at in daily(0, 4, "08:00")),
+        Entry("consciousness", (4, "08:00"), "alert"),
+        Entry("capd_score", (4, "20:00"), 3),
+        Entry("capd_score", (5, "08:00"), 6),
+        Entry("capd_score", (5, "20:00"), 10),
+        Entry("consciousness", (5, "20:00"), "drowsy"),
+        Entry("capd_score", (6, ROUND), 12),
+        Entry("consciousness", (6, ROUND), "awakens to voice"),
+        *_STANDARD_LABS,
+        Lab("crp_mg_l", ((-1, 3), (1, 30), (2, 80), (3, 95), (6, 40))),
+        Lab("ferritin_ng_ml", ((-1, 300), (3, 1900), (6, 1500))),
+    ),
+)
+
+# P016: organ toxicity without fever. Fever on day 1 only, gone without treatment; a
+# transaminitis since day 3 (AST 160 U/L, 4 × the upper limit of 40: CTCAE grade 2).
+# Lee: grade 2 by organ toxicity. ASTCT: grade 0 (organ toxicity never grades ASTCT CRS,
+# and there is no fever).
+P016 = Patient(
+    patient_id="P016",
+    age_years=55,
+    weight_kg=71,
+    therapy="bispecific antibody",
+    infusion=infused(4, "09:00"),
+    baseline_sbp=122,
+    high_risk=False,
+    first_day=-1,
+    last=(4, ROUND),
+    baseline_dbp=76,
+    sbp_floor=108,
+    events=(
+        Fever((1, "10:00"), (1, "23:00"), 38.6),
+        Lab("creatinine_mg_dl", ((-1, 0.8), (21, 0.8)), 0.02),
+        Lab("ast_u_l", ((-1, 24), (2, 60), (3, 130), (4, 160)), 0.02),
+        Lab("alt_u_l", ((-1, 21), (2, 50), (3, 100), (4, 110)), 0.02),
+        Lab("crp_mg_l", ((-1, 3), (1, 40), (2, 35), (4, 20))),
+        *neuro_course([(at, 0, 10) for at in daily(0, 4, "08:00")]),
+    ),
+)
+
 SYNTHETIC = (P001, P002, P003, P004, P005, P006, P007, P008, P009, P010, P011, P012, P013)
+#: Added for the ASTCT 2019 and ICANS grades (issue #14), after the others.
+CONSENSUS_PATIENTS = (P014, P015, P016)
 
 #: The paper's cases on the sample ward, each at an instructive moment of its course on
 #: the ward-round morning (the one-patient files keep the whole course).
@@ -981,7 +1082,7 @@ WARD_PAPER_CASES = (
     # Figure 3 on day 10: recovered; CRP has fallen twice since its day-8 peak.
     at_ward_round(FIG3, 10),
 )
-WARD = WARD_PAPER_CASES + SYNTHETIC
+WARD = WARD_PAPER_CASES + SYNTHETIC + CONSENSUS_PATIENTS
 
 # --------------------------------------------------------------------------------------
 # Columns and formats of the export
@@ -1012,6 +1113,9 @@ WIDE_COLUMNS = (
     "symptoms",
     "neurotox_grade",
     "ice_score",
+    "capd_score",
+    "consciousness",
+    "seizure",
     "organ_tox_grade",
     "crp_mg_l",
     "ferritin_ng_ml",
@@ -1063,6 +1167,9 @@ LONG_NAMES: dict[str, tuple[str, str]] = {
     "symptoms": ("symptoms", ""),
     "neurotox_grade": ("neurotox_grade", ""),
     "ice_score": ("ice_score", ""),
+    "capd_score": ("capd_score", ""),
+    "consciousness": ("consciousness", ""),
+    "seizure": ("seizure", ""),
     "organ_tox_grade": ("organ_tox_grade", ""),
     "crp_mg_l": ("crp", "mg/L"),
     "ferritin_ng_ml": ("ferritin", "ng/mL"),

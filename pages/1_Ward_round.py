@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from crs.scales import unknown_words
-from crs.views import WARNING_ALERTS, alert_words, filter_census, round_table
+from crs.views import WARNING_ALERTS, alert_words, filter_census, round_table, sort_census
 from ui.guard import page_guard
 from ui.judgment import archive_controls
 from ui.report import report_button
@@ -25,6 +25,8 @@ from ui.tables import data_table
 from ui.text import md, md_escape, plain
 
 PATIENT_PAGE = "pages/2_Patient.py"
+#: The grid's grade columns (numbers, coloured by grade).
+GRADE_HEADERS = ("Grade now", "Highest", "ASTCT", "ASTCT highest", "ICANS", "ICANS highest")
 #: One grid row and the header row, in pixels (one line of text at the app's font size).
 ROW_PX = 33
 
@@ -35,16 +37,18 @@ WIDTHS: dict[str, int] = {
     "Patient": 62,
     "Grade now": 72,
     "Highest": 58,
-    "Trend 24 h": 70,
-    "Drivers now": 160,
-    "Figure 2 suggestion": 140,
-    "Alerts": 130,
-    "Tmax 24 h": 64,
-    "Low SBP/MAP": 84,
-    "NE-eq μg/min": 88,
-    "Oxygen now": 124,
-    "Neuro now": 86,
-    "Last toci": 60,
+    "ASTCT": 52,
+    "ICANS": 52,
+    "Trend 24 h": 66,
+    "Drivers now": 136,
+    "Figure 2 suggestion": 128,
+    "Alerts": 118,
+    "Tmax 24 h": 62,
+    "Low SBP/MAP": 80,
+    "NE-eq μg/min": 82,
+    "Oxygen now": 112,
+    "Neuro now": 76,
+    "Last toci": 56,
 }
 HELP: dict[str, str] = {
     "Grade now": "Lee 2014 grade (Table 2) at the latest time point; ≥ marks a lower bound "
@@ -57,6 +61,18 @@ HELP: dict[str, str] = {
     "Neuro now": "Neurotoxicity grade (CTCAE) and ICE score in effect now",
     "Last toci": "Hours from the last tocilizumab dose to the latest time point",
     "Alerts": "Figure 2 alerts; the full sentences are listed below the table",
+    "ASTCT": "ASTCT 2019 consensus CRS grade at the latest time point (fever required; "
+    "oxygen by device; vasopressors counted)",
+    "ICANS": "ASTCT 2019 neurotoxicity (ICANS) grade at the latest time point: the worst "
+    "of ICE or CAPD, level of consciousness, seizure, motor weakness and cerebral oedema; "
+    "≥ marks a lower bound (no ICE or CAPD score, or no level of consciousness, charted in "
+    "the last 12 h)",
+}
+#: The ward round may be sorted by any of the three grades now (then the highest).
+SORT_CHOICES: dict[str, str] = {
+    "grade": "CRS grade (Lee 2014)",
+    "astct": "ASTCT CRS grade",
+    "icans": "ICANS grade",
 }
 
 
@@ -79,7 +95,7 @@ def column_config(columns: list[str]) -> dict[str, object]:
     config: dict[str, object] = {}
     for name in columns:
         width = WIDTHS.get(name)
-        if name in ("Grade now", "Highest"):
+        if name in GRADE_HEADERS:
             config[name] = st.column_config.NumberColumn(
                 width=width, help=md_escape(HELP[name]) if name in HELP else None
             )
@@ -120,7 +136,7 @@ ward = setup_page("Ward round")
 if ward is not None:
     with page_guard("the ward round"):
         table = ward.census()
-        left, middle, right = st.columns([5, 2, 2], vertical_alignment="bottom")
+        left, sorter, middle, right = st.columns([6, 3, 2, 2], vertical_alignment="bottom")
         grades = left.multiselect(
             "Show current grades",
             [0, 1, 2, 3, 4, 5],
@@ -131,19 +147,29 @@ if ward is not None:
         with_alerts = middle.checkbox("Only patients with alerts")
         more = right.toggle(
             "More columns",
-            help="Lower bound, highest first at, day, therapy, doses given, neurotoxicity status",
+            help="ASTCT and ICANS highest and drivers, lower bound, highest first at, day, "
+            "therapy, doses given, neurotoxicity status",
         )
         if ward.kind == "store":
             # Discharged patients leave the ward round but nothing is deleted (ward store).
             middle.checkbox("Show archived patients", key=SHOW_ARCHIVED_KEY)
-        shown = filter_census(table, grades=grades, with_alerts=with_alerts)
+        order = sorter.selectbox(
+            "Sort by",
+            list(SORT_CHOICES),
+            format_func=lambda key: plain(SORT_CHOICES[key]),
+            help="Sickest first by the grade chosen (then its highest so far)",
+            key="census_sort",
+        )
+        shown = sort_census(filter_census(table, grades=grades, with_alerts=with_alerts), order)
         counts = table["grade"].value_counts()
         st.caption(
             md(
-                "{} patients — {}; showing {}. Sickest first. Select a row to open the timeline.",
+                "{} patients — {}; showing {}. Sickest first by {}. Select a row to open the "
+                "timeline.",
                 len(table),
                 ", ".join(f"grade {g}: {int(counts.get(g, 0))}" for g in range(5, -1, -1)),
                 len(shown),
+                SORT_CHOICES[order],
             )
         )
         display = round_table(shown, more=more)
@@ -151,9 +177,10 @@ if ward is not None:
             archived = shown["patient_id"].astype("str").isin(sorted(ward.archived))
             display.insert(1, "Archived", archived.map({True: "archived", False: ""}).to_numpy())
         lower_bound = shown["lower_bound"].to_numpy()
+        icans_lower = shown["icans_unknown"].fillna("").ne("").to_numpy()
         event = data_table(
             display,
-            style=lambda frame: style_census(frame, lower_bound),
+            style=lambda frame: style_census(frame, lower_bound, icans_lower),
             csv_frame=round_table(shown, more=True),
             file_name="crs_ward_round.csv",
             download_label="Download the ward round as CSV",

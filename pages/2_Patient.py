@@ -14,8 +14,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from crs.scales import CRITERION_LABELS, unknown_words_column
-from crs.treatment import crp_caveat
+from crs.scales import CRITERION_LABELS, driver_words_column, unknown_words_column
+from crs.treatment import crp_caveat, three_sentences
 from crs.views import (
     FERRITIN_NOTE,
     FIGURE_CONFIG,
@@ -54,6 +54,10 @@ ROW_COLUMNS = {
     "grade": "Grade",
     "unknown": "Lower bound — not known",
     "drivers": "Drivers",
+    "astct_grade": "ASTCT",
+    "astct_drivers": "ASTCT drivers",
+    "icans_grade": "ICANS",
+    "icans_drivers": "ICANS drivers",
     "explanation": "Explanation",
     "recommendation": "Figure 2 suggestion",
     "alerts": "Alerts",
@@ -69,6 +73,34 @@ CHANGE_COLUMNS = {
     "old": "Was",
     "new": "Now",
 }
+
+
+def consensus_metrics(latest: pd.Series, summary: pd.Series) -> None:
+    """ASTCT 2019 CRS and ICANS beside the Lee grade: now (≥ when a lower bound), the
+    highest so far, and the sentence saying why (astct.md §5)."""
+    cols = st.columns([1, 1, 1, 1, 2])
+    lee_unknown = unknown_words_column(pd.Series([latest["unknown"]])).iloc[0]
+    icans_unknown = unknown_words_column(pd.Series([latest["icans_unknown"]])).iloc[0]
+    astct_now = int(latest["astct_grade"])
+    icans_now = int(latest["icans_grade"])
+    cols[0].metric(
+        "ASTCT CRS now",
+        md("≥ {}", astct_now) if lee_unknown and astct_now < 5 else md("{}", astct_now),
+        help=md("Lower bound: not known — {}", lee_unknown) if lee_unknown else None,
+    )
+    cols[1].metric("ASTCT highest", int(summary["astct_highest"]))
+    cols[2].metric(
+        "ICANS now",
+        md("≥ {}", icans_now) if icans_unknown else md("{}", icans_now),
+        help=md("Lower bound: not charted in the last 12 h — {}", icans_unknown)
+        if icans_unknown
+        else None,
+    )
+    cols[3].metric("ICANS highest", int(summary["icans_highest"]))
+    cols[4].markdown(
+        md("{}  \n{}", str(latest["astct_explanation"]), str(latest["icans_explanation"]))
+    )
+
 
 ward = setup_page("Patient")
 
@@ -112,9 +144,11 @@ if ward is not None:
             # Kept in view, and printed at the top of every page (ui.style.PRINT_CSS).
             st.markdown(
                 md(
-                    "**Patient {}** · grade now {} · {} · shown {}",
+                    "**Patient {}** · grade now {} · ASTCT {} · ICANS {} · {} · shown {}",
                     patient_id,
                     shown_grade,
+                    int(latest["astct_grade"]),
+                    int(latest["icans_grade"]),
                     summary["last_recorded"] or "time not known",
                     datetime.now().strftime("%a %d %b %Y %H:%M"),
                 )
@@ -144,6 +178,7 @@ if ward is not None:
         cols[5].metric("Weight", md("{:g} kg", weight) if pd.notna(weight) else "—")
         if pd.isna(age) or pd.isna(weight):
             st.caption("—: not recorded in the export.")
+        consensus_metrics(latest, summary)
 
         with st.container(border=True):
             recommendation_panel(latest, "Latest time point")
@@ -246,6 +281,9 @@ if ward is not None:
         st.subheader("Graded time points")
         table = rows[[c for c in ROW_COLUMNS if c in rows.columns]].copy()
         table["drivers"] = table["drivers"].str.replace(";", ", ")
+        for column in ("astct_drivers", "icans_drivers"):
+            table[column] = driver_words_column(table[column])
+        table["explanation"] = three_sentences(rows).to_numpy()
         table["unknown"] = unknown_words_column(table["unknown"])
         if "recommendation" in table.columns:
             table["recommendation"] = table["recommendation"].map(
@@ -270,7 +308,7 @@ if ward is not None:
         with st.container(key="screen_rows"):
             data_table(
                 table,
-                style=lambda frame: style_grades(frame, ["Grade"]),
+                style=lambda frame: style_grades(frame, ["Grade", "ASTCT", "ICANS"]),
                 file_name="crs_patient_time_points.csv",
                 download_label="Download these time points as CSV",
                 hide_index=True,

@@ -151,7 +151,9 @@ def test_selecting_a_patient_opens_its_timeline(sample_ward):
     at = _with_ward("app.py", sample_ward).run()
     at.switch_page(PAGES[0]).run()
     sickest = sample_ward.census()["patient_id"].iloc[0]
-    at.selectbox[0].set_value(sickest).run()
+    # The ward round's own chooser (the first selectbox sorts the round).
+    [chooser] = [box for box in at.selectbox if box.label == "Open a patient's timeline"]
+    chooser.set_value(sickest).run()
     at = _click(at, "Open timeline")
     _no_exception(at)
     assert at.query_params.get("patient") == sickest

@@ -64,6 +64,8 @@ def test_the_ward_round_shows_the_round_columns_and_says_what_is_not_known(ward)
     assert list(table.columns) == [
         "Grade now",
         "Highest",
+        "ASTCT",
+        "ICANS",
         "Trend 24 h",
         "Drivers now",
         "Figure 2 suggestion",

@@ -25,6 +25,12 @@ SPEC_COLUMNS_TIME = [
     "explanation",
     "recommendation",
     "alerts",
+    # astct.md §5: always written after alerts.
+    "astct_grade",
+    "astct_drivers",
+    "icans_grade",
+    "icans_drivers",
+    "icans_unknown",
 ]
 
 

@@ -89,7 +89,7 @@ def test_the_units_table_converts_as_the_spec_says(column, unit, written, canoni
 
 def test_every_numeric_column_with_a_unit_accepts_its_canonical_unit() -> None:
     # Grades and scores have no unit; every other numeric column has its own in the table.
-    unitless = {"neurotox_grade", "organ_tox_grade", "ice_score", "day"}
+    unitless = {"neurotox_grade", "organ_tox_grade", "ice_score", "capd_score", "rass", "day"}
     for spec in SPECS.values():
         if spec.kind != "numeric" or spec.canonical in unitless:
             continue

@@ -51,6 +51,9 @@ EXPECTED_PEAK = {
     "P011": 0,  # infused yesterday afternoon, no CRS yet
     "P012": 3,  # 8 L/min by nasal cannula overnight: more than 6 L/min is high flow
     "P013": 3,  # creatinine 3.3 × baseline (CTCAE 3) and an entered neurotoxicity grade 3
+    "P014": 2,  # nasal cannula 3 L/min, then HFNC at FiO2 35 % (< 40 %): Lee 2 (ASTCT 3)
+    "P015": 1,  # fever days 1-3; the ICANS of days 4-6 is not a Lee criterion
+    "P016": 2,  # AST 4 × ULN (CTCAE 2) without fever (ASTCT 0)
 }
 
 #: Cells planted in P010's record for the data-quality report: (column, raw, kind).

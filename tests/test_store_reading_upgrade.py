@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from crs.cli import main
+from crs.read.columns import READING_VERSION
 from crs.store import cache, open_store
 from crs.store.marks import SYSTEM_AUTHOR
 from crs.treatment.pipeline import grade_frame
@@ -150,7 +151,7 @@ def test_re_importing_the_same_file_reads_it_anew_records_the_changes_and_clears
     assert result.values_changed == 4  # two creatinine and two fibrinogen values
     assert result.read_again == ("P1: creatinine", "P1: fibrinogen")
     assert "back in grading: P1: creatinine; P1: fibrinogen" in result.summary()
-    assert upgraded.imports()["reading_version"].tolist() == [1, 1, 2]
+    assert upgraded.imports()["reading_version"].tolist() == [1, 1, READING_VERSION]
     assert upgraded.reading_marks().empty
     assert ("P1", "creatinine_mg_dl") in cached_numbers(upgraded)  # back in the cache
     changes = upgraded.changes("P1")
@@ -245,10 +246,12 @@ def test_values_outside_todays_limits_are_marked_and_a_re_read_that_rejects_them
     store.close()
 
 
-def test_a_store_made_under_version_2_records_it_and_marks_nothing(empty_url: str) -> None:
+def test_a_store_made_under_the_current_version_records_it_and_marks_nothing(
+    empty_url: str,
+) -> None:
     store = open_store(empty_url)
     store.import_file(EUROPE, name="europe.csv")
-    assert store.imports()["reading_version"].tolist() == [2]
+    assert store.imports()["reading_version"].tolist() == [READING_VERSION]
     assert store.reading_marks().empty
     np.testing.assert_allclose(store.frame()["fibrinogen_mg_dl"], [250.0, 240.0])
     store.close()
@@ -415,4 +418,4 @@ def test_crs_imports_lists_the_reading_version_of_every_import(
     rows = capsys.readouterr().out.splitlines()
     header = rows[0].split(",")
     versions = [row.split(",")[header.index("reading_version")] for row in rows[1:]]
-    assert versions == ["1", "1", "2"]
+    assert versions == ["1", "1", str(READING_VERSION)]

@@ -21,7 +21,7 @@ import streamlit as st
 
 from crs.errors import UnusableExportError
 from crs.read import instant_to_day
-from crs.scales import ATTRIBUTABLE, criterion_label
+from crs.scales import ATTRIBUTION_CODES, criterion_label
 from crs.store import ACTION_ROLES, Identity, StoreFailure
 from ui.auth import current_identity
 from ui.store import audit_table, flash, store_message, ward_store
@@ -196,7 +196,9 @@ def attribution_form(patient_id: str, row: pd.Series, axis: str, key: str) -> No
     """Mark a finding as not CRS for this patient over a time range (grading.md §5)."""
     if _role_note("attribute", "Marking a finding as not CRS"):
         return
-    drivers = [code for code in str(row.get("drivers") or "").split(";") if code in ATTRIBUTABLE]
+    # The Lee drivers first, then the ICANS domains (astct.md §4: attributable too).
+    found = f"{row.get('drivers') or ''};{row.get('icans_drivers') or ''}"
+    drivers = [code for code in found.split(";") if code in ATTRIBUTION_CODES]
     with st.form(key=f"attribute_{key}", border=True):
         st.markdown(
             "**Mark a finding as not CRS** (another cause, by clinical judgment). Grading "
@@ -204,8 +206,8 @@ def attribution_form(patient_id: str, row: pd.Series, axis: str, key: str) -> No
         )
         criterion = st.selectbox(
             "Finding",
-            ATTRIBUTABLE,
-            index=ATTRIBUTABLE.index(drivers[0]) if drivers else 0,
+            ATTRIBUTION_CODES,
+            index=ATTRIBUTION_CODES.index(drivers[0]) if drivers else 0,
             format_func=criterion_label,
             key=f"attr_criterion_{key}",
         )

@@ -105,13 +105,22 @@ def style_grades(table: pd.DataFrame, columns: list[str]) -> pd.io.formats.style
     return table.style.map(grade_cell_style, subset=present)
 
 
-def style_census(table: pd.DataFrame, lower_bound: np.ndarray) -> pd.io.formats.style.Styler:
+def style_census(
+    table: pd.DataFrame, lower_bound: np.ndarray, icans_lower: np.ndarray | None = None
+) -> pd.io.formats.style.Styler:
     """The ward round's grid: grade columns coloured, and a grade that is a lower bound
-    (grading.md §4) shown "≥ 3" (the value stays the number, for sorting and the CSV)."""
-    styler = style_grades(table, ["Grade now", "Highest"])
-    if "Grade now" in table.columns and np.asarray(lower_bound).any():
-        rows = table.index[np.asarray(lower_bound, dtype=bool)]
-        styler = styler.format(
-            lambda grade: f"≥ {grade}", subset=pd.IndexSlice[rows, ["Grade now"]]
-        )
+    (grading.md §4; the ASTCT grade shares Lee's, astct.md §2.6; ICANS its own, §3.3)
+    shown "≥ 3" (the value stays the number, for sorting and the CSV)."""
+    styler = style_grades(
+        table, ["Grade now", "Highest", "ASTCT", "ASTCT highest", "ICANS", "ICANS highest"]
+    )
+    for columns, lower in (
+        (["Grade now", "ASTCT"], lower_bound),
+        (["ICANS"], icans_lower),
+    ):
+        present = [c for c in columns if c in table.columns]
+        if lower is None or not present or not np.asarray(lower).any():
+            continue
+        rows = table.index[np.asarray(lower, dtype=bool)]
+        styler = styler.format(lambda grade: f"≥ {grade}", subset=pd.IndexSlice[rows, present])
     return styler

@@ -30,7 +30,9 @@ Kind = Literal["id", "time", "day", "numeric", "bool", "text", "line", "instant"
 #: are checked again, and the same file may be imported again to be read anew
 #: (docs/architecture.md §7). Raise it whenever the reader reads a cell differently, with
 #: a store migration that calls crs.store.marks.mark_old_readings (as 0003 does).
-READING_VERSION = 2
+#: Version 3 (astct.md §1): the ASTCT 2019 neurological findings are read, and an ICE
+#: score that is not a whole number is impossible (migration 0005).
+READING_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,9 @@ _COLUMN_TABLE: tuple[ColumnSpec, ...] = (
         label="organ toxicity grade",
     ),
     ColumnSpec("ice_score", "numeric", "0–10", 0.0, 10.0, label="ICE score"),
+    # astct.md §1.1: the CAPD total (children < 12) and the RASS, whole numbers (§1.3).
+    ColumnSpec("capd_score", "numeric", "points", 0.0, 32.0, label="CAPD score"),
+    ColumnSpec("rass", "numeric", "points", -5.0, 4.0, label="RASS"),
     ColumnSpec("tocilizumab_mg", "numeric", "mg", **_NON_NEGATIVE, label="tocilizumab"),
     ColumnSpec(
         "methylprednisolone_mg",
@@ -219,6 +224,11 @@ _COLUMN_TABLE: tuple[ColumnSpec, ...] = (
     ColumnSpec("o2_device", "text", "text", label="oxygen device"),
     ColumnSpec("symptoms", "text", "text", label="symptoms"),
     ColumnSpec("other_immunosuppressant", "text", "text", label="other immunosuppressant"),
+    # astct.md §1.1–§1.2: the ICANS findings written in words (crs.read.neuro_words).
+    ColumnSpec("consciousness", "text", "text", label="level of consciousness"),
+    ColumnSpec("seizure", "text", "text", label="seizure"),
+    ColumnSpec("motor_weakness", "text", "text", label="motor weakness"),
+    ColumnSpec("cerebral_edema", "text", "text", label="cerebral oedema"),
     # Patient-level (spec §1 last row), broadcast to every row of the patient.
     ColumnSpec("age_years", "numeric", "years", 0.0, 120.0, patient_level=True, label="age"),
     ColumnSpec("weight_kg", "numeric", "kg", 0.3, 400.0, patient_level=True, label="weight"),

@@ -23,6 +23,7 @@ import pandas as pd
 
 from crs.read.columns import SPECS
 from crs.read.names import normalise_unit
+from crs.read.neuro_words import WHOLE_NUMBER_COLUMNS, not_whole
 from crs.read.numbers import ParsedColumn
 from crs.read.quality import ReadWork
 from crs.read.readstate import Source
@@ -151,6 +152,8 @@ def check_range(
 ) -> pd.Series:
     """Physiologically impossible values (spec §1.1) become missing and are reported."""
     spec = SPECS[canonical]
+    if canonical in WHOLE_NUMBER_COLUMNS:
+        values = _whole_numbers(values, raw, canonical, label, work)
     array = values.to_numpy()
     if len(array) == 0 or (
         # Smallest and largest value (NaN only when every value is missing): two passes
@@ -173,5 +176,22 @@ def check_range(
     else:
         limits = f"above {high} {spec.unit}, which is impossible"
     reason = spec.words + " " + shown + f" {spec.unit} is {limits}; set to missing"
+    work.report_cells(rows, label, raw.iloc[rows], reason.to_numpy(), "impossible")
+    return values.mask(bad)
+
+
+def _whole_numbers(
+    values: pd.Series, raw: pd.Series, canonical: str, label: str, work: ReadWork
+) -> pd.Series:
+    """astct.md §1.3: a score that is not a whole number (``7.5``) is impossible."""
+    bad = not_whole(values.to_numpy(dtype="float64", na_value=np.nan))
+    if not bad.any():
+        return values
+    spec = SPECS[canonical]
+    rows = np.flatnonzero(bad)
+    shown = pd.Series(values.to_numpy()[rows]).map("{:g}".format)
+    reason = (
+        spec.words + " " + shown + " is not a whole number, which is impossible; set to missing"
+    )
     work.report_cells(rows, label, raw.iloc[rows], reason.to_numpy(), "impossible")
     return values.mask(bad)

@@ -35,6 +35,7 @@ from crs.read.identifiers import clean_column_names, screen_patient_ids
 from crs.read.mapping import ColumnMapping, Mapped, checked
 from crs.read.merging import merge_same_instant, patient_codes, sort_and_conform, strictly_ordered
 from crs.read.names import normalise_name
+from crs.read.neuro_words import WORD_COLUMNS, unreadable
 from crs.read.numbers import (
     clean_text,
     comma_evidence,
@@ -601,7 +602,27 @@ def _parse_source(s: Source, decimal_comma: bool, work: ReadWork) -> dict[str, P
         )
     else:
         column = clean_text(raw)
+        if s.canonical in WORD_COLUMNS:
+            column = _readable_words(column, raw, s, work)
     return {s.canonical: Part(column.reset_index(drop=True), 1.0)}
+
+
+def _readable_words(column: pd.Series, raw: pd.Series, s: Source, work: ReadWork) -> pd.Series:
+    """astct.md §1.3: a finding in words that matches no rule of §1.2 is unreadable:
+    reported, and missing for grading (the previous documented value stays in effect)."""
+    bad = unreadable(s.canonical, column)
+    if not bad.any():
+        return column
+    words = WORD_COLUMNS[s.canonical]
+    work.report_cells(
+        np.flatnonzero(bad),
+        s.label,
+        raw[bad],
+        f"{words} not understood (write the finding as the reference page lists it, "
+        "or none); set to missing",
+        "unparseable",
+    )
+    return column.mask(pd.Series(bad, index=column.index))
 
 
 def _without_nul_cells(raw: pd.Series, label: str, work: ReadWork) -> pd.Series:

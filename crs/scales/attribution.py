@@ -20,7 +20,7 @@ import pandas as pd
 
 from crs.errors import UnusableExportError
 from crs.read.timeaxis import day_to_instant
-from crs.scales.grading import ATTRIBUTABLE
+from crs.scales.grading import ATTRIBUTION_CODES
 
 #: Columns of an attributions file (spec §5).
 COLUMNS: tuple[str, ...] = ("patient_id", "criterion", "start", "end", "reason", "author")
@@ -87,18 +87,18 @@ def read_attributions(
             table[optional] = ""
     lines = pd.Series(np.arange(2, len(table) + 2), index=table.index)
     criterion = table["criterion"].str.strip().str.lower()
-    wrong = ~criterion.isin(ATTRIBUTABLE)
+    wrong = ~criterion.isin(ATTRIBUTION_CODES)
     if wrong.any():
         first = wrong.idxmax()
         what = table.at[first, "criterion"]
-        why = (
-            "death cannot be attributed to another cause"
-            if criterion[first] == "death"
-            else f"unknown criterion {what!r}"
-        )
+        why = {
+            "death": "death cannot be attributed to another cause",
+            # astct.md §4: masking is ended by attributing the fever itself.
+            "masked_fever": "a masked fever cannot be attributed (attribute the fever)",
+        }.get(criterion[first], f"unknown criterion {what!r}")
         raise UnusableExportError(
             f"The attributions file {name}, line {lines[first]}: {why}; "
-            f"the criterion must be one of {', '.join(ATTRIBUTABLE)}."
+            f"the criterion must be one of {', '.join(ATTRIBUTION_CODES)}."
         )
     patient = table["patient_id"].str.strip()
     if (patient == "").any():

@@ -8,9 +8,9 @@ without also leaving out an encephalopathy.
 
 from __future__ import annotations
 
-from crs.scales.grading import ATTRIBUTABLE
+from crs.scales.grading import ATTRIBUTABLE, ATTRIBUTION_CODES
 
-__all__ = ["ATTRIBUTABLE", "CRITERION_LABELS", "criterion_label"]
+__all__ = ["ATTRIBUTABLE", "ATTRIBUTION_CODES", "CRITERION_LABELS", "criterion_label"]
 
 #: One phrase per criterion code of grading.md §3, in the order of the spec's table.
 CRITERION_LABELS: dict[str, str] = {
@@ -23,6 +23,13 @@ CRITERION_LABELS: dict[str, str] = {
     "organ_toxicity": "Organ toxicity (CTCAE v4.0: kidney, liver, clotting, heart …)",
     "neurotoxicity": "Neurotoxicity (encephalopathy, seizure …: entered CTCAE grade ≥ 2)",
     "death": "Death",
+    # astct.md §4: the ICANS domains (ASTCT 2019 neurotoxicity), attributable on their own.
+    "ice": "ICANS: ICE score (adults and children from 12)",
+    "capd": "ICANS: CAPD score (children under 12)",
+    "consciousness": "ICANS: depressed level of consciousness (e.g. under sedation)",
+    "seizure": "ICANS: seizure",
+    "motor": "ICANS: motor weakness",
+    "cerebral_edema": "ICANS: cerebral oedema or raised intracranial pressure",
 }
 
 

@@ -39,6 +39,10 @@ DOMAIN_LABELS: dict[str, str] = {
     "oxygen": "oxygen",
     "temperature": "temperature",
     "vasopressor_dose": "vasopressor dose (μg/kg/min without a weight)",
+    # astct.md §3.3 icans_unknown.
+    "ice": "ICE score",
+    "capd": "CAPD score",
+    "consciousness": "level of consciousness",
 }
 #: How a criterion code of spec §3 is named inside a sentence (attributed findings).
 CRITERION_WORDS: dict[str, str] = {

@@ -26,6 +26,7 @@ from crs.findings.oxygen import device_codes, oxygen
 from crs.findings.symptoms import constitutional_symptoms
 from crs.findings.vasopressors import vasopressor_state
 from crs.read.columns import CANONICAL, DTYPES, empty_column
+from crs.scales.consensus import ICANS_CODES, consensus_columns
 from crs.scales.explain import explain
 
 #: Criterion codes of spec §3, in the order of Table 2 (``neurotoxicity``: version 2).
@@ -42,6 +43,8 @@ CRITERIA: tuple[str, ...] = (
 )
 #: Criteria a clinician may attribute to another cause (spec §5: all but death).
 ATTRIBUTABLE: tuple[str, ...] = tuple(c for c in CRITERIA if c != "death")
+#: Every code an attribution may name (astct.md §4): Lee's, then the ICANS domains.
+ATTRIBUTION_CODES: tuple[str, ...] = (*ATTRIBUTABLE, *ICANS_CODES)
 #: Table 2 grade 1 "fever": temp ≥ 38.0 °C (spec §3 **[decision]**).
 FEVER_C = 38.0
 #: Grades given by single-grade criteria (Table 2).
@@ -156,7 +159,7 @@ def _sort_order(codes: np.ndarray, instant: np.ndarray) -> np.ndarray | None:
 
 def _attributed(attributions: pd.DataFrame | None, rows: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per criterion, the rows an attribution covers (spec §5: [start, end], inclusive)."""
-    covered = {c: np.zeros(len(rows), dtype=bool) for c in ATTRIBUTABLE}
+    covered = {c: np.zeros(len(rows), dtype=bool) for c in ATTRIBUTION_CODES}
     if attributions is None or attributions.empty or not len(rows):
         return covered
     patient_id = rows["patient_id"].astype("str").to_numpy()
@@ -174,7 +177,7 @@ def _attributed(attributions: pd.DataFrame | None, rows: pd.DataFrame) -> dict[s
     # An attribution without an end stays in effect (the finding is still "not CRS").
     inside = (np.isnat(start) | (at >= start)) & (np.isnat(end) | (at <= end))
     pairs = pairs[inside]
-    for criterion in ATTRIBUTABLE:
+    for criterion in ATTRIBUTION_CODES:
         hit = pairs.loc[pairs["criterion"] == criterion, "position"].to_numpy()
         covered[criterion][hit] = True
     return covered
@@ -357,6 +360,27 @@ def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.D
         "organs": organs,
     }
     columns["explanation"] = explain(evidence, driving)
+    # astct.md: ASTCT CRS and ICANS over the same findings, shared codes removed from both.
+    physiology = {
+        "temp": temp,
+        "hypotension": low_bp["met"],
+        "sbp_used": sbp,
+        "map_used": map_used,
+        "sbp_low": low_bp["sbp_low"],
+        "map_low": low_bp["map_low"],
+        "pressors": pressors,
+        "fio2": fio2,
+        "flow": flow,
+        "device": device,
+        "fio2_source": fio2_source,
+        "device_source": device_source,
+        "o2_device_used": oxy["o2_device_used"][0],
+        "ventilated_used": oxy["ventilated_used"],
+        "ventilation": oxy["grade_ventilation"] > 0,
+        "deceased": _float(rows, "deceased") == 1.0,
+        "unknown": unknown,
+    }
+    columns |= consensus_columns(rows, timeline, physiology, covered)
     # Column by column: building one DataFrame from the dict would copy every float
     # column into one consolidated block, which costs more than the grading itself.
     out = pd.DataFrame(index=pd.RangeIndex(n))

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from crs.read.timeaxis import day_to_instant, instant_to_day
 from crs.scales.criteria import criterion_label
-from crs.scales.grading import ATTRIBUTABLE
+from crs.scales.grading import ATTRIBUTION_CODES
 from crs.store import models
 from crs.store.access import AccessDenied
 from crs.store.codec import int_to_instants
@@ -108,9 +108,9 @@ def attribute(
 ) -> int:
     """Record that ``criterion`` is not CRS for ``patient_id`` in [start, end]; its id."""
     code = str(criterion).strip().lower()
-    if code not in ATTRIBUTABLE:
+    if code not in ATTRIBUTION_CODES:
         raise StoreError(
-            f"{criterion!r} cannot be attributed; use one of {', '.join(ATTRIBUTABLE)}."
+            f"{criterion!r} cannot be attributed; use one of {', '.join(ATTRIBUTION_CODES)}."
         )
     reason = _required(reason, "A reason")
     author = _required(author, "An author")

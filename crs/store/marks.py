@@ -50,9 +50,9 @@ NOTE = "note"
 
 #: Why marked values are left out (Home, the Patient page and ``crs database``).
 HEADLINE = (
-    "Some values were imported before the dashboard checked laboratory units and limits "
-    "as it does now: they may have been read in the wrong unit, or be impossible. The "
-    "store kept the values, not the file, so it cannot read them again itself: they are "
+    "Some values were imported before the dashboard checked laboratory units, limits and "
+    "whole-number scores as it does now: they may have been read in the wrong unit, or be "
+    "impossible. The store kept the values, not the file, so it cannot read them again itself: they are "
     "left out of grading until their export is imported again."
 )
 ASK = (
@@ -97,7 +97,11 @@ def mark_old_readings(connection: sa.Connection, now: datetime) -> int:
         for key, name in connection.execute(sa.text("SELECT id, name FROM variables"))
     }
     found: dict[tuple[int, int, int], list[_Mark]] = {}
-    for mark in [*_unit_marks(connection, variables), *_limit_marks(connection, variables)]:
+    for mark in [
+        *_unit_marks(connection, variables),
+        *_limit_marks(connection, variables),
+        *_whole_marks(connection, variables),
+    ]:
         found.setdefault((mark.pid, mark.var, mark.import_id), []).append(mark)
     existing = {
         (int(r.pid), int(r.var), int(r.import_id))
@@ -234,6 +238,17 @@ def _limit_marks(connection: sa.Connection, variables: dict[int, str]) -> list[_
             )
             marks.append(_Mark(int(row.pid), int(row.var), int(row.import_id), "limit", detail))
     return marks
+
+
+def _whole_marks(connection: sa.Connection, variables: dict[int, str]) -> list[_Mark]:
+    """Marks where an import stored a score that is not a whole number (version 3,
+    astct.md §1.3: an ICE score of 7.5 is impossible)."""
+    from crs.store.consensus_upgrade import whole_number_rows
+
+    return [
+        _Mark(pid, var, import_id, "limit", detail)
+        for pid, var, import_id, detail in whole_number_rows(connection, variables)
+    ]
 
 
 def _combined(parts: list[_Mark]) -> _Mark:

@@ -10,7 +10,13 @@ from crs.treatment.doses import ERRATUM as DOSE_ERRATUM
 from crs.treatment.doses import LOCAL_PROTOCOL_PREVAILS, patient_dose_panel
 from crs.treatment.doses import SOURCES as DOSE_SOURCES
 from crs.treatment.given import doses_given, tocilizumab_summary
-from crs.treatment.pipeline import grade_export, grade_frame, grade_to_table, output_table
+from crs.treatment.pipeline import (
+    grade_export,
+    grade_frame,
+    grade_to_table,
+    output_table,
+    three_sentences,
+)
 from crs.treatment.treatment import annotate, recommendation_table
 from crs.treatment.trends import baseline, crp_caveat, crp_peaks, fold_change
 
@@ -30,5 +36,6 @@ __all__ = [
     "output_table",
     "patient_dose_panel",
     "recommendation_table",
+    "three_sentences",
     "tocilizumab_summary",
 ]

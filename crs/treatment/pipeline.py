@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crs.scales.consensus import CONSENSUS_COLUMNS
+from crs.scales.explain import factorize_rows
 from crs.scales.grading import grade
 from crs.treatment.treatment import annotate, recommend
 
@@ -29,6 +31,12 @@ OUTPUT_COLUMNS = (
     "explanation",
     "recommendation",
     "alerts",
+    # astct.md §5: ASTCT 2019 CRS and ICANS, always written after ``alerts``.
+    "astct_grade",
+    "astct_drivers",
+    "icans_grade",
+    "icans_drivers",
+    "icans_unknown",
 )
 
 
@@ -84,7 +92,40 @@ def output_table(graded: pd.DataFrame, axis: str, *, categorical: bool = False) 
         if not (categorical and isinstance(text.dtype, pd.CategoricalDtype) and not text.hasnans):
             text = text.fillna("").astype("str")
         out[column] = text
+    out["explanation"] = three_sentences(graded)
+    for column in CONSENSUS_COLUMNS:
+        values = graded[column]
+        if column.endswith("_grade"):
+            values = values.astype("int64")
+        elif not (categorical and isinstance(values.dtype, pd.CategoricalDtype)):
+            values = values.astype("str").fillna("")
+        out[column] = values
     return out
+
+
+def three_sentences(graded: pd.DataFrame) -> pd.Series:
+    """astct.md §5 ``explanation``: the Lee sentence, the ASTCT sentence, the ICANS one.
+
+    The graded frame keeps them apart (``explanation``, ``astct_explanation``,
+    ``icans_explanation``) so the app can show each beside its grade; the table joins
+    them, each distinct combination once.
+    """
+    factorized = [_factorized(graded[c]) for c in _SENTENCES]
+    codes, first = factorize_rows([code for code, _ in factorized])
+    joined = [" ".join(str(words[code[i]]) for code, words in factorized) for i in first]
+    return pd.Series(pd.array(joined, dtype="str").take(codes), index=graded.index)
+
+
+def _factorized(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, distinct texts) of a text column; a categorical's own codes."""
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        words = np.append(np.asarray(text.cat.categories, dtype=object), "")
+        return text.cat.codes.to_numpy(), words  # code -1 (missing) → the last, ""
+    return pd.factorize(text.fillna("").astype("str"))
+
+
+#: The three sentences of the explanation column, in order (astct.md §5).
+_SENTENCES = ("explanation", "astct_explanation", "icans_explanation")
 
 
 #: Instants written by :func:`iso_seconds` without falling back to ``strftime``: four-digit

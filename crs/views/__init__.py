@@ -6,7 +6,7 @@ May import: every package above it (``crs.treatment``, ``crs.scales``, ``crs.fin
 ``crs.read``) and the shared leaf modules.
 """
 
-from crs.views.census import census, filter_census, round_table
+from crs.views.census import census, filter_census, round_table, sort_census
 from crs.views.figures import FIGURE_CONFIG, GRADE_COLOURS, timeline_figure
 from crs.views.problem_rows import with_patients
 from crs.views.reference import (
@@ -36,6 +36,7 @@ __all__ = [
     "reference_markdown",
     "round_table",
     "sections",
+    "sort_census",
     "timeline_figure",
     "ward_report",
     "with_patients",

@@ -61,7 +61,20 @@ CENSUS_COLUMNS: tuple[str, ...] = (
     "tocilizumab_hours_ago",
     "bed",
     "patient_name",
+    # astct.md §5: ASTCT 2019 CRS and ICANS now and at their highest, with drivers.
+    "astct_grade",
+    "astct_highest",
+    "astct_drivers",
+    "icans_grade",
+    "icans_highest",
+    "icans_drivers",
+    "icans_unknown",
 )
+#: The consensus grades the census reports beside Lee's: (grade now, highest, drivers).
+CONSENSUS_SCALES: dict[str, tuple[str, str, str]] = {
+    "astct": ("astct_grade", "astct_highest", "astct_drivers"),
+    "icans": ("icans_grade", "icans_highest", "icans_drivers"),
+}
 
 #: Window of the bedside values (Tmax, lowest SBP and MAP): the 24 h up to the latest
 #: row, inclusive (a ward round reads the last day's chart).
@@ -248,6 +261,7 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     now = latest["neuro"].astype("bool")
     out["neurotoxicity"] = np.select([now, ever], ["current", "earlier"], "none recorded")
 
+    out = out.join(_consensus(graded, order))
     out = out.join(_bedside(graded, frame, latest, order))
     out["tocilizumab_hours_ago"] = _hours_since_tocilizumab(graded).reindex(order)
     out["lower_bound"] = out["unknown"].fillna("").ne("")
@@ -265,6 +279,43 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     out["grade"] = out["grade"].astype("int64")
     out["highest_grade"] = out["highest_grade"].astype("int64")
     return out[list(CENSUS_COLUMNS)]
+
+
+def _consensus(graded: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    """ASTCT CRS and ICANS on the latest row and at their highest, per patient."""
+    frame = pd.DataFrame({"patient_id": graded["patient_id"].astype("str")})
+    frame["instant"] = graded["instant"]
+    for now, _, drivers in CONSENSUS_SCALES.values():
+        frame[now] = (
+            graded[now].astype("int64") if now in graded.columns else np.zeros(len(graded), "int64")
+        )
+        frame[drivers] = _text(graded, drivers)
+    frame["icans_unknown"] = _text(graded, "icans_unknown")
+    by_patient = frame.sort_values("instant", kind="stable").groupby("patient_id", sort=False)
+    latest = by_patient.tail(1).set_index("patient_id").reindex(order)
+    out = pd.DataFrame(index=pd.Index(order, name="patient_id"))
+    for now, highest, drivers in CONSENSUS_SCALES.values():
+        out[now] = latest[now].astype("int64")
+        out[highest] = by_patient[now].max().reindex(order).astype("int64")
+        out[drivers] = latest[drivers]
+    out["icans_unknown"] = latest["icans_unknown"]
+    return out
+
+
+#: How the ward round may be sorted: the grade now of each scale (then its highest).
+SORT_KEYS: dict[str, tuple[str, str]] = {
+    "grade": ("grade", "highest_grade"),
+    "astct": ("astct_grade", "astct_highest"),
+    "icans": ("icans_grade", "icans_highest"),
+}
+
+
+def sort_census(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The census sorted by one scale's grade now, then its highest, sickest first;
+    ties keep the census order (Lee grade, alerts, file order)."""
+    now, highest = SORT_KEYS[by]
+    ordered = table.sort_values([now, highest], ascending=[False, False], kind="stable")
+    return ordered.reset_index(drop=True)
 
 
 def _float(graded: pd.DataFrame, column: str) -> pd.Series:
@@ -374,6 +425,9 @@ ROUND_HEADERS: dict[str, str] = {
     "patient_id": "Patient",
     "grade": "Grade now",
     "highest_grade": "Highest",
+    # astct.md §5: ASTCT 2019 CRS and ICANS now; their highest and drivers under "more".
+    "astct_grade": "ASTCT",
+    "icans_grade": "ICANS",
     "trend_24h": "Trend 24 h",
     "drivers": "Drivers now",
     "recommendation": "Figure 2 suggestion",
@@ -387,6 +441,10 @@ ROUND_HEADERS: dict[str, str] = {
 }
 #: Behind the "more columns" choice.
 MORE_HEADERS: dict[str, str] = {
+    "astct_highest": "ASTCT highest",
+    "astct_drivers": "ASTCT drivers",
+    "icans_highest": "ICANS highest",
+    "icans_drivers": "ICANS drivers",
     "unknown": "Lower bound — not known",
     "highest_grade_when": "Highest first at",
     "day": "Day since infusion",
@@ -395,6 +453,7 @@ MORE_HEADERS: dict[str, str] = {
     "tocilizumab": "Tocilizumab given",
     "corticosteroids": "Corticosteroids given",
     "neurotoxicity": "Neurotoxicity",
+    "icans_unknown": "ICANS lower bound — not charted",
 }
 
 #: Short Figure 2 wording for the table (the patient page gives the full text).
@@ -422,6 +481,16 @@ DRIVER_WORDS: dict[str, str] = {
     "organ_toxicity": "organ toxicity",
     "neurotoxicity": "neurotoxicity",
     "death": "death",
+}
+#: ASTCT and ICANS driver codes (astct.md §2.6, §3.3) as a narrow column says them.
+SCALE_DRIVER_WORDS: dict[str, str] = {
+    **DRIVER_WORDS,
+    "masked_fever": "masked fever",
+    "ice": "ICE",
+    "capd": "CAPD",
+    "consciousness": "consciousness",
+    "motor": "motor weakness",
+    "cerebral_edema": "cerebral oedema",
 }
 #: Alerts (treatment.md §2) in a few complete words; the full sentence is listed below
 #: the table. ⚠ marks the alerts asking for action (crs.views.reference.WARNING_ALERTS).
@@ -488,5 +557,8 @@ def round_table(table: pd.DataFrame, more: bool = False) -> pd.DataFrame:
         for column in MORE_HEADERS:
             out[column] = table[column]
         out["unknown"] = unknown_words_column(out["unknown"])
+        out["icans_unknown"] = unknown_words_column(out["icans_unknown"])
+        for column in ("astct_drivers", "icans_drivers"):
+            out[column] = words(out[column], SCALE_DRIVER_WORDS)
     headers = ROUND_HEADERS | MORE_HEADERS
     return out.rename(columns=headers)

@@ -50,6 +50,7 @@ from crs.read.identifiers import visible
 from crs.read.timeaxis import instant_to_day
 from crs.scales.criteria import criterion_label
 from crs.scales.explain import unknown_words_column
+from crs.scales.scale_explain import driver_words_column
 from crs.treatment.given import doses_given
 from crs.treatment.trends import crp_caveat, fold_change
 from crs.views.problem_rows import left_out
@@ -87,9 +88,47 @@ class GradeScale:
     column: str  # graded-frame column of the grade (int 0–5)
     unknown: str  # column naming the domains not documented ("" = the grade is known)
     colour: str  # colour of the step line
+    drivers: str = "drivers"  # column of its drivers (codes, ``;``)
+    explanation: str = "explanation"  # column of its sentence
+    symbol: str = "circle"  # marker of each row's grade
+    dash: str = "solid"  # step line
+    #: Drawn this far above the grade (so lines at one grade stay apart); the hover
+    #: always says the grade itself.
+    offset: float = 0.0
+    #: Marker size (the other scales' a little larger than Lee's, and 0.3 apart from it,
+    #: so Lee's point under the cursor keeps its own hover where the courses meet).
+    size: int = 6
 
 
-GRADE_SCALES: tuple[GradeScale, ...] = (GradeScale("CRS grade", "grade", "unknown", "#212121"),)
+#: Lee 2014 (the source of this tool) and, beside it, ASTCT 2019 CRS and ICANS
+#: (astct.md §5: "two more step traces on the grade axis").
+GRADE_SCALES: tuple[GradeScale, ...] = (
+    GradeScale("CRS grade", "grade", "unknown", "#212121"),
+    GradeScale(
+        "ASTCT CRS grade",
+        "astct_grade",
+        "unknown",
+        "#1565c0",
+        "astct_drivers",
+        "astct_explanation",
+        "square",
+        "dot",
+        0.3,
+        7,
+    ),
+    GradeScale(
+        "ICANS grade",
+        "icans_grade",
+        "icans_unknown",
+        "#ad1457",
+        "icans_drivers",
+        "icans_explanation",
+        "diamond",
+        "dashdot",
+        -0.3,
+        7,
+    ),
+)
 
 #: Alerts (treatment.md §2): each kind its own marker and colour, explained in the legend.
 ALERT_STYLES: dict[str, tuple[str, str]] = {
@@ -182,6 +221,12 @@ PANEL_OF_COLUMN: dict[str, str] = {
     "ferritin_ng_ml": "cytokines",
     "neurotox_grade": "neurotoxicity",
     "ice_score": "neurotoxicity",
+    "capd_score": "neurotoxicity",
+    "consciousness": "neurotoxicity",
+    "rass": "neurotoxicity",
+    "seizure": "neurotoxicity",
+    "motor_weakness": "neurotoxicity",
+    "cerebral_edema": "neurotoxicity",
     "tocilizumab_mg": "treatment",
     "methylprednisolone_mg": "treatment",
     "dexamethasone_mg": "treatment",
@@ -383,6 +428,8 @@ def _panels_present(rows: pd.DataFrame) -> list[Panel]:
         or _numeric(rows, "ice_used").notna().any()
         or _numeric(rows, "ice_score").notna().any()
         or neurologic_symptom(_text(rows, "symptoms")).any()
+        or _numeric(rows, "capd_score").notna().any()
+        or _numeric(rows, "icans_grade").gt(0).any()
     )
     present = {
         "grade": True,
@@ -517,33 +564,76 @@ def _grade_panel(chart: _Chart) -> None:
             layer="below",
             name=f"grade band {grade}",
         )
-    for scale in GRADE_SCALES:
+    # Lee's course drawn last, on top: its points win the hover where courses meet; the
+    # legend still lists Lee first.
+    for scale in reversed(GRADE_SCALES):
+        if scale.column == "icans_grade" and not _neuro_assessed(chart.rows):
+            _not_drawn(chart, scale, "no ICE, CAPD or level of consciousness charted")
+            continue
         _grade_steps(chart, scale)
+    for rank, scale in enumerate(GRADE_SCALES, start=1):
+        chart.fig.update_traces(
+            legendrank=rank, selector=lambda t, name=scale.name: (t.name or "").startswith(name)
+        )
+
+
+#: The ICANS findings (astct.md §1.1): without any, the ICANS course is not drawn.
+ICANS_FINDINGS: tuple[str, ...] = (
+    "ice_score",
+    "capd_score",
+    "consciousness",
+    "rass",
+    "seizure",
+    "motor_weakness",
+    "cerebral_edema",
+)
+
+
+def _neuro_assessed(rows: pd.DataFrame) -> bool:
+    return any(c in rows.columns and rows[c].notna().any() for c in ICANS_FINDINGS)
+
+
+def _not_drawn(chart: _Chart, scale: GradeScale, why: str) -> None:
+    """A legend entry saying why a scale has no course (nothing to grade it from)."""
+    chart.add(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            name=f"{scale.name}: not drawn ({why})",
+            mode="markers",
+            marker={"symbol": f"{scale.symbol}-open", "color": scale.colour, "size": 8},
+            hoverinfo="skip",
+        ),
+        "grade",
+    )
 
 
 def _grade_steps(chart: _Chart, scale: GradeScale) -> None:
     rows, x = chart.rows, chart.x
+    if scale.column not in rows.columns:
+        return
     grade = rows[scale.column].astype("int64")
     unknown = _text(rows, scale.unknown)
     lower = unknown.ne("").to_numpy()
     colours = np.array([GRADE_COLOURS[int(g)] for g in grade.clip(0, 5)], dtype=object)
     custom = np.column_stack(
         [
-            _plain(_text(rows, "drivers").str.replace(";", ", ").str.replace("_", " ")).replace(
-                "", "none"
-            ),
-            _plain(_text(rows, "explanation")),  # quotes recorded symptoms
+            _plain(driver_words_column(_text(rows, scale.drivers))).replace("", "none"),
+            _plain(_text(rows, scale.explanation)),  # quotes recorded symptoms
             unknown_words_column(unknown).replace("", "none"),
             _text(rows, "recommendation").str.replace("_", " ").replace("", "—"),
             chart.when,
+            grade.astype("str"),
         ]
     )
+    shown = grade + scale.offset  # apart from the other scales at the same grade
+    lee = scale.column == "grade"
     for known, suffix, dash, colour in (
-        (True, "", "solid", scale.colour),
-        (False, " — lower bound", "dash", "#757575"),
+        (True, "", scale.dash, scale.colour),
+        (False, " — lower bound", "dash", "#757575" if lee else scale.colour),
     ):
         keep = ~lower if known else lower
-        xs, ys = _step_segments(x, grade, keep)
+        xs, ys = _step_segments(x, shown, keep)
         if not xs:
             continue
         chart.add(
@@ -560,28 +650,30 @@ def _grade_steps(chart: _Chart, scale: GradeScale) -> None:
         )
     n = int((~lower).sum())
     if n == 0:
-        return _lower_bound_markers(chart, scale, grade, lower, colours, custom)
+        return _lower_bound_markers(chart, scale, shown, lower, colours, custom)
+    label = "Grade" if scale.column == "grade" else scale.name
+    suggestion = "<br>Suggestion: %{customdata[3]}" if scale.column == "grade" else ""
     chart.add(
         _scatter(n)(
             x=x[~lower],
-            y=grade[~lower],
+            y=shown[~lower],
             name=scale.name,
             mode="markers",
             marker={
                 "color": list(colours[~lower]),
-                "size": 6,
-                "symbol": "circle",
+                "size": scale.size,
+                "symbol": scale.symbol,
                 "line": {"color": scale.colour, "width": 1},
             },
             customdata=custom[~lower],
             hovertemplate=(
-                "<b>Grade %{y}</b> · %{customdata[4]}<br>%{customdata[1]}<br>"
-                "Drivers: %{customdata[0]}<br>Suggestion: %{customdata[3]}<extra></extra>"
+                f"<b>{label} %{{customdata[5]}}</b> · %{{customdata[4]}}<br>%{{customdata[1]}}<br>"
+                f"Drivers: %{{customdata[0]}}{suggestion}<extra></extra>"
             ),
         ),
         "grade",
     )
-    _lower_bound_markers(chart, scale, grade, lower, colours, custom)
+    _lower_bound_markers(chart, scale, shown, lower, colours, custom)
 
 
 def _lower_bound_markers(
@@ -610,7 +702,8 @@ def _lower_bound_markers(
                 },
                 customdata=custom[lower],
                 hovertemplate=(
-                    "<b>Grade ≥ %{y}: a lower bound</b> · %{customdata[4]}<br>"
+                    f"<b>{'Grade' if scale.column == 'grade' else scale.name} ≥ "
+                    "%{customdata[5]}: a lower bound</b> · %{customdata[4]}<br>"
                     "Not documented within its window: %{customdata[2]} — the grade may be "
                     "higher<br>%{customdata[1]}<br>Drivers: %{customdata[0]}<extra></extra>"
                 ),
@@ -1043,22 +1136,11 @@ def _neurotoxicity(chart: _Chart) -> None:
             ),
             "neurotoxicity",
         )
-    ice = _numeric(rows, "ice_score")
-    charted = ice.notna()
-    if charted.any():
-        chart.add(
-            go.Scatter(
-                x=x[charted],
-                y=ice[charted],
-                name="ICE score (10 = normal)",
-                mode="lines+markers",
-                marker={"size": 5, "symbol": "circle-open"},
-                line={"color": "#00695c", "width": 1.2},
-                text=chart.when[charted],
-                hovertemplate="ICE %{y:g} of 10 · %{text}<extra></extra>",
-            ),
-            "ice",
-        )
+    _score(
+        chart, "ice_score", "ICE score (10 = normal)", "circle-open", "#00695c", "ICE %{y:g} of 10"
+    )
+    capd_top = _capd(chart)
+    _icans_onsets(chart)
     signs = neurologic_symptom(_text(rows, "symptoms"))
     if signs.any():
         chart.add(
@@ -1088,11 +1170,72 @@ def _neurotoxicity(chart: _Chart) -> None:
         row=chart.row_of["neurotoxicity"],
         col=1,
         secondary_y=True,
-        range=[-0.5, 10.5],
-        tickvals=[0, 5, 10],
+        range=[-0.5, max(10.5, capd_top)],
+        tickvals=[0, 5, 10] if capd_top <= 10.5 else [0, 9, 18, 27],
         fixedrange=True,
-        title_text="ICE",
+        title_text="ICE" if capd_top <= 10.5 else "ICE · CAPD",
         showgrid=False,
+    )
+
+
+def _capd(chart: _Chart) -> float:
+    """The CAPD score (children under 12, astct.md §3.1) where charted, on the ICE axis;
+    the top of that axis it needs (0 when none is charted)."""
+    name = "CAPD score (0 = normal, 9 or more: ICANS grade 3)"
+    top = _score(chart, "capd_score", name, "square-open", "#6d4c41", "CAPD %{y:g}")
+    return top + 1.5 if top else 0.0
+
+
+def _score(chart: _Chart, column: str, name: str, symbol: str, colour: str, hover: str) -> float:
+    """A neurologic score (ICE, CAPD) where charted, on the panel's right axis; its
+    highest value (0 when none is charted)."""
+    score = _numeric(chart.rows, column)
+    charted = score.notna()
+    if not charted.any():
+        return 0.0
+    chart.add(
+        go.Scatter(
+            x=chart.x[charted],
+            y=score[charted],
+            name=name,
+            mode="lines+markers",
+            marker={"size": 5, "symbol": symbol},
+            line={"color": colour, "width": 1.2},
+            text=chart.when[charted],
+            hovertemplate=hover + " · %{text}<extra></extra>",
+        ),
+        "ice",
+    )
+    return float(score[charted].max())
+
+
+def _icans_onsets(chart: _Chart) -> None:
+    """Where each ICANS episode begins (astct.md §3): a marker at its first grade, on the
+    neurotoxicity panel, the hover naming the domains."""
+    rows, x = chart.rows, chart.x
+    if "icans_grade" not in rows.columns:
+        return
+    grade = _numeric(rows, "icans_grade").fillna(0)
+    flagged = (grade > 0).reset_index(drop=True)
+    onset = flagged & ~flagged.shift(1, fill_value=False)
+    if not onset.any():
+        return
+    at = onset.to_numpy()
+    words = driver_words_column(_text(rows, "icans_drivers"))
+    chart.add(
+        go.Scatter(
+            x=x[at],
+            y=grade[at],
+            name="ICANS onset (ASTCT 2019)",
+            mode="markers",
+            marker={"symbol": "triangle-right", "size": 11, "color": "#ad1457"},
+            customdata=np.column_stack([_plain(words[at]), chart.when[at]]),
+            hovertemplate=(
+                "<b>ICANS onset, grade %{y:g}</b> · %{customdata[1]}<br>"
+                "%{customdata[0]}<extra></extra>"
+            ),
+        ),
+        "neurotoxicity",
     )
 
 

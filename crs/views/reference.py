@@ -372,6 +372,8 @@ def label_alerts(codes: str, after_tocilizumab: bool = False) -> str:
 
 def reference_markdown() -> str:
     """The whole Reference page as Markdown (static text, no patient data)."""
+    from crs.views.astct_reference import astct_markdown
+
     lines = ["## What a grade is", "", WHAT_A_GRADE_IS, ""]
     lines += ["## Table 2 — revised CRS grading (Lee et al. 2014)", ""]
     lines += ["| Grade | Toxicity |", "|---|---|"]
@@ -402,6 +404,7 @@ def reference_markdown() -> str:
     lines += [f"- **{where}.** {text}" for where, text in TREATMENT_DECISIONS]
     lines += ["", "### Dashboard choices", ""]
     lines += [f"- **{where}.** {text}" for where, text in DASHBOARD_DECISIONS]
+    lines += ["", astct_markdown(), ""]
     lines += ["", "## Laboratory trends (shown, not graded)", ""]
     lines += [f"**CRP.** {CRP_TEXT}", "", f"**Ferritin.** {FERRITIN_TEXT}", ""]
     return "\n".join(lines)

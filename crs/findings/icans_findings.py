@@ -1,0 +1,73 @@
+"""The ICANS findings in effect (astct.md §1.1-§1.2): the windows of the neurological
+columns, RASS as a level of consciousness, and the consciousness domain as the latest of
+the charted level and the RASS.
+
+Lee DW, Santomasso BD et al., Biol Blood Marrow Transplant 2019;25:625-638, the ICANS
+tables. The words themselves are read by crs.read.neuro_words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crs.findings.carry import Timeline, carry_forward
+
+#: astct.md §1.2: RASS → ICANS consciousness grade (+4 … 0 alert; −1 … −3 awakens to
+#: voice; −4 awakens only to tactile stimulus; −5 unarousable) [decision].
+RASS_GRADE: dict[int, int] = {4: 0, 3: 0, 2: 0, 1: 0, 0: 0, -1: 2, -2: 2, -3: 2, -4: 3, -5: 4}
+#: The consciousness level of each domain grade, in the words of the ICANS table.
+LEVEL_WORDS: dict[int, str] = {
+    0: "alert",
+    1: "awakens spontaneously",
+    2: "awakens to voice",
+    3: "awakens only to tactile stimulus",
+    4: "unarousable",
+}
+
+#: astct.md §1.1 windows (the latest value at or before the row, edges inclusive).
+WINDOWS: dict[str, pd.Timedelta] = {
+    "ice_score": pd.Timedelta(hours=12),  # 24 h for Lee's timeline band, 12 h for ICANS
+    "capd_score": pd.Timedelta(hours=12),
+    "consciousness": pd.Timedelta(hours=12),
+    "rass": pd.Timedelta(hours=12),
+    "seizure": pd.Timedelta(hours=24),
+    "motor_weakness": pd.Timedelta(hours=24),
+    "cerebral_edema": pd.Timedelta(hours=72),
+}
+
+
+def rass_grade(rass: np.ndarray) -> np.ndarray:
+    """astct.md §1.2 RASS table: the ICANS consciousness grade (NaN where no RASS)."""
+    table = np.full(10, np.nan)
+    for score, grade in RASS_GRADE.items():
+        table[score + 5] = grade
+    known = ~np.isnan(rass)
+    out = np.full(len(rass), np.nan)
+    out[known] = table[np.clip(rass[known], -5, 4).astype(np.int64) + 5]
+    return out
+
+
+def consciousness_in_effect(
+    words: np.ndarray, rass: np.ndarray, timeline: Timeline
+) -> dict[str, np.ndarray]:
+    """The consciousness domain at each row (astct.md §1.1): the latest of the word and
+    the RASS, each carried 12 h; both at one instant, the worse one [decision].
+    ``words`` holds the grades of the consciousness words (:func:`word_grades`).
+
+    Returns ``grade`` (float, NaN when neither is in effect), ``by_rass`` (the RASS
+    decided), ``rass`` (the RASS in effect) and ``source`` (the row it came from).
+    """
+    word_value, word_source = carry_forward(words, timeline, WINDOWS["consciousness"])
+    rass_value, rass_source = carry_forward(rass, timeline, WINDOWS["rass"])
+    rass_level = rass_grade(rass_value)
+    use_rass = (rass_source > word_source) | (
+        (rass_source == word_source) & (rass_source >= 0) & (rass_level > word_value)
+    )
+    grade = np.where(use_rass, rass_level, word_value)
+    return {
+        "grade": grade,
+        "by_rass": use_rass,
+        "rass": rass_value,
+        "source": np.where(use_rass, rass_source, word_source),
+    }

@@ -1,0 +1,110 @@
+"""The ASTCT 2019 ICANS grade (astct.md §3): the worst of the neurological domains.
+
+Lee DW, Santomasso BD et al., Biol Blood Marrow Transplant 2019;25:625-638, the ICANS
+tables for adults (ICE score) and children under 12 (CAPD). The domain grades are
+tables below; the findings are read by crs.read.neuro_words and crs.findings.icans_findings. ICANS never reads a CRS
+column, and grade 5 (death due to ICANS) is not computed [decision].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crs.findings.carry import Timeline, carry_forward, carry_values
+from crs.findings.icans_findings import WINDOWS, consciousness_in_effect
+from crs.read.neuro_words import word_grades
+
+#: astct.md §3.1: the ICE score from age 12 (or unknown age); CAPD below.
+CAPD_BELOW_AGE = 12.0
+#: astct.md §3.2, ICE score (0-10) → grade: 10 none; 7-9 → 1; 3-6 → 2; 0-2 → 3.
+ICE_GRADE: tuple[int, ...] = (3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 0)
+#: astct.md §3.2, CAPD total (0-32) → grade: 0 none; 1-8 → 1; ≥ 9 → 3.
+CAPD_GRADE: tuple[int, ...] = (0, *([1] * 8), *([3] * 24))
+#: The domain codes of icans_drivers (astct.md §3.3), sorted.
+DOMAINS: tuple[str, ...] = ("capd", "cerebral_edema", "consciousness", "ice", "motor", "seizure")
+#: The event domains (astct.md §3.2) and the column each is read from.
+EVENT_COLUMNS: dict[str, str] = {
+    "seizure": "seizure",
+    "motor": "motor_weakness",
+    "cerebral_edema": "cerebral_edema",
+}
+#: icans_unknown codes (astct.md §3.3), sorted.
+UNKNOWN_CODES: tuple[str, ...] = ("capd", "consciousness", "ice")
+
+
+def _float(rows: pd.DataFrame, name: str) -> np.ndarray:
+    return rows[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _score_grade(score: np.ndarray, table: tuple[int, ...]) -> np.ndarray:
+    """A whole-number score in effect → its domain grade (0 where none in effect)."""
+    lookup = np.array([*table, 0], dtype=np.int8)
+    known = ~np.isnan(score)
+    index = np.where(known, np.clip(np.nan_to_num(score), 0, len(table) - 1), len(table))
+    return lookup[index.astype(np.int64)]
+
+
+def icans_grade(
+    rows: pd.DataFrame,
+    timeline: Timeline,
+    covered: dict[str, np.ndarray],
+    words: dict[str, np.ndarray] | None = None,
+) -> dict[str, object]:
+    """astct.md §3 at every row (rows sorted as ``timeline``).
+
+    ``covered``: rows each ICANS code's attribution covers (astct.md §4: the domain is
+    removed there; ``icans_unknown`` does not change). ``words``: the grade of each
+    row's word per word column, when the caller has read them already.
+
+    Returns ``grade``, ``g_<domain>`` per domain, ``child`` (CAPD is the tool),
+    ``unknown`` (dict: code → bool) and the evidence the sentence shows: ``ice``,
+    ``capd``, the consciousness dict and per event domain its source row.
+    """
+    age = _float(rows, "age_years")
+    with np.errstate(invalid="ignore"):
+        child = age < CAPD_BELOW_AGE
+    # One score per patient: ICE, or CAPD under 12; the other tool's score is ignored
+    # for grading [decision], so one column is carried (both have a 12 h window).
+    charted = np.where(child, _float(rows, "capd_score"), _float(rows, "ice_score"))
+    score = carry_values(charted, timeline, WINDOWS["ice_score"])
+    ice = np.where(child, np.nan, score)
+    capd = np.where(child, score, np.nan)
+    if words is None:
+        words = {c: word_grades(c, rows[c]) for c in ("consciousness", *EVENT_COLUMNS.values())}
+    conscious = consciousness_in_effect(words["consciousness"], _float(rows, "rass"), timeline)
+    found = {
+        "ice": _score_grade(ice, ICE_GRADE),
+        "capd": _score_grade(capd, CAPD_GRADE),
+        "consciousness": np.nan_to_num(conscious["grade"]).astype(np.int8),
+    }
+    sources: dict[str, np.ndarray] = {}
+    for domain, column in EVENT_COLUMNS.items():
+        grade, source = carry_forward(words[column], timeline, WINDOWS[column])
+        found[domain] = np.nan_to_num(grade).astype(np.int8)
+        sources[domain] = source
+    graded = {d: np.where(covered[d], np.int8(0), found[d].astype(np.int8)) for d in DOMAINS}
+    grade = np.zeros(len(rows), dtype=np.int8)
+    for g in graded.values():
+        np.maximum(grade, g, out=grade)
+    unknown = {
+        "ice": ~child & np.isnan(ice),
+        "capd": child & np.isnan(capd),
+        "consciousness": np.isnan(conscious["grade"]),
+    }
+    return {
+        "grade": grade.astype(np.int64),
+        **{f"g_{d}": g for d, g in graded.items()},
+        "child": child,
+        "unknown": unknown,
+        "ice": ice,
+        "capd": capd,
+        "consciousness": conscious,
+        "sources": sources,
+    }
+
+
+def driver_bits(result: dict[str, object]) -> dict[str, np.ndarray]:
+    """astct.md §3.3: the domains at the row's grade."""
+    grade = result["grade"]
+    return {d: (result[f"g_{d}"] == grade) & (grade > 0) for d in DOMAINS}

@@ -1,0 +1,396 @@
+"""The ASTCT and ICANS sentences of the explanation (astct.md §5).
+
+"ASTCT grade N: ..." names each driver with the value behind it; "ICANS grade N (ICE):
+..." names each domain at the grade with its value. As in crs.scales.explain, rows are grouped
+by the values the sentence shows (``factorize_rows``) and each distinct sentence is
+built once, with vectorised string operations over the distinct rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crs.findings.icans_findings import LEVEL_WORDS
+from crs.findings.oxygen import DEVICE_LABELS, DEVICES, LOW_FLOW_MAX_L_MIN
+from crs.findings.vasopressors import AGENTS
+from crs.read.neuro_words import WORD_RULES
+from crs.scales.explain import (
+    _arrow,
+    _arrow_join,
+    _join,
+    _text,
+    factorize_rows,
+    lower_bound_clause,
+    number,
+)
+
+#: astct.md §2.2 criteria in words, for "does not count without fever".
+PENDING_WORDS: dict[str, str] = {
+    "hypotension": "hypotension",
+    "oxygen": "oxygen",
+    "vasopressor": "a vasopressor",
+    "ventilation": "positive-pressure ventilation",
+}
+#: The ICANS domains of an event column in words, by grade (astct.md §1.2 meanings).
+EVENT_MEANING: dict[str, dict[int, str]] = {
+    domain: {rule.grade: rule.meaning for rule in WORD_RULES[column] if rule.grade}
+    for domain, column in (
+        ("seizure", "seizure"),
+        ("motor", "motor_weakness"),
+        ("cerebral_edema", "cerebral_edema"),
+    )
+}
+#: Driver codes of astct.md §2.6 and §3.3 in plain words (other codes: "_" as a space).
+DRIVER_WORDS: dict[str, str] = {
+    "masked_fever": "masked fever (after tocilizumab or a steroid)",
+    "ice": "ICE score",
+    "capd": "CAPD score",
+    "consciousness": "level of consciousness",
+    "motor": "motor weakness",
+    "cerebral_edema": "cerebral oedema",
+}
+
+
+def driver_words(codes: str) -> str:
+    """``;``-joined driver codes of any scale as plain words, comma-separated."""
+    return ", ".join(DRIVER_WORDS.get(c, c.replace("_", " ")) for c in codes.split(";") if c)
+
+
+def driver_words_column(values: pd.Series) -> pd.Series:
+    """:func:`driver_words` of a whole column (worded once per distinct value)."""
+    codes, distinct = pd.factorize(values.fillna("").astype("str"), use_na_sentinel=False)
+    words = np.array([driver_words(v) for v in distinct], dtype=object)
+    return pd.Series(words[codes], index=values.index, dtype="str")
+
+
+_DEVICE_WORDS = np.array([DEVICE_LABELS.get(d, "") for d in (*DEVICES, "")], dtype=object)
+
+
+def _where(mask: np.ndarray, text: np.ndarray | str) -> np.ndarray:
+    return np.where(mask, text, "").astype(object)
+
+
+def _iso_minutes(instants: np.ndarray, day_axis: np.ndarray) -> np.ndarray:
+    """Instants as ``2026-03-02T20:00`` (time axis) or ``day 3.5`` (day axis)."""
+    clock = np.datetime_as_string(instants.astype("datetime64[m]"), unit="m").astype(object)
+    days = (instants.astype("datetime64[us]").view("int64") / 86_400_000_000).round(2)
+    return np.where(day_axis, "day " + number(days), clock).astype(object)
+
+
+def _hypotension(ev: dict, r: np.ndarray) -> np.ndarray:
+    sbp = "SBP " + number(ev["sbp_used"][r]) + " mmHg"
+    mean = "MAP " + number(ev["map_used"][r]) + " mmHg"
+    sbp_low, map_low = ev["sbp_low"][r], ev["map_low"][r]
+    both = sbp + ", " + mean
+    return np.select([sbp_low & map_low, sbp_low], [both, sbp], mean) + " without vasopressor"
+
+
+def _vasopressor(ev: dict, r: np.ndarray) -> np.ndarray:
+    code = ev["running_code"][r]
+    names = _join(
+        [_where((code >> bit) & 1 == 1, agent.name) for bit, agent in enumerate(AGENTS)], " + "
+    )
+    vasopressin = (code >> 4) & 1 == 1
+    others = ev["n_vasopressors"][r] - vasopressin
+    words = np.select(
+        [others >= 2, vasopressin & (others == 1), vasopressin],
+        [
+            " (two or more vasopressors)",
+            " (one vasopressor with vasopressin)",
+            " (vasopressin alone: one vasopressor)",
+        ],
+        " (one vasopressor)",
+    )
+    return names + " running" + words.astype(object)
+
+
+def _oxygen(ev: dict, r: np.ndarray) -> np.ndarray:
+    basis, grade = ev["astct_oxygen_basis"][r], ev["astct_oxygen"][r]
+    band = np.where(grade >= 3, "high-flow", "low-flow").astype(object)
+    device = _DEVICE_WORDS[ev["o2_device_used"][r]]
+    flow = number(ev["flow"][r])
+    cannula = np.where(
+        np.isnan(ev["flow"][r]),
+        "nasal cannula without documented flow",
+        "nasal cannula " + flow + " L/min",
+    ).astype(object)
+    limit = f" (≤ {LOW_FLOW_MAX_L_MIN:g} L/min: low-flow)"
+    cannula_band = np.where(grade >= 3, f" (> {LOW_FLOW_MAX_L_MIN:g} L/min: high-flow)", limit)
+    return np.select(
+        [basis == 1, basis == 2, basis == 3],
+        [
+            device + " (" + band + ")",
+            cannula + cannula_band.astype(object),
+            "FiO2 " + number(ev["fio2"][r]) + "% (" + band + ")",
+        ],
+        "oxygen flow " + flow + " L/min (" + band + ")",
+    )
+
+
+def _ventilation(ev: dict, r: np.ndarray) -> np.ndarray:
+    device = _DEVICE_WORDS[ev["o2_device_used"][r]]
+    label = np.where(ev["ventilated_used"][r], "mechanical ventilation", device).astype(object)
+    return label + " (positive pressure)"
+
+
+def _masked(ev: dict, r: np.ndarray) -> np.ndarray:
+    dose, fever = ev["dose_row"][r], ev["fever_row"][r]
+    at = ev["instant"]
+    day_axis = ev["day_axis"][r]
+    dose_at = _iso_minutes(at[dose], day_axis)
+    fever_at = _iso_minutes(at[fever], day_axis)
+    same_day = at[dose].astype("datetime64[D]") == at[fever].astype("datetime64[D]")
+    fever_at = np.where(same_day & ~day_axis, [t[-5:] for t in fever_at], fever_at)
+    agent = ev["agent_names"][ev["agent"][dose]]
+    return (
+        "fever masked by "
+        + agent
+        + " at "
+        + dose_at
+        + " (fever "
+        + number(ev["temp_c"][fever])
+        + " °C at "
+        + fever_at.astype(object)
+        + ")"
+    )
+
+
+def _pieces(
+    builders: list[tuple[np.ndarray, Callable, Callable]], n: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per piece of a sentence: each row's code into the piece's table of texts (-1: the
+    piece is absent). A piece's text is built once per distinct value it shows, on the
+    rows where it is present only (as crs.scales.explain builds the Lee sentence)."""
+    codes, tables = [], []
+    for present, keys, text in builders:
+        rows = np.flatnonzero(present)
+        code = np.full(n, -1, dtype=np.int64)
+        table = np.zeros(0, dtype=object)
+        if len(rows):
+            sub, first = factorize_rows(keys(rows))
+            code[rows] = sub
+            table = np.asarray(text(rows[first]), dtype=object)
+        codes.append(code)
+        tables.append(np.append(table, ""))  # code -1 → the last entry, ""
+    return codes, tables
+
+
+def _sentences(
+    head: list[np.ndarray],
+    widths: list[int],
+    pieces: tuple[list[np.ndarray], list[np.ndarray]],
+    words: Callable[[np.ndarray, pa.Array], pa.Array],
+) -> pd.Series:
+    """Rows grouped by their small codes (``head`` of known ``widths``, then each piece's
+    code), each distinct sentence built once: ``words(first rows, joined pieces)``."""
+    codes, tables = pieces
+    key_widths = [*widths, *(len(t) + 1 for t in tables)]
+    row_code, first = factorize_rows([*head, *codes], key_widths)
+    joined = _arrow_join(
+        [_arrow(t).take(c[first] % len(t)) for t, c in zip(tables, codes, strict=True)], "; "
+    )
+    sentences = words(first, joined)
+    # Plain text, as the Lee sentence: a categorical's categories would depend on which
+    # patients are graded together (architecture §2: a pure function of each patient).
+    return pd.Series(pd.array(sentences.take(pa.array(row_code)), dtype="str"))
+
+
+def _r(values: np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(values, dtype="float64"), 2)
+
+
+def astct_sentences(ev: dict) -> pd.Series:
+    """``ASTCT grade N: ...`` per row (astct.md §5)."""
+    grade, d = ev["astct_grade"], ev["astct_bits"]
+    n = len(grade)
+    pend = {c: (g > 0) & (grade == 0) for c, g in ev["pending"].items()}
+    pend_code = np.zeros(n, dtype=np.int64)
+    for bit, p in enumerate(pend.values()):
+        pend_code |= p.astype(np.int64) << bit
+    builders = [
+        (
+            d["fever"],
+            lambda r: [_r(ev["temp"][r])],
+            lambda r: "temperature " + number(ev["temp"][r]) + " °C (fever)",
+        ),
+        (
+            d["hypotension"],
+            lambda r: [
+                np.where(ev["sbp_low"][r], _r(ev["sbp_used"][r]), np.nan),
+                np.where(ev["map_low"][r], _r(ev["map_used"][r]), np.nan),
+            ],
+            lambda r: _hypotension(ev, r),
+        ),
+        (
+            d["vasopressor"],
+            lambda r: [ev["running_code"][r], ev["n_vasopressors"][r]],
+            lambda r: _vasopressor(ev, r),
+        ),
+        (
+            d["oxygen"],
+            lambda r: [
+                ev["astct_oxygen_basis"][r] * 10 + ev["astct_oxygen"][r],
+                ev["o2_device_used"][r],
+                _r(ev["flow"][r]),
+                _r(ev["fio2"][r]),
+            ],
+            lambda r: _oxygen(ev, r),
+        ),
+        (
+            d["ventilation"],
+            lambda r: [ev["ventilated_used"][r], ev["o2_device_used"][r]],
+            lambda r: _ventilation(ev, r),
+        ),
+        (
+            d["death"],
+            lambda r: [np.zeros(len(r))],
+            lambda r: np.full(
+                len(r), "death recorded (grade 5 requires no other principal cause)", object
+            ),
+        ),
+        (d["masked_fever"], lambda r: [ev["dose_row"][r]], lambda r: _masked(ev, r)),
+    ]
+    unknown_code, unknown_table = ev["unknown_code"], ev["unknown_table"]
+    lower_table = [
+        lower_bound_clause(";".join(c for c in u.split(";") if c != "vasopressor_dose"))
+        for u in unknown_table
+    ] + [""]  # the last: no clause (grade 5)
+    pending_table = [
+        ", ".join(w for bit, w in enumerate(PENDING_WORDS.values()) if combo >> bit & 1)
+        for combo in range(2 ** len(PENDING_WORDS))
+    ]
+
+    zero_table = _arrow(
+        [
+            f"{p} without fever does not count (ASTCT requires fever)"
+            if p
+            else "no CRS finding recorded"
+            for p in pending_table
+        ]
+    )
+    prefixes = _arrow([f"ASTCT grade {v}: " for v in range(6)])
+
+    def words(first: np.ndarray, body: pa.Array) -> pa.Array:
+        # Small tables taken by code: no per-row Python text.
+        g = grade[first]
+        body = pc.if_else(pa.array(g == 0), zero_table.take(pend_code[first]), body)
+        lower = _arrow(lower_table).take(
+            np.where(g == 5, len(lower_table) - 1, unknown_code[first])
+        )
+        return pc.binary_join_element_wise(
+            prefixes.take(g.astype(np.int64)), body, lower, _text("."), _text("")
+        )
+
+    return _sentences(
+        [grade, unknown_code, pend_code],
+        [7, len(unknown_table) + 1, 2 ** len(PENDING_WORDS) + 1],
+        _pieces(builders, n),
+        words,
+    )
+
+
+def _charted(text: tuple[np.ndarray, np.ndarray], source: np.ndarray) -> np.ndarray:
+    """The code of the text charted at each ``source`` row (-1: none)."""
+    codes, _ = text
+    return np.where(source >= 0, codes[np.maximum(source, 0)], -1)
+
+
+def _consciousness(ev: dict, r: np.ndarray) -> np.ndarray:
+    conscious = ev["icans"]["consciousness"]
+    grade = np.nan_to_num(conscious["grade"][r]).astype(np.int64)
+    level = np.array([LEVEL_WORDS[g] for g in range(5)], dtype=object)[grade]
+    rass = conscious["rass"][r]
+    rass_text = np.array([f"{v:+g}".replace("-", "−") for v in np.nan_to_num(rass)], dtype=object)
+    charted = ev["consciousness_text"][1][
+        _charted(ev["consciousness_text"], conscious["source"][r])
+    ]
+    return np.where(
+        conscious["by_rass"][r],
+        level + " (RASS " + rass_text + ")",
+        level + ' ("' + charted + '")',
+    ).astype(object)
+
+
+def _event(ev: dict, domain: str, r: np.ndarray) -> np.ndarray:
+    grade = ev["icans"][f"g_{domain}"][r]
+    meaning = np.array([EVENT_MEANING[domain].get(g, "") for g in range(5)], dtype=object)[grade]
+    text = ev["event_text"][domain]
+    charted = text[1][_charted(text, ev["icans"]["sources"][domain][r])]
+    return meaning + ' ("' + charted + '")'
+
+
+def icans_sentences(ev: dict) -> pd.Series:
+    """``ICANS grade N (ICE|CAPD): ...`` per row (astct.md §5)."""
+    icans = ev["icans"]
+    grade, child = icans["grade"], icans["child"]
+    bits, unknown = ev["icans_bits"], icans["unknown"]
+    conscious = icans["consciousness"]
+    n = len(grade)
+    builders = [
+        (
+            bits["ice"],
+            lambda r: [icans["ice"][r]],
+            lambda r: "ICE " + number(icans["ice"][r]) + "/10",
+        ),
+        (bits["capd"], lambda r: [icans["capd"][r]], lambda r: "CAPD " + number(icans["capd"][r])),
+        (
+            bits["consciousness"],
+            lambda r: [
+                conscious["grade"][r],
+                np.where(conscious["by_rass"][r], conscious["rass"][r], np.nan),
+                np.where(
+                    conscious["by_rass"][r],
+                    -2,
+                    _charted(ev["consciousness_text"], conscious["source"][r]),
+                ),
+            ],
+            lambda r: _consciousness(ev, r),
+        ),
+        *(
+            (
+                bits[domain],
+                lambda r, domain=domain: [
+                    icans[f"g_{domain}"][r],
+                    _charted(ev["event_text"][domain], icans["sources"][domain][r]),
+                ],
+                lambda r, domain=domain: _event(ev, domain, r),
+            )
+            for domain in ("seizure", "motor", "cerebral_edema")
+        ),
+    ]
+    no_score = (unknown["ice"] | unknown["capd"]).astype(np.int64)
+    no_level = unknown["consciousness"].astype(np.int64)
+
+    def words(first: np.ndarray, body: pa.Array) -> pa.Array:
+        g, young = grade[first], child[first]
+        body = pc.if_else(pa.array(g == 0), _text("no ICANS finding recorded"), body)
+        score = np.where(young, "CAPD", "ICE score").astype(object)
+        missing = np.select(
+            [
+                (no_score[first] == 1) & (no_level[first] == 1),
+                no_score[first] == 1,
+                no_level[first] == 1,
+            ],
+            [
+                "no " + score + " and no level of consciousness",
+                "no " + score,
+                np.full(len(first), "no level of consciousness", dtype=object),
+            ],
+            "",
+        ).astype(object)
+        lower = np.where(missing != "", "; lower bound: " + missing + " in the last 12 h", "")
+        tool = np.where(young, "CAPD", "ICE")
+        prefix = _arrow([f"ICANS grade {v} ({t}): " for v, t in zip(g, tool, strict=True)])
+        return pc.binary_join_element_wise(prefix, body, _arrow(lower), _text("."), _text(""))
+
+    return _sentences(
+        [grade, child.astype(np.int64), no_score, no_level],
+        [6, 3, 3, 3],
+        _pieces(builders, n),
+        words,
+    )
