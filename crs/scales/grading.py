@@ -195,14 +195,26 @@ def _lee_columns(
         "ice_used": found.ice,
     }
     columns |= {name: rows[name] for name in (*ROW_VALUES, *PATIENT_LEVEL)}
-    evidence = {
+    return columns, _lee_evidence(found, criterion_grade, overall, unknown, attributed)
+
+
+def _lee_evidence(
+    found: Findings,
+    criterion_grade: dict[str, np.ndarray],
+    overall: np.ndarray,
+    unknown: tuple[np.ndarray, np.ndarray],
+    attributed: tuple[np.ndarray, np.ndarray],
+) -> dict[str, object]:
+    """The findings Lee's sentence cites (crs.scales.explain), as its builders read them."""
+    low_bp, oxy = found.low_bp, found.oxygen
+    return {
         "grade": overall,
         "unknown": unknown,
         "attributed": attributed,
         "g_organ_toxicity": criterion_grade["organ_toxicity"],
         "g_neurotoxicity": criterion_grade["neurotoxicity"],
         "temp_c_used": found.temp,
-        "symptoms": rows["symptoms"],
+        "symptoms": found.rows["symptoms"],
         "sbp_used": found.sbp,
         "dbp_used": found.dbp,
         "map_used": found.map_used,
@@ -216,10 +228,9 @@ def _lee_columns(
         "o2_device_used": oxy["o2_device_used"][0],
         "ventilated_used": oxy["ventilated_used"],
         "flow": found.flow,
-        "pressors": pressors,
-        "organs": organs,
+        "pressors": found.pressors,
+        "organs": found.organs,
     }
-    return columns, evidence
 
 
 def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.DataFrame:
