@@ -26,10 +26,9 @@ from crs.findings.oxygen import (
     ROOM_AIR_FIO2,
     VENTILATOR_SUPPORT,
 )
+from crs.findings.row_findings import FEVER_C  # noqa: F401  (astct.md §2.1 (a): 38.0 °C)
 from crs.findings.vasopressors import AGENTS
 
-#: astct.md §2.1 (a): the temperature in effect ≥ 38.0 °C is fever.
-FEVER_C = 38.0
 #: astct.md §2.2: each criterion and its grade (the consensus CRS table).
 CRITERION_GRADE: dict[str, int] = {
     "fever": 1,

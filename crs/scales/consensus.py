@@ -1,5 +1,5 @@
 """ASTCT 2019 CRS and ICANS beside Lee 2014 (astct.md): the five columns and their
-sentences, from the findings every scale reads (crs.findings.findings, computed once).
+sentences, from the findings every scale reads (crs.findings.row_findings, computed once).
 
 ``consensus_columns`` is called by ``crs.scales.grading.grade`` with the findings and the
 attributions; it decides the masked fever (crs.findings.masking: the fever that counts
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.findings.findings import Findings
 from crs.findings.masking import masked_fever
+from crs.findings.row_findings import Findings
 from crs.scales import astct, icans
 from crs.scales.explain import quote
 from crs.scales.scale_explain import astct_sentences, icans_sentences
@@ -71,8 +71,8 @@ def consensus_columns(
 ) -> dict[str, object]:
     """The five astct.md §5 columns and the two sentences, per row of ``found.rows``.
 
-    ``found``: the findings every scale reads (crs.findings.findings); ``unknown``: Lee's
-    unknown domains (code, table); ``covered``: the rows each attribution covers.
+    ``found``: the findings every scale reads (crs.findings.row_findings);
+    ``unknown``: Lee's unknown domains (code, table); ``covered``: the rows each attribution covers.
     """
     rows = found.rows
     n = len(rows)

@@ -1,7 +1,7 @@
 """The Lee et al. 2014 CRS grade per patient and instant (spec grading.md §2–§5).
 
 ``grade(frame, attributions)`` is the grading engine of docs/architecture.md §2: it
-computes the findings once (crs.findings.findings: values carried forward, §2, and the
+computes the findings once (crs.findings.row_findings: values carried forward, §2, and the
 physiology of §3), applies Lee's table to them (crs.scales.lee: Table 2, Table 3 for
 vasopressors, CTCAE v4.0 for organs, attributions of §5 removed), and returns one graded
 row per input row with the drivers, the unknown domains, the evidence in effect and one
@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crs.findings.findings import Findings, findings
-from crs.findings.findings import complete as _complete  # noqa: F401  (tests, callers)
-from crs.findings.findings import sort_order as _sort_order  # noqa: F401
 from crs.findings.organ import ORGANS
+from crs.findings.row_findings import Findings, findings
+from crs.findings.row_findings import sort_order as _sort_order  # noqa: F401  (tests)
 from crs.scales.consensus import ICANS_CODES, consensus_columns
 from crs.scales.explain import explain
 from crs.scales.lee import ATTRIBUTABLE, CRITERIA, lee_grades
@@ -236,7 +235,7 @@ def _lee_evidence(
 def grade(frame: pd.DataFrame, attributions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Grade every row of a canonical frame (architecture §2; spec §2–§5).
 
-    The findings are computed once (crs.findings.findings); Lee 2014 (crs.scales.lee),
+    The findings are computed once (crs.findings.row_findings); Lee 2014 (crs.scales.lee),
     ASTCT CRS and ICANS (crs.scales.consensus) read them.
 
     Parameters

@@ -3,7 +3,8 @@
 Lee DW, Santomasso BD et al., Biol Blood Marrow Transplant 2019;25:625-638, the ICANS
 tables for adults (ICE score) and children under 12 (CAPD). The domain grades are
 tables below, applied to the findings in effect of crs.findings.icans_findings (computed
-once per grading call, crs.findings.findings). ICANS never reads a CRS column, and grade 5 (death due to ICANS) is not computed [decision].
+once per grading call, crs.findings.row_findings). ICANS never reads a CRS column, and
+grade 5 (death due to ICANS) is not computed [decision].
 """
 
 from __future__ import annotations

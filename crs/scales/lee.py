@@ -2,7 +2,7 @@
 
 ``TABLE`` is the paper's Table 2 (with Table 3 for vasopressors and CTCAE v4.0 for the
 organs), one line per criterion: its code, the rule in the spec's words, the condition
-on the findings (crs.findings.findings) and the grade it gives. A criterion whose grade
+on the findings (crs.findings.row_findings) and the grade it gives. A criterion whose grade
 depends on the finding's degree (vasopressor, oxygen, ventilation, organ toxicity,
 neurotoxicity) reads that grade from the finding, which its physiology module computed
 by the paper's table; ``grade`` is then ``None``. This module adds no physiology: it
@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from crs.findings.findings import Findings
 from crs.findings.neuro import neurotoxicity_grade
+from crs.findings.row_findings import Findings
 
 
 class Criterion(NamedTuple):
@@ -34,19 +34,20 @@ class Criterion(NamedTuple):
 #: grading.md §3, in the order of Table 2 (``neurotoxicity``: version 2).
 TABLE: tuple[Criterion, ...] = (
     Criterion("fever", "temperature in effect ≥ 38.0 °C", lambda f: f.fever, 1),
-    Criterion("symptoms", "constitutional symptoms on the row", lambda f: f.symptoms, 1),
-    Criterion("hypotension", "SBP, MAP or relative rule §3.1", lambda f: f.low_bp["met"], 2),
-    Criterion("vasopressor", "Table 3: low dose 2, high dose 3, multiple high 4",
+    Criterion("symptoms", "a constitutional symptom on the row", lambda f: f.symptoms, 1),
+    Criterion("hypotension", "§3.1: SBP or MAP below the age's threshold",
+              lambda f: f.low_bp["met"], 2),
+    Criterion("vasopressor", "§3.2: one agent 2; two or more, or high dose ≥ 3 h (Table 3) 3",
               lambda f: f.pressors["grade"], None),
-    Criterion("oxygen", "FiO2 < 40 % → 2, ≥ 40 % → 3 (§3.3)",
+    Criterion("oxygen", "§3.3: FiO2 < 40 % or low flow 2; FiO2 ≥ 40 % or more than low flow 3",
               lambda f: f.oxygen["grade_oxygen"], None),
-    Criterion("ventilation", "ventilator support → 4 (§3.3)",
+    Criterion("ventilation", "ventilated, or CPAP, BiPAP, NIV or ventilator in effect: 4",
               lambda f: f.oxygen["grade_ventilation"], None),
-    Criterion("organ_toxicity", "CTCAE v4.0 grade 2 → 2, 3 → 3, 4 → 4 (§3.4)",
+    Criterion("organ_toxicity", "§3.4: CTCAE v4.0 grade of every organ but the nervous system",
               lambda f: f.organs["grade"], None),
-    Criterion("neurotoxicity", "entered neurotoxicity grade ≥ 2 (§3.4, version 2)",
+    Criterion("neurotoxicity", "§3.4 v2: carried neurotoxicity grade ≥ 2",
               lambda f: neurotoxicity_grade(f.organs["neurotox_used"]), None),
-    Criterion("death", "deceased on the row", lambda f: f.deceased, 5),
+    Criterion("death", "death recorded on the row", lambda f: f.deceased, 5),
 )  # fmt: skip
 #: Criterion codes of spec §3, in the order of Table 2.
 CRITERIA: tuple[str, ...] = tuple(c.code for c in TABLE)

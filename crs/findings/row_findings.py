@@ -25,15 +25,14 @@ import pandas as pd
 from crs.findings.carry import WINDOWS, Timeline, carry_forward, carry_values
 from crs.findings.hypotension import hypotension, mean_arterial_pressure
 from crs.findings.icans_findings import neurologic_findings, word_findings
-from crs.findings.masking import masking_agent
+from crs.findings.masking import FEVER_C, masking_agent
 from crs.findings.organ import organ_toxicity
 from crs.findings.oxygen import device_codes, oxygen
 from crs.findings.symptoms import constitutional_symptoms
 from crs.findings.vasopressors import vasopressor_state
 from crs.read.columns import CANONICAL, DTYPES, empty_column
 
-#: A documented fever (grading.md §3 and astct.md §2.1 (a) [decision]): ≥ 38.0 °C.
-FEVER_C = 38.0
+__all__ = ["FEVER_C", "Findings", "complete", "findings", "sort_order"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class Findings:
     timeline: Timeline
     codes: np.ndarray  # patient code of each row
     temp: np.ndarray  # °C in effect (6 h), NaN: none
-    fever: np.ndarray  # temp ≥ FEVER_C
+    fever: np.ndarray  # temp ≥ FEVER_C (38.0 °C: grading.md §3, astct.md §2.1 (a))
     symptoms: np.ndarray  # constitutional symptoms on the row (bool)
     sbp: np.ndarray
     sbp_source: np.ndarray
