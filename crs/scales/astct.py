@@ -8,9 +8,10 @@ high-flow oxygen (> 6 L/min nasal cannula, face mask, non-rebreather, Venturi) i
 multiple vasopressors (excluding vasopressin) is 4; positive pressure is 4. Organ
 toxicity never grades CRS here. Death is 5 (astct.md §2.5).
 
-The physiology is the grader's (``crs.scales.grading``): hypotension (crs.findings.hypotension), running
-vasopressors (crs.findings.vasopressors), the oxygen values and device classes in effect
-(crs.findings.oxygen), the temperature and the attributions. This module only applies the
+The findings are those every scale reads (crs.findings.row_findings, computed once):
+hypotension (crs.findings.hypotension), running vasopressors (crs.findings.vasopressors),
+the oxygen values and device classes in effect (crs.findings.oxygen), the temperature;
+with the attributions. This module only applies the
 consensus table to them, as data.
 """
 

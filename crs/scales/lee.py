@@ -31,21 +31,22 @@ class Criterion(NamedTuple):
     grade: int | None
 
 
-#: grading.md §3, in the order of Table 2 (``neurotoxicity``: version 2).
+#: grading.md §3, in the order of Table 2 (``neurotoxicity``: version 2); the rules of
+#: hypotension §3.1, vasopressor §3.2, oxygen §3.3, organ and neurotoxicity §3.4.
 TABLE: tuple[Criterion, ...] = (
     Criterion("fever", "temperature in effect ≥ 38.0 °C", lambda f: f.fever, 1),
     Criterion("symptoms", "a constitutional symptom on the row", lambda f: f.symptoms, 1),
-    Criterion("hypotension", "§3.1: SBP or MAP below the age's threshold",
+    Criterion("hypotension", "SBP or MAP below the threshold for age",
               lambda f: f.low_bp["met"], 2),
-    Criterion("vasopressor", "§3.2: one agent 2; two or more, or high dose ≥ 3 h (Table 3) 3",
+    Criterion("vasopressor", "one agent 2; two or more, or high dose for 3 h or more (Table 3) 3",
               lambda f: f.pressors["grade"], None),
-    Criterion("oxygen", "§3.3: FiO2 < 40 % or low flow 2; FiO2 ≥ 40 % or more than low flow 3",
+    Criterion("oxygen", "FiO2 < 40 % or low flow 2; FiO2 ≥ 40 % or more than low flow 3",
               lambda f: f.oxygen["grade_oxygen"], None),
     Criterion("ventilation", "ventilated, or CPAP, BiPAP, NIV or ventilator in effect: 4",
               lambda f: f.oxygen["grade_ventilation"], None),
-    Criterion("organ_toxicity", "§3.4: CTCAE v4.0 grade of every organ but the nervous system",
+    Criterion("organ_toxicity", "CTCAE v4.0 grade of every organ but the nervous system",
               lambda f: f.organs["grade"], None),
-    Criterion("neurotoxicity", "§3.4 v2: carried neurotoxicity grade ≥ 2",
+    Criterion("neurotoxicity", "neurotoxicity grade in effect ≥ 2",
               lambda f: neurotoxicity_grade(f.organs["neurotox_used"]), None),
     Criterion("death", "death recorded on the row", lambda f: f.deceased, 5),
 )  # fmt: skip
