@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.findings.carry import Timeline, carry_forward
+from crs.findings.carry import Timeline, carry_forward, carry_values
+from crs.findings.masking import sparse_factorize
+from crs.read.neuro_words import word_grade
 
 #: astct.md §1.2: RASS → ICANS consciousness grade (+4 … 0 alert; −1 … −3 awakens to
 #: voice; −4 awakens only to tactile stimulus; −5 unarousable) [decision].
@@ -24,6 +26,13 @@ LEVEL_WORDS: dict[int, str] = {
     3: "awakens only to tactile stimulus",
     4: "unarousable",
 }
+
+#: astct.md §3.1: the ICE score from age 12 (or unknown age); CAPD below.
+CAPD_BELOW_AGE = 12.0
+#: The ICANS columns charted in words (astct.md §1.2): consciousness, then the events.
+WORD_COLUMNS: tuple[str, ...] = ("consciousness", "seizure", "motor_weakness", "cerebral_edema")
+#: The event columns (astct.md §3.2), carried within their windows.
+EVENT_WORD_COLUMNS: tuple[str, ...] = WORD_COLUMNS[1:]
 
 #: astct.md §1.1 windows (the latest value at or before the row, edges inclusive).
 WINDOWS: dict[str, pd.Timedelta] = {
@@ -70,4 +79,48 @@ def consciousness_in_effect(
         "by_rass": use_rass,
         "rass": rass_value,
         "source": np.where(use_rass, rass_source, word_source),
+    }
+
+
+def _float(rows: pd.DataFrame, name: str) -> np.ndarray:
+    return rows[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def word_findings(rows: pd.DataFrame) -> dict[str, tuple[np.ndarray, list[str], np.ndarray]]:
+    """Each word column read once (astct.md §1.2): (code per row, -1 where missing; its
+    distinct texts; the grade of each row's word, NaN: none or unreadable)."""
+    read = {}
+    for column in WORD_COLUMNS:
+        codes, texts = sparse_factorize(rows[column])
+        grades = np.array([word_grade(column, t) for t in texts] + [np.nan])
+        read[column] = (codes, texts, grades[codes])
+    return read
+
+
+def neurologic_findings(
+    rows: pd.DataFrame, timeline: Timeline, words: dict[str, np.ndarray]
+) -> dict[str, object]:
+    """The ICANS findings in effect at every row (astct.md §1.1, §3.1; rows sorted as
+    ``timeline``); ``words``: the grade of each row's word per word column.
+
+    Returns ``child`` (CAPD is the tool), ``ice`` and ``capd`` (the score in effect,
+    NaN for the other tool), ``consciousness`` (:func:`consciousness_in_effect`) and,
+    per event column, ``events[column]`` = (grade in effect, source row).
+    """
+    age = _float(rows, "age_years")
+    with np.errstate(invalid="ignore"):
+        child = age < CAPD_BELOW_AGE
+    # One score per patient: ICE, or CAPD under 12; the other tool's score is ignored
+    # for grading [decision], so one column is carried (both have a 12 h window).
+    charted = np.where(child, _float(rows, "capd_score"), _float(rows, "ice_score"))
+    score = carry_values(charted, timeline, WINDOWS["ice_score"])
+    events = {c: carry_forward(words[c], timeline, WINDOWS[c]) for c in EVENT_WORD_COLUMNS}
+    return {
+        "child": child,
+        "ice": np.where(child, np.nan, score),
+        "capd": np.where(child, score, np.nan),
+        "consciousness": consciousness_in_effect(
+            words["consciousness"], _float(rows, "rass"), timeline
+        ),
+        "events": events,
     }

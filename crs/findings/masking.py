@@ -88,12 +88,14 @@ def masked_fever(
     rows: pd.DataFrame,
     timeline: Timeline,
     fever_attributed: np.ndarray,
+    agent: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """astct.md §2.1 (b) at every row (rows sorted as ``timeline``).
 
     ``fever_attributed``: rows covered by an attribution of ``fever`` (astct.md §4): a
     fever documented there never counts as the fever *f*, and the requirement is not met
-    there at all (that last part is the caller's).
+    there at all (that last part is the caller's). ``agent``: :func:`masking_agent` of
+    ``rows`` when the caller has it already.
 
     Returns ``masked`` (bool), ``dose_row`` (the row of the latest masking dose that
     masks, -1: none) and ``fever_row`` (the latest countable fever at or before that
@@ -108,7 +110,7 @@ def masked_fever(
     infusion[np.isnat(infusion) & day_axis] = DAY_ZERO
     after_infusion = np.isnat(infusion) | (timeline.t >= infusion.view("int64"))
     countable = documented_fever & ~fever_attributed & after_infusion
-    agent, names = masking_agent(rows)
+    agent, names = masking_agent(rows) if agent is None else agent
     latest_fever = _last_within_patient(countable, timeline)
     # A dose at the fever's own instant counts (f ≤ d): one row after merging.
     masking_dose = (agent > 0) & (latest_fever >= 0)

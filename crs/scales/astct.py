@@ -8,9 +8,10 @@ high-flow oxygen (> 6 L/min nasal cannula, face mask, non-rebreather, Venturi) i
 multiple vasopressors (excluding vasopressin) is 4; positive pressure is 4. Organ
 toxicity never grades CRS here. Death is 5 (astct.md §2.5).
 
-The physiology is the grader's (``crs.scales.grading``): hypotension (crs.findings.hypotension), running
-vasopressors (crs.findings.vasopressors), the oxygen values and device classes in effect
-(crs.findings.oxygen), the temperature and the attributions. This module only applies the
+The findings are those every scale reads (crs.findings.row_findings, computed once):
+hypotension (crs.findings.hypotension), running vasopressors (crs.findings.vasopressors),
+the oxygen values and device classes in effect (crs.findings.oxygen), the temperature;
+with the attributions. This module only applies the
 consensus table to them, as data.
 """
 
@@ -26,10 +27,9 @@ from crs.findings.oxygen import (
     ROOM_AIR_FIO2,
     VENTILATOR_SUPPORT,
 )
+from crs.findings.row_findings import FEVER_C  # noqa: F401  (astct.md §2.1 (a): 38.0 °C)
 from crs.findings.vasopressors import AGENTS
 
-#: astct.md §2.1 (a): the temperature in effect ≥ 38.0 °C is fever.
-FEVER_C = 38.0
 #: astct.md §2.2: each criterion and its grade (the consensus CRS table).
 CRITERION_GRADE: dict[str, int] = {
     "fever": 1,

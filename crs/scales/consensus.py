@@ -1,11 +1,10 @@
 """ASTCT 2019 CRS and ICANS beside Lee 2014 (astct.md): the five columns and their
-sentences, from the physiology the Lee grader has already computed once.
+sentences, from the findings every scale reads (crs.findings.row_findings, computed once).
 
-``consensus_columns`` is called by ``crs.scales.grading.grade`` with the findings in effect
-(temperature, hypotension, running vasopressors, oxygen values and device, ventilation,
-attributions); it adds the masked-fever and neurological findings
-(crs.findings.masking, crs.findings.icans_findings) and applies the two consensus
-tables (crs.scales.astct, crs.scales.icans).
+``consensus_columns`` is called by ``crs.scales.grading.grade`` with the findings and the
+attributions; it decides the masked fever (crs.findings.masking: the fever that counts
+depends on the attributions) and applies the two consensus tables (crs.scales.astct,
+crs.scales.icans) to the findings in effect.
 """
 
 from __future__ import annotations
@@ -13,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crs.findings.carry import Timeline
-from crs.findings.masking import masked_fever, sparse_factorize
-from crs.read.neuro_words import word_grade
+from crs.findings.masking import masked_fever
+from crs.findings.row_findings import Findings
 from crs.scales import astct, icans
 from crs.scales.explain import quote
 from crs.scales.scale_explain import astct_sentences, icans_sentences
@@ -60,51 +58,55 @@ def _joined(bits: dict[str, np.ndarray], n: int) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(code, categories=pd.Index(table, dtype="str")))
 
 
-def _word_column(rows: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A word column read once: (code per row, -1 where missing; its distinct texts
-    quoted for a sentence, then ""; the grade of each row's word, astct.md §1.2).
-    Sentences are keyed and built on the codes, not on the texts."""
-    codes, texts = sparse_factorize(rows[column])
+def _quoted(read: tuple[np.ndarray, list[str], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A word column's findings for a sentence: (code per row, -1 where missing; its
+    distinct texts quoted, then ""). Sentences are keyed and built on the codes."""
+    codes, texts, _ = read
     quoted = quote(np.asarray(texts, dtype=object)) if texts else np.zeros(0, dtype=object)
-    grades = np.array([word_grade(column, t) for t in texts] + [np.nan])
-    return codes, np.append(np.asarray(quoted, dtype=object), ""), grades[codes]
+    return codes, np.append(np.asarray(quoted, dtype=object), "")
 
 
 def consensus_columns(
-    rows: pd.DataFrame, timeline: Timeline, physiology: dict, covered: dict[str, np.ndarray]
+    found: Findings, unknown: tuple[np.ndarray, np.ndarray], covered: dict[str, np.ndarray]
 ) -> dict[str, object]:
-    """The five astct.md §5 columns and the two sentences, per row of ``rows``.
+    """The five astct.md §5 columns and the two sentences, per row of ``found.rows``.
 
-    ``physiology`` holds the Lee grader's values in effect (see crs.scales.grading.grade).
+    ``found``: the findings every scale reads (crs.findings.row_findings);
+    ``unknown``: Lee's unknown domains (code, table); ``covered``: the rows each attribution covers.
     """
-    p = physiology
+    rows = found.rows
     n = len(rows)
-    masking = masked_fever(rows, timeline, covered["fever"])
+    masking = masked_fever(rows, found.timeline, covered["fever"], found.masking_agent)
     oxygen, basis = astct.oxygen_grade(
-        p["fio2"], p["flow"], p["device"], p["fio2_source"], p["device_source"]
+        found.fio2, found.flow, found.device, found.fio2_source, found.device_source
     )
-    running_code = p["pressors"]["vasopressors"][0]
-    n_running = p["pressors"]["n_vasopressors"]
-    with np.errstate(invalid="ignore"):
-        fever_now = p["temp"] >= astct.FEVER_C
+    running_code = found.pressors["vasopressors"][0]
+    n_running = found.pressors["n_vasopressors"]
     crs_result = astct.astct_grade(
-        fever_now=fever_now,
+        fever_now=found.fever,
         masked=masking["masked"],
-        hypotension=p["hypotension"],
+        hypotension=found.low_bp["met"],
         oxygen=oxygen,
         vasopressor=astct.vasopressor_grade(n_running, running_code),
-        ventilation=p["ventilation"],
-        deceased=p["deceased"],
+        ventilation=found.oxygen["grade_ventilation"] > 0,
+        deceased=found.deceased,
         covered=covered,
     )
     crs_bits = astct.driver_bits(crs_result)
-    read = {c: _word_column(rows, c) for c in ("consciousness", *icans.EVENT_COLUMNS.values())}
-    words = {c: grades for c, (_, _, grades) in read.items()}
-    neuro = icans.icans_grade(rows, timeline, covered, words)
+    read = {c: _quoted(w) for c, w in found.words.items()}
+    neuro = icans.icans_grade(found.neuro, covered)
     neuro_bits = icans.driver_bits(neuro)
-    unknown_code, unknown_table = p["unknown"]
+    unknown_code, unknown_table = unknown
     evidence = {
-        **p,
+        "temp": found.temp,
+        "sbp_used": found.sbp,
+        "map_used": found.map_used,
+        "sbp_low": found.low_bp["sbp_low"],
+        "map_low": found.low_bp["map_low"],
+        "fio2": found.fio2,
+        "flow": found.flow,
+        "o2_device_used": found.oxygen["o2_device_used"][0],
+        "ventilated_used": found.oxygen["ventilated_used"],
         "astct_grade": crs_result["grade"],
         "astct_bits": crs_bits,
         "pending": crs_result["pending"],
@@ -119,12 +121,12 @@ def consensus_columns(
         "agent": masking["agent"],
         "agent_names": masking["agent_names"],
         "temp_c": rows["temp_c"].to_numpy(dtype="float64", na_value=np.nan),
-        "instant": timeline.t.view("datetime64[us]"),
+        "instant": found.timeline.t.view("datetime64[us]"),
         "day_axis": np.isnat(rows["time"].to_numpy(dtype="datetime64[us]")),
         "icans": neuro,
         "icans_bits": neuro_bits,
-        "consciousness_text": read["consciousness"][:2],
-        "event_text": {d: read[c][:2] for d, c in icans.EVENT_COLUMNS.items()},
+        "consciousness_text": read["consciousness"],
+        "event_text": {d: read[c] for d, c in icans.EVENT_COLUMNS.items()},
     }
     return {
         "astct_grade": crs_result["grade"].astype(np.int64),

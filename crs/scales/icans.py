@@ -2,21 +2,19 @@
 
 Lee DW, Santomasso BD et al., Biol Blood Marrow Transplant 2019;25:625-638, the ICANS
 tables for adults (ICE score) and children under 12 (CAPD). The domain grades are
-tables below; the findings are read by crs.read.neuro_words and crs.findings.icans_findings. ICANS never reads a CRS
-column, and grade 5 (death due to ICANS) is not computed [decision].
+tables below, applied to the findings in effect of crs.findings.icans_findings (computed
+once per grading call, crs.findings.row_findings). ICANS never reads a CRS column, and
+grade 5 (death due to ICANS) is not computed [decision].
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from crs.findings.carry import Timeline, carry_forward, carry_values
-from crs.findings.icans_findings import WINDOWS, consciousness_in_effect
-from crs.read.neuro_words import word_grades
+from crs.findings.icans_findings import CAPD_BELOW_AGE
 
-#: astct.md §3.1: the ICE score from age 12 (or unknown age); CAPD below.
-CAPD_BELOW_AGE = 12.0
+__all__ = ["CAPD_BELOW_AGE", "icans_grade", "driver_bits"]
+
 #: astct.md §3.2, ICE score (0-10) → grade: 10 none; 7-9 → 1; 3-6 → 2; 0-2 → 3.
 ICE_GRADE: tuple[int, ...] = (3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 0)
 #: astct.md §3.2, CAPD total (0-32) → grade: 0 none; 1-8 → 1; ≥ 9 → 3.
@@ -33,10 +31,6 @@ EVENT_COLUMNS: dict[str, str] = {
 UNKNOWN_CODES: tuple[str, ...] = ("capd", "consciousness", "ice")
 
 
-def _float(rows: pd.DataFrame, name: str) -> np.ndarray:
-    return rows[name].to_numpy(dtype="float64", na_value=np.nan)
-
-
 def _score_grade(score: np.ndarray, table: tuple[int, ...]) -> np.ndarray:
     """A whole-number score in effect → its domain grade (0 where none in effect)."""
     lookup = np.array([*table, 0], dtype=np.int8)
@@ -45,34 +39,19 @@ def _score_grade(score: np.ndarray, table: tuple[int, ...]) -> np.ndarray:
     return lookup[index.astype(np.int64)]
 
 
-def icans_grade(
-    rows: pd.DataFrame,
-    timeline: Timeline,
-    covered: dict[str, np.ndarray],
-    words: dict[str, np.ndarray] | None = None,
-) -> dict[str, object]:
-    """astct.md §3 at every row (rows sorted as ``timeline``).
+def icans_grade(neuro: dict[str, object], covered: dict[str, np.ndarray]) -> dict[str, object]:
+    """astct.md §3 at every row, from the ICANS findings in effect
+    (crs.findings.icans_findings.neurologic_findings).
 
     ``covered``: rows each ICANS code's attribution covers (astct.md §4: the domain is
-    removed there; ``icans_unknown`` does not change). ``words``: the grade of each
-    row's word per word column, when the caller has read them already.
+    removed there; ``icans_unknown`` does not change).
 
     Returns ``grade``, ``g_<domain>`` per domain, ``child`` (CAPD is the tool),
     ``unknown`` (dict: code → bool) and the evidence the sentence shows: ``ice``,
     ``capd``, the consciousness dict and per event domain its source row.
     """
-    age = _float(rows, "age_years")
-    with np.errstate(invalid="ignore"):
-        child = age < CAPD_BELOW_AGE
-    # One score per patient: ICE, or CAPD under 12; the other tool's score is ignored
-    # for grading [decision], so one column is carried (both have a 12 h window).
-    charted = np.where(child, _float(rows, "capd_score"), _float(rows, "ice_score"))
-    score = carry_values(charted, timeline, WINDOWS["ice_score"])
-    ice = np.where(child, np.nan, score)
-    capd = np.where(child, score, np.nan)
-    if words is None:
-        words = {c: word_grades(c, rows[c]) for c in ("consciousness", *EVENT_COLUMNS.values())}
-    conscious = consciousness_in_effect(words["consciousness"], _float(rows, "rass"), timeline)
+    child, ice, capd = neuro["child"], neuro["ice"], neuro["capd"]
+    conscious = neuro["consciousness"]
     found = {
         "ice": _score_grade(ice, ICE_GRADE),
         "capd": _score_grade(capd, CAPD_GRADE),
@@ -80,11 +59,11 @@ def icans_grade(
     }
     sources: dict[str, np.ndarray] = {}
     for domain, column in EVENT_COLUMNS.items():
-        grade, source = carry_forward(words[column], timeline, WINDOWS[column])
+        grade, source = neuro["events"][column]
         found[domain] = np.nan_to_num(grade).astype(np.int8)
         sources[domain] = source
     graded = {d: np.where(covered[d], np.int8(0), found[d].astype(np.int8)) for d in DOMAINS}
-    grade = np.zeros(len(rows), dtype=np.int8)
+    grade = np.zeros(len(child), dtype=np.int8)
     for g in graded.values():
         np.maximum(grade, g, out=grade)
     unknown = {

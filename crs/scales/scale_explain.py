@@ -204,15 +204,9 @@ def _r(values: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(values, dtype="float64"), 2)
 
 
-def astct_sentences(ev: dict) -> pd.Series:
-    """``ASTCT grade N: ...`` per row (astct.md §5)."""
-    grade, d = ev["astct_grade"], ev["astct_bits"]
-    n = len(grade)
-    pend = {c: (g > 0) & (grade == 0) for c, g in ev["pending"].items()}
-    pend_code = np.zeros(n, dtype=np.int64)
-    for bit, p in enumerate(pend.values()):
-        pend_code |= p.astype(np.int64) << bit
-    builders = [
+def _astct_builders(ev: dict, d: dict[str, np.ndarray]) -> list:
+    """Per ASTCT driver: (its rows, the values that key its clause, the clause)."""
+    return [
         (
             d["fever"],
             lambda r: [_r(ev["temp"][r])],
@@ -255,6 +249,17 @@ def astct_sentences(ev: dict) -> pd.Series:
         ),
         (d["masked_fever"], lambda r: [ev["dose_row"][r]], lambda r: _masked(ev, r)),
     ]
+
+
+def astct_sentences(ev: dict) -> pd.Series:
+    """``ASTCT grade N: ...`` per row (astct.md §5)."""
+    grade, d = ev["astct_grade"], ev["astct_bits"]
+    n = len(grade)
+    pend = {c: (g > 0) & (grade == 0) for c, g in ev["pending"].items()}
+    pend_code = np.zeros(n, dtype=np.int64)
+    for bit, p in enumerate(pend.values()):
+        pend_code |= p.astype(np.int64) << bit
+    builders = _astct_builders(ev, d)
     unknown_code, unknown_table = ev["unknown_code"], ev["unknown_table"]
     lower_table = [
         lower_bound_clause(";".join(c for c in u.split(";") if c != "vasopressor_dose"))

@@ -165,7 +165,34 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     if graded.empty:
         return pd.DataFrame({column: pd.Series(dtype="object") for column in CENSUS_COLUMNS})
     graded = graded.reset_index(drop=True)  # row labels below are positions
+    frame = _census_rows(graded).sort_values(["instant"], kind="stable")
+    order = pd.unique(graded["patient_id"].astype("str"))
+    by_patient = frame.groupby("patient_id", sort=False)
 
+    latest = by_patient.tail(1).set_index("patient_id").reindex(order)
+    out = pd.DataFrame(index=pd.Index(order, name="patient_id"))
+    for column in ("therapy", "day", "grade", "drivers", "recommendation", "alerts", "unknown"):
+        out[column] = latest[column]
+    out["last_instant"] = latest["instant"]
+    out["last_recorded"] = _when(latest["day"], latest["time"])
+    out = out.join(_highest(frame, by_patient, order))
+    out["trend_24h"] = _trend(frame, latest, out["grade"], order)
+    out = out.join(_doses_so_far(frame, by_patient, order))
+
+    # Neurotoxicity: on the latest row, earlier in the stay, or never recorded.
+    ever = by_patient["neuro"].any().reindex(order)
+    now = latest["neuro"].astype("bool")
+    out["neurotoxicity"] = np.select([now, ever], ["current", "earlier"], "none recorded")
+
+    out = out.join(_consensus(graded, order))
+    out = out.join(_bedside(graded, frame, latest, order))
+    out["tocilizumab_hours_ago"] = _hours_since_tocilizumab(graded).reindex(order)
+    out["lower_bound"] = out["unknown"].fillna("").ne("")
+    return _sickest_first(out)[list(CENSUS_COLUMNS)]
+
+
+def _census_rows(graded: pd.DataFrame) -> pd.DataFrame:
+    """The graded rows the census reads, typed, with each dose given on its row."""
     frame = pd.DataFrame(
         {
             "patient_id": graded["patient_id"].astype("str"),
@@ -191,33 +218,32 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
         )
         frame[f"{source}_given"] = (given > 0).astype("int64")
         frame[f"{source}_total"] = given.where(given > 0, 0.0)
+    return frame
 
-    frame = frame.sort_values(["instant"], kind="stable")
-    order = pd.unique(graded["patient_id"].astype("str"))
-    by_patient = frame.groupby("patient_id", sort=False)
 
-    latest = by_patient.tail(1).set_index("patient_id").reindex(order)
-    out = pd.DataFrame(index=pd.Index(order, name="patient_id"))
-    for column in ("therapy", "day", "grade", "drivers", "recommendation", "alerts", "unknown"):
-        out[column] = latest[column]
-    out["last_instant"] = latest["instant"]
-    out["last_recorded"] = _when(latest["day"], latest["time"])
-
-    # Highest grade so far, and the first time it was reached.
+def _highest(frame: pd.DataFrame, by_patient, order: np.ndarray) -> pd.DataFrame:
+    """Highest grade so far, and the first time it was reached."""
     highest = by_patient["grade"].transform("max")
     first_at_highest = (
         (frame[frame["grade"] == highest].groupby("patient_id", sort=False).head(1))
         .set_index("patient_id")
         .reindex(order)
     )
+    out = pd.DataFrame(index=pd.Index(order, name="patient_id"))
     out["highest_grade"] = first_at_highest["grade"]
     out["highest_grade_instant"] = first_at_highest["instant"]
     # "Highest grade 0, first at day -1.3" reads as an event; with no CRS there is none.
     out["highest_grade_when"] = _when(first_at_highest["day"], first_at_highest["time"]).where(
         first_at_highest["grade"] > 0, "—"
     )
+    return out
 
-    # Trend: the grade in effect 24 h before the latest row (last row at or before then).
+
+def _trend(
+    frame: pd.DataFrame, latest: pd.DataFrame, grade: pd.Series, order: np.ndarray
+) -> pd.Series:
+    """The current grade against the grade in effect 24 h before the latest row (the
+    last row at or before then): worse, same, better, or less than 24 h recorded."""
     reference = pd.DataFrame(
         {"patient_id": order, "at": (latest["instant"] - TREND_WINDOW).to_numpy()}
     ).sort_values("at", kind="stable")
@@ -233,16 +259,19 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
         .set_index("patient_id")
         .reindex(order)
     )
-    change = np.sign(out["grade"].to_numpy() - earlier["grade_before"].to_numpy())
+    change = np.sign(grade.to_numpy() - earlier["grade_before"].to_numpy())
     trend = pd.Series(
         np.select([change > 0, change < 0, change == 0], ["worse", "better", "same"], ""),
-        index=out.index,
+        index=grade.index,
     )
-    out["trend_24h"] = trend.where(earlier["grade_before"].notna(), "less than 24 h recorded")
+    return trend.where(earlier["grade_before"].notna(), "less than 24 h recorded")
 
-    # Doses given so far.
+
+def _doses_so_far(frame: pd.DataFrame, by_patient, order: np.ndarray) -> pd.DataFrame:
+    """Tocilizumab and corticosteroid doses given so far: counts and summaries."""
     sums = by_patient[[c for c in frame.columns if c.endswith(("_given", "_total"))]].sum()
     sums = sums.reindex(order)
+    out = pd.DataFrame(index=pd.Index(order, name="patient_id"))
     out["tocilizumab_doses"] = sums["tocilizumab_mg_given"].astype("int64")
     out["tocilizumab"] = _dose_summary(sums["tocilizumab_mg_given"], sums["tocilizumab_mg_total"])
     steroid_count = sum(sums[f"{c}_given"] for c in CORTICOSTEROIDS).astype("int64")
@@ -255,18 +284,12 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     out["corticosteroids"] = joined.str.replace(r"^(; )+|(; )+$", "", regex=True).str.replace(
         r"(; )+", "; ", regex=True
     )
+    return out
 
-    # Neurotoxicity: on the latest row, earlier in the stay, or never recorded.
-    ever = by_patient["neuro"].any().reindex(order)
-    now = latest["neuro"].astype("bool")
-    out["neurotoxicity"] = np.select([now, ever], ["current", "earlier"], "none recorded")
 
-    out = out.join(_consensus(graded, order))
-    out = out.join(_bedside(graded, frame, latest, order))
-    out["tocilizumab_hours_ago"] = _hours_since_tocilizumab(graded).reindex(order)
-    out["lower_bound"] = out["unknown"].fillna("").ne("")
-
-    # Among equally sick patients, those with an alert asking for action come first.
+def _sickest_first(out: pd.DataFrame) -> pd.DataFrame:
+    """Current grade, then highest grade, then patients with an alert asking for action
+    (:data:`crs.views.reference.WARNING_ALERTS`), then the order of the file."""
     codes = out["alerts"].str.split(";")
     out["has_alerts"] = codes.map(lambda listed: bool(WARNING_ALERTS.intersection(listed)))
     out["file_order"] = np.arange(len(out))
@@ -278,7 +301,7 @@ def census(graded: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     out["grade"] = out["grade"].astype("int64")
     out["highest_grade"] = out["highest_grade"].astype("int64")
-    return out[list(CENSUS_COLUMNS)]
+    return out
 
 
 def _consensus(graded: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
