@@ -316,8 +316,13 @@ def test_the_ward_round_grid_has_no_csv_export_of_its_own_and_the_apps_is_neutra
     )
     assert labels, "the grid's toolbar did not show"
     assert not [label for label in labels if "download" in label.lower()], labels
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download the ward round as CSV").click()
+    # The page's run must have finished, or the click can land on a button the next
+    # render replaces (the download then never starts).
+    wait_idle(page)
+    button = page.get_by_role("button", name="Download the ward round as CSV")
+    button.wait_for()
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
     data = Path(download.value.path()).read_bytes()
     cells = {cell for row in csv.reader(io.StringIO(data.decode("utf-8"))) for cell in row}
     for neutralised in (f"'{FORMULA_ID}", f"'{PLUS_ID}", f"'{MINUS_ID}", "'@SUM(1+1)", "'= same"):
