@@ -10,9 +10,10 @@ import plotly.io
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_pages import run_page, ward_from
 from tests.markdown_text import seen_all
 from tests.test_app import store_url  # noqa: F401 (autouse: a fresh ward store per test)
-from ui.session import PATIENT_KEY, WARD_KEY, Upload, Ward, load_ward
+from ui.session import Ward
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -21,22 +22,11 @@ TIMEOUT = 180
 
 @pytest.fixture(scope="module")
 def ward() -> Ward:
-    export, patients = DATA / "sample_ward.csv", DATA / "sample_ward_patients.csv"
-    return load_ward(
-        [Upload(export.name, export.read_bytes())],
-        Upload(patients.name, patients.read_bytes()),
-    )
+    return ward_from(DATA / "sample_ward.csv", DATA / "sample_ward_patients.csv")
 
 
 def _page(name: str, ward: Ward, patient: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "pages" / name), default_timeout=TIMEOUT)
-    at.session_state[WARD_KEY] = ward
-    if patient is not None:
-        at.session_state[PATIENT_KEY] = patient
-        at.query_params["patient"] = patient
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(name, ward, patient, TIMEOUT)
 
 
 def _census(at: AppTest):

@@ -17,9 +17,10 @@ import plotly.io
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_pages import run_page, ward_from
 from tests.markdown_text import seen, seen_all
 from tests.test_app import store_url  # noqa: F401 (autouse: a fresh ward store per test)
-from ui.session import PATIENT_KEY, WARD_KEY, Upload, Ward, load_ward
+from ui.session import WARD_KEY, Ward
 from ui.text import md_escape
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,23 +30,11 @@ TIMEOUT = 120
 
 @pytest.fixture(scope="module")
 def ward() -> Ward:
-    export = FILES / "lower_bound_ward.csv"
-    patients = FILES / "lower_bound_patients.csv"
-    return load_ward(
-        [Upload(export.name, export.read_bytes())],
-        Upload(patients.name, patients.read_bytes()),
-    )
+    return ward_from(FILES / "lower_bound_ward.csv", FILES / "lower_bound_patients.csv")
 
 
 def _page(name: str, ward: Ward, patient: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "pages" / name), default_timeout=TIMEOUT)
-    at.session_state[WARD_KEY] = ward
-    if patient is not None:
-        at.session_state[PATIENT_KEY] = patient
-        at.query_params["patient"] = patient
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(name, ward, patient, TIMEOUT)
 
 
 def _census(at: AppTest):
