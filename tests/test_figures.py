@@ -78,7 +78,10 @@ def test_every_panel_with_something_to_show_is_drawn_with_crp_beside_the_grade()
         "cytokines",
     ]
     titles = [a.text for a in fig.layout.annotations]
-    assert "CRS grade (Table 2) and CRP (mg/L, log scale at the right)" in titles
+    assert (
+        "CRS grades (Lee 2014, ASTCT 2019), ICANS grade and CRP (mg/L, log scale at the right)"
+        in titles
+    )
     # CRP shares the grade panel's row: its axis overlays the grade axis.
     assert _axis(fig, "crp").overlaying == "y"
 

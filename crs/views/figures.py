@@ -257,7 +257,7 @@ class Panel:
 
 
 PANELS: tuple[Panel, ...] = (
-    Panel("grade", "CRS grade (Table 2)", weight=2.3),
+    Panel("grade", "CRS grades (Lee 2014, ASTCT 2019), ICANS grade", weight=2.3),
     Panel("treatment", "Treatment given", weight=0.55),
     Panel("temperature", "Temperature (°C)", weight=0.85),
     Panel("blood_pressure", "Blood pressure (mmHg)"),

@@ -232,7 +232,7 @@ def test_the_patient_page_prints_on_a4_landscape_with_the_timeline_and_the_grade
         assert f"Patient {patient} · grade now" in (printed.extract_text() or ""), number
     text = "\n".join(p.extract_text() or "" for p in pdf.pages)
     # The chart is drawn as vector text and lines: its title and panel titles are there.
-    for words in (f"Patient {patient}", "CRS grade (Table 2)", "Temperature"):
+    for words in (f"Patient {patient}", "CRS grades (Lee 2014, ASTCT 2019)", "Temperature"):
         assert words in text, f"{words!r} is not in the printed page"
     # The graded rows are printed as text: after their heading come rows, each with its
     # time point and its one-sentence explanation (grading.md §4).
