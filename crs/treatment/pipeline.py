@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crs.scales.consensus import CONSENSUS_COLUMNS
-from crs.scales.explain import factorize_rows
 from crs.scales.grading import grade
 from crs.treatment.treatment import annotate, recommend
 
@@ -118,20 +117,19 @@ def three_sentences(graded: pd.DataFrame) -> pd.Series:
 
     The graded frame keeps them apart (``explanation``, ``astct_explanation``,
     ``icans_explanation``) so the app can show each beside its grade; the table joins
-    them, each distinct combination once.
+    them with a space, one Arrow element-wise join over whole columns (on real charting
+    nearly every row's combination is distinct, so joining per distinct combination in
+    Python cost seconds per million rows, issue #17).
     """
-    factorized = [_factorized(graded[c]) for c in _SENTENCES]
-    codes, first = factorize_rows([code for code, _ in factorized])
-    joined = [" ".join(str(words[code[i]]) for code, words in factorized) for i in first]
-    return pd.Series(pd.array(joined, dtype="str").take(codes), index=graded.index)
+    sentences = [_arrow_text(graded[c]) for c in _SENTENCES]
+    joined = pc.binary_join_element_wise(*sentences, pa.scalar(" ", pa.large_string()))
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=graded.index, dtype="str")
 
 
-def _factorized(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(code per row, distinct texts) of a text column; a categorical's own codes."""
-    if isinstance(text.dtype, pd.CategoricalDtype):
-        words = np.append(np.asarray(text.cat.categories, dtype=object), "")
-        return text.cat.codes.to_numpy(), words  # code -1 (missing) → the last, ""
-    return pd.factorize(text.fillna("").astype("str"))
+def _arrow_text(text: pd.Series) -> pa.Array:
+    """A text column as an Arrow large-string array, missing as ""; a categorical decoded."""
+    array = pa.array(text.astype("str"))
+    return pc.fill_null(array.cast(pa.large_string()), "")
 
 
 #: The three sentences of the explanation column, in order (astct.md §5).
