@@ -40,7 +40,7 @@ WIDTHS: dict[str, int] = {
     "ASTCT": 52,
     "ICANS": 52,
     "Trend 24 h": 66,
-    "Drivers now": 136,
+    "Drivers now": 128,
     "Figure 2 suggestion": 128,
     "Alerts": 118,
     "Tmax 24 h": 62,
@@ -48,7 +48,7 @@ WIDTHS: dict[str, int] = {
     "NE-eq μg/min": 82,
     "Oxygen now": 112,
     "Neuro now": 76,
-    "Last toci": 56,
+    "Last toci": 64,
 }
 HELP: dict[str, str] = {
     "Grade now": "Lee 2014 grade (Table 2) at the latest time point; ≥ marks a lower bound "
