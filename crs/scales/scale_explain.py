@@ -21,7 +21,6 @@ from crs.findings.vasopressors import AGENTS
 from crs.read.neuro_words import WORD_RULES
 from crs.scales.explain import (
     _arrow,
-    _arrow_join,
     _join,
     _text,
     factorize_rows,
@@ -160,39 +159,99 @@ def _masked(ev: dict, r: np.ndarray) -> np.ndarray:
     )
 
 
-def _pieces(
-    builders: list[tuple[np.ndarray, Callable, Callable]], n: int
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per piece of a sentence: each row's code into the piece's table of texts (-1: the
-    piece is absent). A piece's text is built once per distinct value it shows, on the
-    rows where it is present only (as crs.scales.explain builds the Lee sentence)."""
-    codes, tables = [], []
-    for present, keys, text in builders:
-        rows = np.flatnonzero(present)
-        code = np.full(n, -1, dtype=np.int64)
-        table = np.zeros(0, dtype=object)
-        if len(rows):
-            sub, first = factorize_rows(keys(rows))
-            code[rows] = sub
-            table = np.asarray(text(rows[first]), dtype=object)
-        codes.append(code)
-        tables.append(np.append(table, ""))  # code -1 → the last entry, ""
-    return codes, tables
+#: Packed keys stay below this (int64); beyond it the key is renumbered first.
+_KEY_SPAN = 1 << 62
+
+
+def _piece(
+    present: np.ndarray, keys: Callable, text: Callable
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One piece of a sentence: (its rows, each row's code, its texts by code). The text
+    is built once per distinct value it shows, on the rows where it is present only."""
+    rows = np.flatnonzero(present)
+    if not len(rows):
+        return rows, rows, np.zeros(0, dtype=object)
+    codes, first = factorize_rows(keys(rows))
+    return rows, codes, np.asarray(text(rows[first]), dtype=object)
+
+
+def _group(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by an integer ``key``: each row's group code (numbered in order of
+    first appearance, as ``pd.factorize``) and each group's first row.
+
+    Rows come sorted by patient and instant, so only the first row of each run of equal
+    keys is hashed (Arrow's hash table, three times pandas' on int64 keys here)."""
+    n = len(key)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    heads = np.empty(n, dtype=bool)
+    heads[0] = True
+    np.not_equal(key[1:], key[:-1], out=heads[1:])
+    starts = np.flatnonzero(heads)
+    run_code = pc.dictionary_encode(pa.array(key[starts])).indices.to_numpy()
+    # A code is new where it exceeds every code before it (first-appearance numbering).
+    new = np.empty(len(run_code), dtype=bool)
+    new[0] = True
+    np.greater(run_code[1:], np.maximum.accumulate(run_code)[:-1], out=new[1:])
+    codes = np.repeat(run_code.astype(np.int64), np.diff(np.append(starts, n)))
+    return codes, starts[new]
+
+
+def _row_key(head: list[np.ndarray], pieces: list[tuple[np.ndarray, ...]]) -> np.ndarray:
+    """One integer per row, equal exactly where the small codes of ``head`` (each
+    ``0 … max``) and every piece's code (or its absence) are equal."""
+    n = len(head[0])
+    key, span = np.zeros(n, dtype=np.int64), 1
+    widths = [int(h.max()) + 1 if n else 1 for h in head]
+    steps = [(w, None, h) for w, h in zip(widths, head, strict=True)]
+    steps += [(len(table) + 1, rows, codes + 1) for rows, codes, table in pieces]
+    for width, rows, values in steps:
+        if span * width >= _KEY_SPAN:
+            key, first = _group(key)
+            span = max(len(first), 1)
+        key *= width
+        if rows is None:
+            key += values
+        else:
+            key[rows] += values
+        span *= width
+    return key
+
+
+def _codes_at(piece: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
+    """A piece's code at the rows ``at`` (-1: absent there)."""
+    rows, codes, _ = piece
+    if not len(rows):
+        return np.full(len(at), -1, dtype=np.int64)
+    i = np.minimum(np.searchsorted(rows, at), len(rows) - 1)
+    return np.where(rows[i] == at, codes[i], -1)
+
+
+_SEPARATOR = "; "
+
+
+def _separated(texts: np.ndarray) -> np.ndarray:
+    """Texts with the separator before each (an empty text stays empty: skipped)."""
+    return np.where(texts == "", "", _SEPARATOR + texts).astype(object)
 
 
 def _sentences(
     head: list[np.ndarray],
-    widths: list[int],
-    pieces: tuple[list[np.ndarray], list[np.ndarray]],
+    builders: list[tuple[np.ndarray, Callable, Callable]],
     words: Callable[[np.ndarray, pa.Array], pa.Array],
 ) -> pd.Series:
-    """Rows grouped by their small codes (``head`` of known ``widths``, then each piece's
-    code), each distinct sentence built once: ``words(first rows, joined pieces)``."""
-    codes, tables = pieces
-    key_widths = [*widths, *(len(t) + 1 for t in tables)]
-    row_code, first = factorize_rows([*head, *codes], key_widths)
-    joined = _arrow_join(
-        [_arrow(t).take(c[first] % len(t)) for t, c in zip(tables, codes, strict=True)], "; "
+    """Rows grouped by their small ``head`` codes and each piece's code, each distinct
+    sentence built once: ``words(first rows, its pieces joined with "; ")``, then taken
+    into every row (one Arrow take)."""
+    pieces = [_piece(*builder) for builder in builders]
+    row_code, first = _group(_row_key(head, pieces))
+    # Each present piece carries its "; " before it; one join, then the first "; " cut.
+    texts = []
+    for piece in pieces:
+        table = np.append(_separated(piece[2]), "")  # code -1 (absent) → the last, ""
+        texts.append(_arrow(table).take(_codes_at(piece, first) % len(table)))
+    joined = pc.utf8_slice_codeunits(
+        pc.binary_join_element_wise(*texts, _text("")), len(_SEPARATOR)
     )
     sentences = words(first, joined)
     # Plain text, as the Lee sentence: a categorical's categories would depend on which
@@ -291,12 +350,7 @@ def astct_sentences(ev: dict) -> pd.Series:
             prefixes.take(g.astype(np.int64)), body, lower, _text("."), _text("")
         )
 
-    return _sentences(
-        [grade, unknown_code, pend_code],
-        [7, len(unknown_table) + 1, 2 ** len(PENDING_WORDS) + 1],
-        _pieces(builders, n),
-        words,
-    )
+    return _sentences([grade, unknown_code, pend_code], builders, words)
 
 
 def _charted(text: tuple[np.ndarray, np.ndarray], source: np.ndarray) -> np.ndarray:
@@ -335,7 +389,6 @@ def icans_sentences(ev: dict) -> pd.Series:
     grade, child = icans["grade"], icans["child"]
     bits, unknown = ev["icans_bits"], icans["unknown"]
     conscious = icans["consciousness"]
-    n = len(grade)
     builders = [
         (
             bits["ice"],
@@ -393,9 +446,4 @@ def icans_sentences(ev: dict) -> pd.Series:
         prefix = _arrow([f"ICANS grade {v} ({t}): " for v, t in zip(g, tool, strict=True)])
         return pc.binary_join_element_wise(prefix, body, _arrow(lower), _text("."), _text(""))
 
-    return _sentences(
-        [grade, child.astype(np.int64), no_score, no_level],
-        [6, 3, 3, 3],
-        _pieces(builders, n),
-        words,
-    )
+    return _sentences([grade, child, no_score, no_level], builders, words)
