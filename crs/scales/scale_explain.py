@@ -76,9 +76,11 @@ def _where(mask: np.ndarray, text: np.ndarray | str) -> np.ndarray:
 
 def _iso_minutes(instants: np.ndarray, day_axis: np.ndarray) -> np.ndarray:
     """Instants as ``2026-03-02T20:00`` (time axis) or ``day 3.5`` (day axis)."""
-    clock = np.datetime_as_string(instants.astype("datetime64[m]"), unit="m").astype(object)
-    days = (instants.astype("datetime64[us]").view("int64") / 86_400_000_000).round(2)
-    return np.where(day_axis, "day " + number(days), clock).astype(object)
+    out = np.datetime_as_string(instants.astype("datetime64[m]"), unit="m").astype(object)
+    if day_axis.any():  # days written only where the axis is days
+        at = instants[day_axis].astype("datetime64[us]").view("int64")
+        out[day_axis] = "day " + number((at / 86_400_000_000).round(2))
+    return out
 
 
 def _hypotension(ev: dict, r: np.ndarray) -> np.ndarray:
@@ -129,6 +131,17 @@ def _oxygen(ev: dict, r: np.ndarray) -> np.ndarray:
         ],
         "oxygen flow " + flow + " L/min (" + band + ")",
     )
+
+
+def _oxygen_key(ev: dict, r: np.ndarray) -> list[np.ndarray]:
+    """What :func:`_oxygen` shows: the basis and grade, and the device when the device
+    decides (basis 1), the FiO2 when it does (3), else the flow (none shown: NaN)."""
+    basis = ev["astct_oxygen_basis"][r]
+    by_device, by_fio2 = basis == 1, basis == 3
+    small = basis * 10 + ev["astct_oxygen"][r]
+    small += np.where(by_device, ev["o2_device_used"][r] + 1, 0) * 100
+    value = np.where(by_fio2, ev["fio2"][r], np.where(by_device, 0.0, ev["flow"][r]))
+    return [small, _r(value)]
 
 
 def _ventilation(ev: dict, r: np.ndarray) -> np.ndarray:
@@ -227,12 +240,25 @@ def _codes_at(piece: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
     return np.where(rows[i] == at, codes[i], -1)
 
 
-_SEPARATOR = "; "
-
-
-def _separated(texts: np.ndarray) -> np.ndarray:
-    """Texts with the separator before each (an empty text stays empty: skipped)."""
-    return np.where(texts == "", "", _SEPARATOR + texts).astype(object)
+def _joined_pieces(pieces: list[tuple[np.ndarray, ...]], first: np.ndarray) -> pa.Array:
+    """The pieces present at the rows ``first``, joined with "; " (one element-wise join:
+    each piece's table holds its texts with "; " before them, then as they are, then "";
+    the first present piece of a row takes its text as it is)."""
+    codes = []
+    for piece in pieces:
+        code = _codes_at(piece, first)
+        # Code -1 reads the appended "": absent. An empty text, were there one, is
+        # skipped the same way.
+        codes.append(np.where(np.append(piece[2], "")[code] != "", code, -1))
+    present = np.stack([code >= 0 for code in codes]) if codes else np.zeros((0, len(first)))
+    leading = np.argmax(present, axis=0)
+    texts = []
+    for i, ((_, _, table), code) in enumerate(zip(pieces, codes, strict=True)):
+        m = len(table)
+        both = _arrow(np.concatenate(["; " + table, table, [""]]).astype(object))
+        index = np.where(code < 0, 2 * m, np.where(leading == i, m + code, code))
+        texts.append(both.take(index))
+    return pc.binary_join_element_wise(*texts, _text(""))
 
 
 def _sentences(
@@ -245,15 +271,7 @@ def _sentences(
     into every row (one Arrow take)."""
     pieces = [_piece(*builder) for builder in builders]
     row_code, first = _group(_row_key(head, pieces))
-    # Each present piece carries its "; " before it; one join, then the first "; " cut.
-    texts = []
-    for piece in pieces:
-        table = np.append(_separated(piece[2]), "")  # code -1 (absent) → the last, ""
-        texts.append(_arrow(table).take(_codes_at(piece, first) % len(table)))
-    joined = pc.utf8_slice_codeunits(
-        pc.binary_join_element_wise(*texts, _text("")), len(_SEPARATOR)
-    )
-    sentences = words(first, joined)
+    sentences = words(first, _joined_pieces(pieces, first))
     # Plain text, as the Lee sentence: a categorical's categories would depend on which
     # patients are graded together (architecture §2: a pure function of each patient).
     return pd.Series(pd.array(sentences.take(pa.array(row_code)), dtype="str"))
@@ -286,12 +304,7 @@ def _astct_builders(ev: dict, d: dict[str, np.ndarray]) -> list:
         ),
         (
             d["oxygen"],
-            lambda r: [
-                ev["astct_oxygen_basis"][r] * 10 + ev["astct_oxygen"][r],
-                ev["o2_device_used"][r],
-                _r(ev["flow"][r]),
-                _r(ev["fio2"][r]),
-            ],
+            lambda r: _oxygen_key(ev, r),
             lambda r: _oxygen(ev, r),
         ),
         (
