@@ -51,7 +51,7 @@ from grade_bench import make_export  # noqa: E402
 
 from crs.findings import row_findings  # noqa: E402
 from crs.read import read_export  # noqa: E402
-from crs.scales import consensus, grading  # noqa: E402
+from crs.scales import astct, consensus, grading, icans  # noqa: E402
 from crs.treatment.pipeline import three_sentences  # noqa: E402
 
 
@@ -88,6 +88,10 @@ NEW_SCALES: tuple[tuple[object, str, str], ...] = (
 #: Inside ``consensus_columns``: its parts, shown as a breakdown (already counted above).
 BREAKDOWN: tuple[tuple[object, str, str], ...] = (
     (consensus, "masked_fever", "  masked fever"),
+    (astct, "oxygen_grade", "  ASTCT oxygen table"),
+    (astct, "astct_grade", "  ASTCT table"),
+    (icans, "icans_grade", "  ICANS table"),
+    (consensus, "_joined", "  three driver columns"),
     (consensus, "astct_sentences", "  ASTCT sentence"),
     (consensus, "icans_sentences", "  ICANS sentence"),
 )
@@ -162,8 +166,12 @@ def main() -> int:
     new = sum(spent[label] for label in parts)
     print(f"grading alone (Lee 2014): {lee:.2f} s")
     print(f"ASTCT CRS + ICANS: {new:.2f} s (+{100 * new / lee:.0f} %; goal ≤ 30 %)")
-    for label in (*parts[:-1], *(label for *_, label in BREAKDOWN), parts[-1]):
-        print(f"  {label}: {spent[label]:.3f} s")
+    inside = [label for *_, label in BREAKDOWN]
+    spent["  the rest (findings read, columns)"] = spent["consensus columns"] - sum(
+        spent.get(label, 0.0) for label in inside
+    )
+    for label in (*parts[:-1], *inside, "  the rest (findings read, columns)", parts[-1]):
+        print(f"  {label}: {spent.get(label, 0.0):.3f} s")
     print(
         "ICANS > 0 on",
         f"{(graded['icans_grade'] > 0).mean():.1%} of rows;",

@@ -196,7 +196,7 @@ def _group(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys is hashed (Arrow's hash table, three times pandas' on int64 keys here)."""
     n = len(key)
     if not n:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
     heads = np.empty(n, dtype=bool)
     heads[0] = True
     np.not_equal(key[1:], key[:-1], out=heads[1:])
@@ -206,7 +206,7 @@ def _group(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     new = np.empty(len(run_code), dtype=bool)
     new[0] = True
     np.greater(run_code[1:], np.maximum.accumulate(run_code)[:-1], out=new[1:])
-    codes = np.repeat(run_code.astype(np.int64), np.diff(np.append(starts, n)))
+    codes = np.repeat(run_code, np.diff(np.append(starts, n)))  # Arrow's int32
     return codes, starts[new]
 
 
@@ -220,7 +220,8 @@ def _row_key(head: list[np.ndarray], pieces: list[tuple[np.ndarray, ...]]) -> np
     steps += [(len(table) + 1, rows, codes + 1) for rows, codes, table in pieces]
     for width, rows, values in steps:
         if span * width >= _KEY_SPAN:
-            key, first = _group(key)
+            codes, first = _group(key)
+            key = codes.astype(np.int64)
             span = max(len(first), 1)
         key *= width
         if rows is None:
