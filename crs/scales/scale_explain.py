@@ -389,6 +389,15 @@ def _consciousness(ev: dict, r: np.ndarray) -> np.ndarray:
     ).astype(object)
 
 
+def _consciousness_key(ev: dict, r: np.ndarray) -> list[np.ndarray]:
+    """What :func:`_consciousness` shows: the level, and the RASS (as RASS − 100, below
+    every code) or the code of the charted words (-1: none)."""
+    conscious = ev["icans"]["consciousness"]
+    by_rass = conscious["by_rass"][r]
+    charted = _charted(ev["consciousness_text"], conscious["source"][r])
+    return [conscious["grade"][r], np.where(by_rass, conscious["rass"][r] - 100, charted)]
+
+
 def _event(ev: dict, domain: str, r: np.ndarray) -> np.ndarray:
     grade = ev["icans"][f"g_{domain}"][r]
     meaning = np.array([EVENT_MEANING[domain].get(g, "") for g in range(5)], dtype=object)[grade]
@@ -402,7 +411,6 @@ def icans_sentences(ev: dict) -> pd.Series:
     icans = ev["icans"]
     grade, child = icans["grade"], icans["child"]
     bits, unknown = ev["icans_bits"], icans["unknown"]
-    conscious = icans["consciousness"]
     builders = [
         (
             bits["ice"],
@@ -412,15 +420,7 @@ def icans_sentences(ev: dict) -> pd.Series:
         (bits["capd"], lambda r: [icans["capd"][r]], lambda r: "CAPD " + number(icans["capd"][r])),
         (
             bits["consciousness"],
-            lambda r: [
-                conscious["grade"][r],
-                np.where(conscious["by_rass"][r], conscious["rass"][r], np.nan),
-                np.where(
-                    conscious["by_rass"][r],
-                    -2,
-                    _charted(ev["consciousness_text"], conscious["source"][r]),
-                ),
-            ],
+            lambda r: _consciousness_key(ev, r),
             lambda r: _consciousness(ev, r),
         ),
         *(
