@@ -155,11 +155,11 @@ def vasopressor_grade(n_running: np.ndarray, running_code: np.ndarray) -> np.nda
     """astct.md §2.4: ≥ 2 agents other than vasopressin → 4; any running agent → 3."""
     vasopressin = (running_code & VASOPRESSIN_BIT) != 0
     others = n_running - vasopressin
-    return np.select(
-        [others >= 2, n_running >= 1],
-        [CRITERION_GRADE["two_vasopressors"], CRITERION_GRADE["one_vasopressor"]],
-        0,
-    ).astype(np.int64)
+    one, two = CRITERION_GRADE["one_vasopressor"], CRITERION_GRADE["two_vasopressors"]
+    # Two others are two running: one's grade, raised to two's (arithmetic, not select).
+    grade = (n_running >= 1).astype(np.int64) * one
+    grade += (others >= 2) * (two - one)
+    return grade
 
 
 def astct_grade(
@@ -220,6 +220,7 @@ def driver_bits(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """astct.md §2.6: each driver code's rows (criteria at the row's grade, and
     ``masked_fever`` at grades 2-4 met by masking only)."""
     grade = result["grade"]
-    bits = {c: (result[f"g_{c}"] == grade) & (grade > 0) for c in CRITERIA}
+    graded = grade > 0
+    bits = {c: (result[f"g_{c}"] == grade) & graded for c in CRITERIA}
     bits["masked_fever"] = result["masked_driver"]
     return bits

@@ -92,4 +92,5 @@ def icans_grade(neuro: dict[str, object], covered: dict[str, np.ndarray]) -> dic
 def driver_bits(result: dict[str, object]) -> dict[str, np.ndarray]:
     """astct.md §3.3: the domains at the row's grade."""
     grade = result["grade"]
-    return {d: (result[f"g_{d}"] == grade) & (grade > 0) for d in DOMAINS}
+    graded = grade > 0
+    return {d: (result[f"g_{d}"] == grade) & graded for d in DOMAINS}
