@@ -1,9 +1,12 @@
 """The ASTCT and ICANS sentences of the explanation (astct.md §5).
 
 "ASTCT grade N: ..." names each driver with the value behind it; "ICANS grade N (ICE):
-..." names each domain at the grade with its value. As in crs.scales.explain, rows are grouped
-by the values the sentence shows (``factorize_rows``) and each distinct sentence is
-built once, with vectorised string operations over the distinct rows.
+..." names each domain at the grade with its value. On real charting nearly every row's
+values differ, so nothing here is done per row in Python (issue #14, "Speed"): each
+piece of a sentence is worded once per distinct value it shows, on the rows where it is
+present only (``factorize_rows``); rows are then grouped by one packed integer key (the
+small head codes, then each piece's code), each distinct sentence is assembled once with
+Arrow element-wise joins, and the sentences are taken into every row with one take.
 """
 
 from __future__ import annotations
