@@ -213,13 +213,13 @@ def _group(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, starts[new]
 
 
-def _row_key(head: list[np.ndarray], pieces: list[tuple[np.ndarray, ...]]) -> np.ndarray:
-    """One integer per row, equal exactly where the small codes of ``head`` (each
-    ``0 … max``) and every piece's code (or its absence) are equal."""
-    n = len(head[0])
-    key, span = np.zeros(n, dtype=np.int64), 1
-    widths = [int(h.max()) + 1 if n else 1 for h in head]
-    steps = [(w, None, h) for w, h in zip(widths, head, strict=True)]
+def _row_key(
+    head: list[np.ndarray], widths: list[int], pieces: list[tuple[np.ndarray, ...]]
+) -> np.ndarray:
+    """One integer per row, equal exactly where the small codes of ``head`` (codes
+    ``0 … width - 1``) and every piece's code (or its absence) are equal."""
+    key, span = np.asarray(head[0], dtype=np.int64).copy(), widths[0]
+    steps = [(w, None, h) for w, h in zip(widths[1:], head[1:], strict=True)]
     steps += [(len(table) + 1, rows, codes + 1) for rows, codes, table in pieces]
     for width, rows, values in steps:
         if span * width >= _KEY_SPAN:
@@ -267,14 +267,15 @@ def _joined_pieces(pieces: list[tuple[np.ndarray, ...]], first: np.ndarray) -> p
 
 def _sentences(
     head: list[np.ndarray],
+    widths: list[int],
     builders: list[tuple[np.ndarray, Callable, Callable]],
     words: Callable[[np.ndarray, pa.Array], pa.Array],
 ) -> pd.Series:
-    """Rows grouped by their small ``head`` codes and each piece's code, each distinct
-    sentence built once: ``words(first rows, its pieces joined with "; ")``, then taken
-    into every row (one Arrow take)."""
+    """Rows grouped by their small ``head`` codes (each below its ``widths``) and each
+    piece's code, each distinct sentence built once: ``words(first rows, its pieces
+    joined with "; ")``, then taken into every row (one Arrow take)."""
     pieces = [_piece(*builder) for builder in builders]
-    row_code, first = _group(_row_key(head, pieces))
+    row_code, first = _group(_row_key(head, widths, pieces))
     sentences = words(first, _joined_pieces(pieces, first))
     # Plain text, as the Lee sentence: a categorical's categories would depend on which
     # patients are graded together (architecture §2: a pure function of each patient).
@@ -367,7 +368,8 @@ def astct_sentences(ev: dict) -> pd.Series:
             prefixes.take(g.astype(np.int64)), body, lower, _text("."), _text("")
         )
 
-    return _sentences([grade, unknown_code, pend_code], builders, words)
+    widths = [6, len(unknown_table), 2 ** len(PENDING_WORDS)]  # grades 0-5
+    return _sentences([grade, unknown_code, pend_code], widths, builders, words)
 
 
 def _charted(text: tuple[np.ndarray, np.ndarray], source: np.ndarray) -> np.ndarray:
@@ -463,4 +465,5 @@ def icans_sentences(ev: dict) -> pd.Series:
         prefix = _arrow([f"ICANS grade {v} ({t}): " for v, t in zip(g, tool, strict=True)])
         return pc.binary_join_element_wise(prefix, body, _arrow(lower), _text("."), _text(""))
 
-    return _sentences([grade, child, no_score, no_level], builders, words)
+    # Grades 0-5 (5 is not computed for ICANS), then three yes/no codes.
+    return _sentences([grade, child, no_score, no_level], [6, 2, 2, 2], builders, words)
