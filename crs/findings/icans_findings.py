@@ -51,10 +51,10 @@ def rass_grade(rass: np.ndarray) -> np.ndarray:
     table = np.full(10, np.nan)
     for score, grade in RASS_GRADE.items():
         table[score + 5] = grade
-    known = ~np.isnan(rass)
-    out = np.full(len(rass), np.nan)
-    out[known] = table[np.clip(rass[known], -5, 4).astype(np.int64) + 5]
-    return out
+    table = np.append(table, np.nan)  # read by index -1: no RASS
+    # NaN stays NaN through clip and trunc, then fmax makes it -1.
+    index = np.fmax(np.trunc(np.clip(rass, -5, 4)) + 5, -1)
+    return table[index.astype(np.intp)]
 
 
 def consciousness_in_effect(

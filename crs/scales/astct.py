@@ -67,22 +67,58 @@ DEVICE_CLASS: dict[str, str] = {
 OXYGEN_BASES: tuple[str, ...] = ("", "device", "cannula_flow", "fio2", "flow")
 
 
-def _is(device: np.ndarray, names: list[str]) -> np.ndarray:
-    return np.isin(device, [DEVICES.index(d) for d in names])
+#: Device classes by code (crs.findings.oxygen ``DEVICES``, then -1: none in effect):
+#: 0 decided elsewhere (positive pressure), 1 high, 2 low, 3 cannula, 4 room air, 5 by
+#: FiO2 and flow (no device, or a word the table does not know).
+_CLASS_CODES: dict[str, int] = {"none": 0, "high": 1, "low": 2, "cannula": 3, "room_air": 4}
+_DEVICE_CLASS_CODE = np.array(
+    [_CLASS_CODES[DEVICE_CLASS[d]] if d in DEVICE_CLASS else 5 for d in DEVICES] + [5],
+    dtype=np.uint8,
+)
 
 
-def _device_class(device: np.ndarray, name: str) -> np.ndarray:
-    return _is(device, [d for d, c in DEVICE_CLASS.items() if c == name])
+def _oxygen_rule(
+    cls: np.ndarray, fio2_band: np.ndarray, flow_state: np.ndarray, fio2_after: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """astct.md §2.3 as (grade, basis): ``cls`` the device class (above); ``fio2_band`` 0
+    (≤ 21 % or none), 1 (above room air), 2 (≥ 40 %); ``flow_state`` 0 (0 L/min), 1
+    (none, or below 0), 2 (up to 6 L/min), 3 (above); ``fio2_after``: the FiO2 was
+    charted at or after the device."""
+    fio2_grade = np.array([0, 2, 3])[fio2_band]
+    flow_grade = np.array([0, 0, 2, 3])[flow_state]
+    cannula_grade = np.array([0, 2, 2, 3])[flow_state]
+    by_device, cannula, free = (cls == 1) | (cls == 2), cls == 3, cls == 5
+    after_room_air = (cls == 4) & fio2_after
+    grade = np.select(
+        [by_device, cannula, free, after_room_air],
+        [np.where(cls == 1, 3, 2), cannula_grade, np.maximum(fio2_grade, flow_grade), fio2_grade],
+        0,
+    )
+    basis = np.select(
+        [
+            by_device,
+            cannula,
+            free & (fio2_grade >= flow_grade) & (fio2_grade > 0),
+            free & (flow_grade > 0),
+            after_room_air & (fio2_grade > 0),
+        ],
+        [1, 2, 3, 4, 3],
+        0,
+    )
+    return grade, basis
 
 
-def _fio2_rule(fio2: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return np.select([fio2 >= FIO2_GRADE3, fio2 > ROOM_AIR_FIO2], [3, 2], 0)
+def _rule_tables() -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_oxygen_rule` over every combination of its four small codes, indexed by
+    ``((cls × 3 + fio2_band) × 4 + flow_state) × 2 + fio2_after``."""
+    cls, band, flow, after = np.meshgrid(
+        np.arange(6), np.arange(3), np.arange(4), np.arange(2), indexing="ij"
+    )
+    grade, basis = _oxygen_rule(cls.ravel(), band.ravel(), flow.ravel(), after.ravel() == 1)
+    return grade.astype(np.int64), basis.astype(np.int64)
 
 
-def _flow_rule(flow: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return np.select([flow > LOW_FLOW_MAX_L_MIN, flow > 0], [3, 2], 0)
+_RULE_GRADE, _RULE_BASIS = _rule_tables()
 
 
 def oxygen_grade(
@@ -96,50 +132,34 @@ def oxygen_grade(
 
     ``device`` holds crs.findings.oxygen device codes (NaN: none in effect). The device in effect
     decides; FiO2 only without a device or a word the table does not know, or after
-    room air when charted at or after the room-air entry.
+    room air when charted at or after the room-air entry. Each row is reduced to four
+    small codes and the rule (:func:`_oxygen_rule`), applied once to every combination
+    of them, is looked up.
     """
-    cannula = _device_class(device, "cannula")
-    room_air = _device_class(device, "room_air")
-    by_device = _device_class(device, "high") | _device_class(device, "low")
-    other = np.isnan(device) | _is(device, ["other"])
-    fio2_after_room_air = room_air & (fio2_source >= device_source) & (fio2_source >= 0)
-    fio2_grade, flow_grade = _fio2_rule(fio2), _flow_rule(flow)
-    with np.errstate(invalid="ignore"):
-        cannula_grade = np.where(flow == 0, 0, np.where(flow > LOW_FLOW_MAX_L_MIN, 3, 2))
-    free = np.maximum(fio2_grade, flow_grade)
-    grade = np.select(
-        [
-            by_device,
-            cannula,
-            other,
-            fio2_after_room_air,
-        ],
-        [np.where(_device_class(device, "high"), 3, 2), cannula_grade, free, fio2_grade],
-        0,
-    )
-    basis = np.select(
-        [
-            by_device,
-            cannula,
-            other & (fio2_grade >= flow_grade) & (fio2_grade > 0),
-            other & (flow_grade > 0),
-            fio2_after_room_air & (fio2_grade > 0),
-        ],
-        [1, 2, 3, 4, 3],
-        0,
-    )
-    return grade.astype(np.int64), basis.astype(np.int64)
+    # fmax: NaN (no device) → -1, the table's last entry.
+    cls = _DEVICE_CLASS_CODE[np.fmax(device, -1).astype(np.intp)]
+    with np.errstate(invalid="ignore"):  # NaN: no value in effect, never above a limit
+        band = (fio2 > ROOM_AIR_FIO2).view(np.uint8) + (fio2 >= FIO2_GRADE3).view(np.uint8)
+        flow_state = (flow != 0).view(np.uint8) + (flow > 0).view(np.uint8)
+        flow_state += (flow > LOW_FLOW_MAX_L_MIN).view(np.uint8)
+    after = (fio2_source >= device_source) & (fio2_source >= 0)
+    index = cls.astype(np.intp) * 3 + band
+    index *= 4
+    index += flow_state
+    index *= 2
+    index += after.view(np.uint8)
+    return _RULE_GRADE[index], _RULE_BASIS[index]
 
 
 def vasopressor_grade(n_running: np.ndarray, running_code: np.ndarray) -> np.ndarray:
     """astct.md §2.4: ≥ 2 agents other than vasopressin → 4; any running agent → 3."""
     vasopressin = (running_code & VASOPRESSIN_BIT) != 0
     others = n_running - vasopressin
-    return np.select(
-        [others >= 2, n_running >= 1],
-        [CRITERION_GRADE["two_vasopressors"], CRITERION_GRADE["one_vasopressor"]],
-        0,
-    ).astype(np.int64)
+    one, two = CRITERION_GRADE["one_vasopressor"], CRITERION_GRADE["two_vasopressors"]
+    # Two others are two running: one's grade, raised to two's (arithmetic, not select).
+    grade = (n_running >= 1).astype(np.int64) * one
+    grade += (others >= 2) * (two - one)
+    return grade
 
 
 def astct_grade(
@@ -200,6 +220,7 @@ def driver_bits(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """astct.md §2.6: each driver code's rows (criteria at the row's grade, and
     ``masked_fever`` at grades 2-4 met by masking only)."""
     grade = result["grade"]
-    bits = {c: (result[f"g_{c}"] == grade) & (grade > 0) for c in CRITERIA}
+    graded = grade > 0
+    bits = {c: (result[f"g_{c}"] == grade) & graded for c in CRITERIA}
     bits["masked_fever"] = result["masked_driver"]
     return bits

@@ -50,9 +50,10 @@ def _joined(bits: dict[str, np.ndarray], n: int) -> pd.Series:
     """``;``-joined sorted codes whose rows are set: a bit pattern per row, worded through
     a table of the 2**k patterns (k ≤ 7 codes), as a categorical of those texts."""
     names = sorted(bits)
-    code = np.zeros(n, dtype=np.int64)
+    dtype = np.uint8 if len(names) <= 8 else np.uint16  # one byte per row for k ≤ 8
+    code = np.zeros(n, dtype=dtype)
     for bit, name in enumerate(names):
-        code |= bits[name].astype(np.int64) << bit
+        code |= np.asarray(bits[name], dtype=bool).view(np.uint8).astype(dtype) << dtype(bit)
     table = [";".join(x for b, x in enumerate(names) if c >> b & 1) for c in range(2 ** len(names))]
     # A categorical of the same texts: each distinct text once, not a million strings.
     return pd.Series(pd.Categorical.from_codes(code, categories=pd.Index(table, dtype="str")))

@@ -34,9 +34,15 @@ UNKNOWN_CODES: tuple[str, ...] = ("capd", "consciousness", "ice")
 def _score_grade(score: np.ndarray, table: tuple[int, ...]) -> np.ndarray:
     """A whole-number score in effect → its domain grade (0 where none in effect)."""
     lookup = np.array([*table, 0], dtype=np.int8)
-    known = ~np.isnan(score)
-    index = np.where(known, np.clip(np.nan_to_num(score), 0, len(table) - 1), len(table))
-    return lookup[index.astype(np.int64)]
+    # Clipped into the table; NaN stays NaN through the clip, then fmax makes it -1: the
+    # last entry, 0.
+    index = np.fmax(np.clip(score, 0, len(table) - 1), -1)
+    return lookup[index.astype(np.intp)]
+
+
+def _domain_grade(grade: np.ndarray) -> np.ndarray:
+    """A domain grade in effect (float, NaN: none) as int8, 0 where none."""
+    return np.fmax(grade, 0).astype(np.int8)
 
 
 def icans_grade(neuro: dict[str, object], covered: dict[str, np.ndarray]) -> dict[str, object]:
@@ -55,14 +61,14 @@ def icans_grade(neuro: dict[str, object], covered: dict[str, np.ndarray]) -> dic
     found = {
         "ice": _score_grade(ice, ICE_GRADE),
         "capd": _score_grade(capd, CAPD_GRADE),
-        "consciousness": np.nan_to_num(conscious["grade"]).astype(np.int8),
+        "consciousness": _domain_grade(conscious["grade"]),
     }
     sources: dict[str, np.ndarray] = {}
     for domain, column in EVENT_COLUMNS.items():
         grade, source = neuro["events"][column]
-        found[domain] = np.nan_to_num(grade).astype(np.int8)
+        found[domain] = _domain_grade(grade)
         sources[domain] = source
-    graded = {d: np.where(covered[d], np.int8(0), found[d].astype(np.int8)) for d in DOMAINS}
+    graded = {d: found[d] * ~covered[d] for d in DOMAINS}  # int8; 0 where attributed
     grade = np.zeros(len(child), dtype=np.int8)
     for g in graded.values():
         np.maximum(grade, g, out=grade)
@@ -86,4 +92,5 @@ def icans_grade(neuro: dict[str, object], covered: dict[str, np.ndarray]) -> dic
 def driver_bits(result: dict[str, object]) -> dict[str, np.ndarray]:
     """astct.md §3.3: the domains at the row's grade."""
     grade = result["grade"]
-    return {d: (result[f"g_{d}"] == grade) & (grade > 0) for d in DOMAINS}
+    graded = grade > 0
+    return {d: (result[f"g_{d}"] == grade) & graded for d in DOMAINS}

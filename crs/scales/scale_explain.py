@@ -1,9 +1,12 @@
 """The ASTCT and ICANS sentences of the explanation (astct.md §5).
 
 "ASTCT grade N: ..." names each driver with the value behind it; "ICANS grade N (ICE):
-..." names each domain at the grade with its value. As in crs.scales.explain, rows are grouped
-by the values the sentence shows (``factorize_rows``) and each distinct sentence is
-built once, with vectorised string operations over the distinct rows.
+..." names each domain at the grade with its value. On real charting nearly every row's
+values differ, so nothing here is done per row in Python (issue #14, "Speed"): each
+piece of a sentence is worded once per distinct value it shows, on the rows where it is
+present only (``factorize_rows``); rows are then grouped by one packed integer key (the
+small head codes, then each piece's code), each distinct sentence is assembled once with
+Arrow element-wise joins, and the sentences are taken into every row with one take.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from crs.findings.vasopressors import AGENTS
 from crs.read.neuro_words import WORD_RULES
 from crs.scales.explain import (
     _arrow,
-    _arrow_join,
     _join,
     _text,
     factorize_rows,
@@ -77,9 +79,11 @@ def _where(mask: np.ndarray, text: np.ndarray | str) -> np.ndarray:
 
 def _iso_minutes(instants: np.ndarray, day_axis: np.ndarray) -> np.ndarray:
     """Instants as ``2026-03-02T20:00`` (time axis) or ``day 3.5`` (day axis)."""
-    clock = np.datetime_as_string(instants.astype("datetime64[m]"), unit="m").astype(object)
-    days = (instants.astype("datetime64[us]").view("int64") / 86_400_000_000).round(2)
-    return np.where(day_axis, "day " + number(days), clock).astype(object)
+    out = np.datetime_as_string(instants.astype("datetime64[m]"), unit="m").astype(object)
+    if day_axis.any():  # days written only where the axis is days
+        at = instants[day_axis].astype("datetime64[us]").view("int64")
+        out[day_axis] = "day " + number((at / 86_400_000_000).round(2))
+    return out
 
 
 def _hypotension(ev: dict, r: np.ndarray) -> np.ndarray:
@@ -132,6 +136,17 @@ def _oxygen(ev: dict, r: np.ndarray) -> np.ndarray:
     )
 
 
+def _oxygen_key(ev: dict, r: np.ndarray) -> list[np.ndarray]:
+    """What :func:`_oxygen` shows: the basis and grade, and the device when the device
+    decides (basis 1), the FiO2 when it does (3), else the flow (none shown: NaN)."""
+    basis = ev["astct_oxygen_basis"][r]
+    by_device, by_fio2 = basis == 1, basis == 3
+    small = basis * 10 + ev["astct_oxygen"][r]
+    small += np.where(by_device, ev["o2_device_used"][r] + 1, 0) * 100
+    value = np.where(by_fio2, ev["fio2"][r], np.where(by_device, 0.0, ev["flow"][r]))
+    return [small, _r(value)]
+
+
 def _ventilation(ev: dict, r: np.ndarray) -> np.ndarray:
     device = _DEVICE_WORDS[ev["o2_device_used"][r]]
     label = np.where(ev["ventilated_used"][r], "mechanical ventilation", device).astype(object)
@@ -160,41 +175,108 @@ def _masked(ev: dict, r: np.ndarray) -> np.ndarray:
     )
 
 
-def _pieces(
-    builders: list[tuple[np.ndarray, Callable, Callable]], n: int
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per piece of a sentence: each row's code into the piece's table of texts (-1: the
-    piece is absent). A piece's text is built once per distinct value it shows, on the
-    rows where it is present only (as crs.scales.explain builds the Lee sentence)."""
-    codes, tables = [], []
-    for present, keys, text in builders:
-        rows = np.flatnonzero(present)
-        code = np.full(n, -1, dtype=np.int64)
-        table = np.zeros(0, dtype=object)
-        if len(rows):
-            sub, first = factorize_rows(keys(rows))
-            code[rows] = sub
-            table = np.asarray(text(rows[first]), dtype=object)
-        codes.append(code)
-        tables.append(np.append(table, ""))  # code -1 → the last entry, ""
-    return codes, tables
+#: Packed keys stay below this (int64); beyond it the key is renumbered first.
+_KEY_SPAN = 1 << 62
+
+
+def _piece(
+    present: np.ndarray, keys: Callable, text: Callable
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One piece of a sentence: (its rows, each row's code, its texts by code). The text
+    is built once per distinct value it shows, on the rows where it is present only."""
+    rows = np.flatnonzero(present)
+    if not len(rows):
+        return rows, rows, np.zeros(0, dtype=object)
+    codes, first = factorize_rows(keys(rows))
+    return rows, codes, np.asarray(text(rows[first]), dtype=object)
+
+
+def _group(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by an integer ``key``: each row's group code (numbered in order of
+    first appearance, as ``pd.factorize``) and each group's first row.
+
+    Rows come sorted by patient and instant, so only the first row of each run of equal
+    keys is hashed (Arrow's hash table, three times pandas' on int64 keys here)."""
+    n = len(key)
+    if not n:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    heads = np.empty(n, dtype=bool)
+    heads[0] = True
+    np.not_equal(key[1:], key[:-1], out=heads[1:])
+    starts = np.flatnonzero(heads)
+    run_code = pc.dictionary_encode(pa.array(key[starts])).indices.to_numpy()
+    # A code is new where it exceeds every code before it (first-appearance numbering).
+    new = np.empty(len(run_code), dtype=bool)
+    new[0] = True
+    np.greater(run_code[1:], np.maximum.accumulate(run_code)[:-1], out=new[1:])
+    codes = np.repeat(run_code, np.diff(np.append(starts, n)))  # Arrow's int32
+    return codes, starts[new]
+
+
+def _row_key(
+    head: list[np.ndarray], widths: list[int], pieces: list[tuple[np.ndarray, ...]]
+) -> np.ndarray:
+    """One integer per row, equal exactly where the small codes of ``head`` (codes
+    ``0 … width - 1``) and every piece's code (or its absence) are equal."""
+    key, span = np.asarray(head[0], dtype=np.int64).copy(), widths[0]
+    steps = [(w, None, h) for w, h in zip(widths[1:], head[1:], strict=True)]
+    steps += [(len(table) + 1, rows, codes + 1) for rows, codes, table in pieces]
+    for width, rows, values in steps:
+        if span * width >= _KEY_SPAN:
+            codes, first = _group(key)
+            key = codes.astype(np.int64)
+            span = max(len(first), 1)
+        key *= width
+        if rows is None:
+            key += values
+        else:
+            key[rows] += values
+        span *= width
+    return key
+
+
+def _codes_at(piece: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
+    """A piece's code at the rows ``at`` (-1: absent there)."""
+    rows, codes, _ = piece
+    if not len(rows):
+        return np.full(len(at), -1, dtype=np.int64)
+    i = np.minimum(np.searchsorted(rows, at), len(rows) - 1)
+    return np.where(rows[i] == at, codes[i], -1)
+
+
+def _joined_pieces(pieces: list[tuple[np.ndarray, ...]], first: np.ndarray) -> pa.Array:
+    """The pieces present at the rows ``first``, joined with "; " (one element-wise join:
+    each piece's table holds its texts with "; " before them, then as they are, then "";
+    the first present piece of a row takes its text as it is)."""
+    codes = []
+    for piece in pieces:
+        code = _codes_at(piece, first)
+        # Code -1 reads the appended "": absent. An empty text, were there one, is
+        # skipped the same way.
+        codes.append(np.where(np.append(piece[2], "")[code] != "", code, -1))
+    present = np.stack([code >= 0 for code in codes]) if codes else np.zeros((0, len(first)))
+    leading = np.argmax(present, axis=0)
+    texts = []
+    for i, ((_, _, table), code) in enumerate(zip(pieces, codes, strict=True)):
+        m = len(table)
+        both = _arrow(np.concatenate(["; " + table, table, [""]]).astype(object))
+        index = np.where(code < 0, 2 * m, np.where(leading == i, m + code, code))
+        texts.append(both.take(index))
+    return pc.binary_join_element_wise(*texts, _text(""))
 
 
 def _sentences(
     head: list[np.ndarray],
     widths: list[int],
-    pieces: tuple[list[np.ndarray], list[np.ndarray]],
+    builders: list[tuple[np.ndarray, Callable, Callable]],
     words: Callable[[np.ndarray, pa.Array], pa.Array],
 ) -> pd.Series:
-    """Rows grouped by their small codes (``head`` of known ``widths``, then each piece's
-    code), each distinct sentence built once: ``words(first rows, joined pieces)``."""
-    codes, tables = pieces
-    key_widths = [*widths, *(len(t) + 1 for t in tables)]
-    row_code, first = factorize_rows([*head, *codes], key_widths)
-    joined = _arrow_join(
-        [_arrow(t).take(c[first] % len(t)) for t, c in zip(tables, codes, strict=True)], "; "
-    )
-    sentences = words(first, joined)
+    """Rows grouped by their small ``head`` codes (each below its ``widths``) and each
+    piece's code, each distinct sentence built once: ``words(first rows, its pieces
+    joined with "; ")``, then taken into every row (one Arrow take)."""
+    pieces = [_piece(*builder) for builder in builders]
+    row_code, first = _group(_row_key(head, widths, pieces))
+    sentences = words(first, _joined_pieces(pieces, first))
     # Plain text, as the Lee sentence: a categorical's categories would depend on which
     # patients are graded together (architecture §2: a pure function of each patient).
     return pd.Series(pd.array(sentences.take(pa.array(row_code)), dtype="str"))
@@ -227,12 +309,7 @@ def _astct_builders(ev: dict, d: dict[str, np.ndarray]) -> list:
         ),
         (
             d["oxygen"],
-            lambda r: [
-                ev["astct_oxygen_basis"][r] * 10 + ev["astct_oxygen"][r],
-                ev["o2_device_used"][r],
-                _r(ev["flow"][r]),
-                _r(ev["fio2"][r]),
-            ],
+            lambda r: _oxygen_key(ev, r),
             lambda r: _oxygen(ev, r),
         ),
         (
@@ -291,12 +368,8 @@ def astct_sentences(ev: dict) -> pd.Series:
             prefixes.take(g.astype(np.int64)), body, lower, _text("."), _text("")
         )
 
-    return _sentences(
-        [grade, unknown_code, pend_code],
-        [7, len(unknown_table) + 1, 2 ** len(PENDING_WORDS) + 1],
-        _pieces(builders, n),
-        words,
-    )
+    widths = [6, len(unknown_table), 2 ** len(PENDING_WORDS)]  # grades 0-5
+    return _sentences([grade, unknown_code, pend_code], widths, builders, words)
 
 
 def _charted(text: tuple[np.ndarray, np.ndarray], source: np.ndarray) -> np.ndarray:
@@ -321,6 +394,15 @@ def _consciousness(ev: dict, r: np.ndarray) -> np.ndarray:
     ).astype(object)
 
 
+def _consciousness_key(ev: dict, r: np.ndarray) -> list[np.ndarray]:
+    """What :func:`_consciousness` shows: the level, and the RASS (as RASS − 100, below
+    every code) or the code of the charted words (-1: none)."""
+    conscious = ev["icans"]["consciousness"]
+    by_rass = conscious["by_rass"][r]
+    charted = _charted(ev["consciousness_text"], conscious["source"][r])
+    return [conscious["grade"][r], np.where(by_rass, conscious["rass"][r] - 100, charted)]
+
+
 def _event(ev: dict, domain: str, r: np.ndarray) -> np.ndarray:
     grade = ev["icans"][f"g_{domain}"][r]
     meaning = np.array([EVENT_MEANING[domain].get(g, "") for g in range(5)], dtype=object)[grade]
@@ -334,8 +416,6 @@ def icans_sentences(ev: dict) -> pd.Series:
     icans = ev["icans"]
     grade, child = icans["grade"], icans["child"]
     bits, unknown = ev["icans_bits"], icans["unknown"]
-    conscious = icans["consciousness"]
-    n = len(grade)
     builders = [
         (
             bits["ice"],
@@ -345,15 +425,7 @@ def icans_sentences(ev: dict) -> pd.Series:
         (bits["capd"], lambda r: [icans["capd"][r]], lambda r: "CAPD " + number(icans["capd"][r])),
         (
             bits["consciousness"],
-            lambda r: [
-                conscious["grade"][r],
-                np.where(conscious["by_rass"][r], conscious["rass"][r], np.nan),
-                np.where(
-                    conscious["by_rass"][r],
-                    -2,
-                    _charted(ev["consciousness_text"], conscious["source"][r]),
-                ),
-            ],
+            lambda r: _consciousness_key(ev, r),
             lambda r: _consciousness(ev, r),
         ),
         *(
@@ -393,9 +465,5 @@ def icans_sentences(ev: dict) -> pd.Series:
         prefix = _arrow([f"ICANS grade {v} ({t}): " for v, t in zip(g, tool, strict=True)])
         return pc.binary_join_element_wise(prefix, body, _arrow(lower), _text("."), _text(""))
 
-    return _sentences(
-        [grade, child.astype(np.int64), no_score, no_level],
-        [6, 3, 3, 3],
-        _pieces(builders, n),
-        words,
-    )
+    # Grades 0-5 (5 is not computed for ICANS), then three yes/no codes.
+    return _sentences([grade, child, no_score, no_level], [6, 2, 2, 2], builders, words)
