@@ -244,7 +244,11 @@ def _cells_of(text: pa.Array, dtype: object) -> pa.Array:
         if b"\n" in raw or b"\r" in raw
         else np.zeros(len(text), dtype="bool")
     )
-    quoted = _flags(pc.match_substring_regex(text, '[,"]')) & ~line_break
+    quoted = (
+        _flags(pc.match_substring_regex(text, '[,"]')) & ~line_break
+        if b"," in raw or b'"' in raw  # times, codes: no text to search
+        else np.zeros(len(text), dtype="bool")
+    )
     plain = text
     if quoted.any():
         quote, nothing = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
