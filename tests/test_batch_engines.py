@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from crs.batch.chunked import Chunk, written_at_the_end
 from crs.batch.dask_engine import Cluster, WorkerFailure, _in_order, grade_on_dask
 from crs.batch.engine import Request
+from crs.batch.sinks import arrow_table
 from crs.errors import UnusableExportError
 from crs.read import read_export
 from crs.read.decided import Decided
@@ -147,6 +148,27 @@ def test_parquet_out_holds_the_cells_of_csv_out_with_text_dictionary_encoded(tmp
     column = meta.schema.names.index("recommendation")
     encodings = meta.row_group(0).column(column).encodings
     assert any("DICTIONARY" in e for e in encodings)
+
+
+def test_categoricals_reach_the_parquet_table_as_the_texts_they_hold() -> None:
+    """The sink hands categoricals to Arrow as dictionaries: the table is the one their
+    texts give, missing cells and unused or unsorted categories included."""
+    texts = pd.Categorical(
+        ["a,b", None, "=1", "a,b"], categories=["=1", "unused", "a,b"], ordered=False
+    )
+    frame = pd.DataFrame(
+        {
+            "patient_id": pd.array(["P1", "P1", "P2", "P2"], dtype="str"),
+            "grade": np.array([0, 1, 2, 3], dtype="int64"),
+            "recommendation": texts,
+            "icans_drivers": pd.Categorical([None] * 4, categories=["x"]),
+        }
+    )
+    as_text = frame.astype({"recommendation": "str", "icans_drivers": "str"})
+    table = arrow_table(frame)
+    assert table.equals(arrow_table(as_text))
+    assert table.column("recommendation").to_pylist() == ["a,b", None, "=1", "a,b"]
+    assert table.column("icans_drivers").null_count == 4
 
 
 def test_a_parquet_export_grades_as_the_same_export_in_csv(tmp_path) -> None:

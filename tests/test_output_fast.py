@@ -1,7 +1,7 @@
 """The command line's fast output path gives the very table and bytes of the general path.
 
-``grade_to_table(..., categorical=True)`` keeps ``time``, ``recommendation`` and
-``alerts`` as categoricals; ``recommend`` decides a lone recommendation code per row
+``grade_to_table(..., categorical=True)`` keeps ``recommendation`` and ``alerts`` as
+categoricals; ``recommend`` decides a lone recommendation code per row
 without wording branches; ``write_large_csv`` writes categoricals per distinct text and
 joins small neighbouring columns once per pair of cells. Each must agree with the general
 path (spec grading.md §4, treatment.md §1-2) cell for cell and byte for byte, on messy
@@ -24,7 +24,7 @@ from crs import safe_csv
 from crs.read.reader import read_export
 from crs.safe_csv import write_csv, write_large_csv
 from crs.scales.attribution import read_attributions
-from crs.treatment.pipeline import grade_to_table, iso_categories, iso_seconds
+from crs.treatment.pipeline import grade_to_table
 from crs.treatment.treatment import recommend
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -108,28 +108,6 @@ def test_lean_recommendation_reads_messy_columns_as_the_general_path_does() -> N
     full = recommend(frame)
     lean = recommend(frame, columns=("recommendation", "alerts"), categorical=True)
     pd.testing.assert_frame_equal(_as_text(lean), full[["recommendation", "alerts"]])
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.one_of(
-            st.integers(min_value=-30_610_224_000_000_000, max_value=253_402_300_799_999_999),
-            st.integers(min_value=-62_135_596_800_000_000, max_value=-30_610_224_000_000_001),
-            st.none(),
-        ),
-        max_size=30,
-    )
-)
-def test_iso_categories_give_the_texts_of_iso_seconds(microseconds: list[int | None]) -> None:
-    times = pd.Series(
-        pd.array(
-            [None if us is None else pd.Timestamp(us, unit="us") for us in microseconds],
-            dtype="datetime64[us]",
-        ),
-        name="time",
-    )
-    pd.testing.assert_series_equal(iso_categories(times).astype("str"), iso_seconds(times))
 
 
 TEXT = st.one_of(st.sampled_from(TRICKY_TEXT), st.text(max_size=5))

@@ -153,3 +153,26 @@ def test_the_callers_frame_is_not_modified(tmp_path: Path) -> None:
     before = frame.copy()
     write_large_csv(frame, tmp_path / "out.csv")
     pd.testing.assert_frame_equal(frame, before)
+
+
+#: Floats of a graded table (days to 4 places, doses to 3) and the edges of the
+#: positional notation and of 13 significant digits.
+DECIMAL_FLOATS = st.one_of(
+    st.builds(
+        lambda k, places: k / 10**places,
+        st.integers(min_value=-(10**14), max_value=10**14),
+        st.integers(min_value=0, max_value=6),
+    ),
+    st.sampled_from([1e-4, -1e-4, 5e-5, 9.9999e-5, 999999999.9999, 1e9, 1e13, 2.675, 0.3]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(DECIMAL_FLOATS, max_size=20), st.sampled_from(["float64", "float32"]))
+def test_floats_are_written_as_numpy_writes_them(values: list[float], dtype: str) -> None:
+    with np.errstate(over="ignore"):  # float64 beyond float32's range: inf
+        numbers = np.array(values, dtype=dtype)
+    words = numbers.astype("str").tolist()
+    expected = ["" if np.isnan(x) else w for x, w in zip(numbers, words, strict=True)]
+    assert safe_csv._float_words(numbers).to_pylist() == expected

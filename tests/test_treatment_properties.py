@@ -115,3 +115,52 @@ def test_every_row_gets_one_figure_2_code_for_its_grade_and_known_sorted_alerts(
     # The tocilizumab note for CRP appears from the patient's first dose on, never before.
     dosed = frame["tocilizumab_mg"].gt(0).groupby(frame["patient_id"]).cummax()
     assert result["after_tocilizumab"].tolist() == dosed.tolist()
+
+
+@st.composite
+def patient_instants(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as the alerts read them: by patient, then instant, a missing instant last."""
+    patients, instants = [], []
+    for number in range(draw(st.integers(min_value=0, max_value=4))):
+        hours = sorted(draw(st.lists(st.integers(0, 12), max_size=8)))
+        missing = draw(st.integers(min_value=0, max_value=2))
+        patients += [number] * (len(hours) + missing)
+        instants += [np.datetime64(h, "h") for h in hours] + [np.datetime64("NaT")] * missing
+    return np.array(patients, dtype="intp"), np.array(instants, dtype="datetime64[us]")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=patient_instants(),
+    queries=st.lists(
+        st.tuples(st.integers(0, 4), st.one_of(st.integers(-1, 13), st.none())), max_size=10
+    ),
+)
+def test_searching_a_patients_rows_by_instant_finds_what_a_row_by_row_search_finds(
+    rows: tuple[np.ndarray, np.ndarray], queries: list[tuple[int, int | None]]
+) -> None:
+    """Both sides, instants between, before and after the rows, ties and missing ones:
+    the first row of the patient at or after the instant ("left"), or one past the last
+    at or before it ("right"), a missing instant counting as later than any other."""
+    patient, instant = rows
+    query_patient = np.array([p for p, _ in queries], dtype="intp")
+    query_instant = np.array(
+        [np.datetime64("NaT") if h is None else np.datetime64(h, "h") for _, h in queries],
+        dtype="datetime64[us]",
+    )
+
+    def later(a: np.datetime64, b: np.datetime64) -> bool:  # a after b, NaT last
+        return not np.isnat(b) and (np.isnat(a) or a > b)
+
+    for side in ("left", "right"):
+        found = treatment._patient_searchsorted(
+            patient, instant, query_patient, query_instant, side
+        )
+        for k, (p, t) in enumerate(zip(query_patient, query_instant, strict=True)):
+            low, high = np.searchsorted(patient, p, "left"), np.searchsorted(patient, p, "right")
+            own = range(low, high)
+            if side == "left":  # the first row not before the instant, else past the rows
+                expected = next((i for i in own if not later(t, instant[i])), high)
+            else:  # one past the last row not after the instant, else the first row
+                expected = max((i + 1 for i in own if not later(instant[i], t)), default=low)
+            assert found[k] == expected, (side, p, t)

@@ -80,14 +80,16 @@ def output_table(
     ``with_day`` decides that instead (a part of a larger table, crs.batch: the whole
     table knows whether any row has a day).
 
-    With ``categorical``, the ``time`` column and the text columns that come as
-    categoricals without missing values (``recommend(..., categorical=True)``) are
-    categoricals of the same texts instead of ``str``: each distinct text once, which
-    :func:`crs.safe_csv.write_large_csv` writes once (the same bytes).
+    With ``categorical``, the text columns that come as categoricals without missing
+    values (``recommend(..., categorical=True)``) stay categoricals of the same texts
+    instead of ``str``: each distinct text once, which
+    :func:`crs.safe_csv.write_large_csv` writes once (the same bytes). ``time`` is
+    ``str`` either way: on real charting nearly every instant is distinct, so categories
+    of it saved nothing downstream and cost more to build than the texts (issue #17).
     """
     out = pd.DataFrame({"patient_id": graded["patient_id"].astype("str")})
     if axis == "time":
-        out["time"] = (iso_categories if categorical else iso_seconds)(graded["time"])
+        out["time"] = iso_seconds(graded["time"])
         if graded["day"].notna().any() if with_day is None else with_day:
             out["day"] = graded["day"].round(4)
     else:
@@ -96,12 +98,12 @@ def output_table(
     for column in ("drivers", "unknown"):
         out[column] = graded[column].fillna("").astype("str")
     out["ne_eq_ug_min"] = graded["ne_eq_ug_min"].round(3)
-    for column in ("explanation", "recommendation", "alerts"):
+    out["explanation"] = three_sentences(graded)
+    for column in ("recommendation", "alerts"):
         text = graded[column]
         if not (categorical and isinstance(text.dtype, pd.CategoricalDtype) and not text.hasnans):
             text = text.fillna("").astype("str")
         out[column] = text
-    out["explanation"] = three_sentences(graded)
     for column in CONSENSUS_COLUMNS:
         values = graded[column]
         if column.endswith("_grade"):
@@ -173,21 +175,3 @@ def iso_seconds(times: pd.Series) -> pd.Series:
     if missing.any():
         text = pc.if_else(pa.array(missing), pa.scalar(None, pa.large_string()), text)
     return pd.Series(pd.array(text, dtype="str"), index=times.index, name=times.name)
-
-
-def iso_categories(times: pd.Series) -> pd.Series:
-    """:func:`iso_seconds` as a categorical: each distinct second written once.
-
-    The same texts (NaT → missing); times that are not plain ``datetime64`` values (e.g.
-    with a time zone) get :func:`iso_seconds` itself.
-    """
-    values = times.to_numpy()
-    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"):
-        return iso_seconds(times)
-    codes, seconds = pd.factorize(values.astype("datetime64[s]"))  # NaT → -1
-    words = iso_seconds(pd.Series(seconds))
-    numbers, distinct = pd.factorize(words)  # the same text for two seconds: one category
-    text = pd.Categorical.from_codes(
-        np.append(numbers, -1)[codes], categories=distinct, validate=False
-    )
-    return pd.Series(text, index=times.index, name=times.name)
