@@ -25,7 +25,6 @@ from crs.read.neuro_words import WORD_RULES
 from crs.scales.explain import (
     _arrow,
     _join,
-    _run_heads,
     _text,
     factorize_rows,
     lower_bound_clause,
@@ -274,51 +273,16 @@ def _sentences(
     widths: list[int],
     builders: list[tuple[np.ndarray, Callable, Callable]],
     words: Callable[[np.ndarray, pa.Array], pa.Array],
-    evidence: list[np.ndarray] | None = None,
 ) -> pd.Series:
     """Rows grouped by their small ``head`` codes (each below its ``widths``) and each
     piece's code, each distinct sentence built once: ``words(first rows, its pieces
-    joined with "; ")``, then taken into every row (one Arrow take).
-
-    ``evidence``: every per-row array the sentence reads (``head``, the pieces' rows,
-    keys and texts, ``words``). Where they repeat from row to row (findings carried
-    forward), the sentence is built on the first row of each run of identical evidence
-    only and filled forward over the run."""
-    n = len(head[0])
-    heads = _run_heads(evidence) if evidence is not None and n else None
-    starts = np.flatnonzero(heads) if heads is not None else None
-    if starts is not None and len(starts) * 2 <= n:
-        at = _at_runs(starts, head, widths, builders, words)
-        row_code, sentences = _grouped_sentences(*at)
-        row_code = np.repeat(row_code, np.diff(np.append(starts, n)))
-    else:
-        row_code, sentences = _grouped_sentences(head, widths, builders, words)
+    joined with "; ")``, then taken into every row (one Arrow take)."""
+    pieces = [_piece(*builder) for builder in builders]
+    row_code, first = _group(_row_key(head, widths, pieces))
+    sentences = words(first, _joined_pieces(pieces, first))
     # Plain text, as the Lee sentence: a categorical's categories would depend on which
     # patients are graded together (architecture §2: a pure function of each patient).
     return pd.Series(pd.array(sentences.take(pa.array(row_code)), dtype="str"))
-
-
-def _at_runs(starts: np.ndarray, head: list, widths: list, builders: list, words: Callable):
-    """The arguments of :func:`_grouped_sentences` on the rows ``starts`` only (their
-    positions, 0 … len(starts) - 1, read through ``starts``)."""
-    runs = [
-        (
-            present[starts],
-            lambda r, keys=keys: keys(starts[r]),
-            lambda r, text=text: text(starts[r]),
-        )
-        for present, keys, text in builders
-    ]
-    return [h[starts] for h in head], widths, runs, lambda r, body: words(starts[r], body)
-
-
-def _grouped_sentences(
-    head: list[np.ndarray], widths: list[int], builders: list, words: Callable
-) -> tuple[np.ndarray, pa.Array]:
-    """Each row's sentence code and the distinct sentences (see :func:`_sentences`)."""
-    pieces = [_piece(*builder) for builder in builders]
-    row_code, first = _group(_row_key(head, widths, pieces))
-    return row_code, words(first, _joined_pieces(pieces, first))
 
 
 def _r(values: np.ndarray) -> np.ndarray:
@@ -505,19 +469,5 @@ def icans_sentences(ev: dict) -> pd.Series:
         prefix = _arrow([f"ICANS grade {v} ({t}): " for v, t in zip(g, tool, strict=True)])
         return pc.binary_join_element_wise(prefix, body, _arrow(lower), _text("."), _text(""))
 
-    conscious = icans["consciousness"]
-    evidence = [
-        grade,
-        child,
-        no_score,
-        no_level,
-        *bits.values(),
-        icans["ice"],
-        icans["capd"],
-        *(conscious[k] for k in ("grade", "by_rass", "rass", "source")),
-        *(icans[f"g_{domain}"] for domain in ("seizure", "motor", "cerebral_edema")),
-        *(icans["sources"][domain] for domain in ("seizure", "motor", "cerebral_edema")),
-    ]
     # Grades 0-5 (5 is not computed for ICANS), then three yes/no codes.
-    head = [grade, child, no_score, no_level]
-    return _sentences(head, [6, 2, 2, 2], builders, words, evidence)
+    return _sentences([grade, child, no_score, no_level], [6, 2, 2, 2], builders, words)
