@@ -248,20 +248,23 @@ def _joined_pieces(pieces: list[tuple[np.ndarray, ...]], first: np.ndarray) -> p
     """The pieces present at the rows ``first``, joined with "; " (one element-wise join:
     each piece's table holds its texts with "; " before them, then as they are, then "";
     the first present piece of a row takes its text as it is)."""
-    codes = []
-    for piece in pieces:
-        code = _codes_at(piece, first)
-        # Code -1 reads the appended "": absent. An empty text, were there one, is
-        # skipped the same way.
-        codes.append(np.where(np.append(piece[2], "")[code] != "", code, -1))
-    present = np.stack([code >= 0 for code in codes]) if codes else np.zeros((0, len(first)))
-    leading = np.argmax(present, axis=0)
     texts = []
-    for i, ((_, _, table), code) in enumerate(zip(pieces, codes, strict=True)):
+    leading = np.ones(len(first), dtype=bool)  # no piece present before this one
+    for piece in pieces:
+        table = piece[2]
+        if not len(table):
+            continue  # present on no row
+        # Code -1 reads the appended "": absent. An empty text, were there one, is
+        # skipped the same way (judged once per text, not per row).
+        code = _codes_at(piece, first)
+        present = ~np.append(table == "", True)[code]
         m = len(table)
+        index = np.where(present, np.where(leading, m + code, code), 2 * m)
+        leading &= ~present
         both = _arrow(np.concatenate(["; " + table, table, [""]]).astype(object))
-        index = np.where(code < 0, 2 * m, np.where(leading == i, m + code, code))
         texts.append(both.take(index))
+    if not texts:
+        return _arrow(np.full(len(first), "", dtype=object))
     return pc.binary_join_element_wise(*texts, _text(""))
 
 
@@ -332,10 +335,11 @@ def astct_sentences(ev: dict) -> pd.Series:
     """``ASTCT grade N: ...`` per row (astct.md §5)."""
     grade, d = ev["astct_grade"], ev["astct_bits"]
     n = len(grade)
-    pend = {c: (g > 0) & (grade == 0) for c, g in ev["pending"].items()}
-    pend_code = np.zeros(n, dtype=np.int64)
-    for bit, p in enumerate(pend.values()):
-        pend_code |= p.astype(np.int64) << bit
+    # The criteria met without fever (one bit each), on the rows of grade 0 only.
+    pend_code = np.zeros(n, dtype=np.uint8)
+    for bit, met in enumerate(ev["pending"].values()):
+        pend_code |= (met > 0).view(np.uint8) << np.uint8(bit)
+    pend_code = np.where(grade == 0, pend_code, 0).astype(np.int64)
     builders = _astct_builders(ev, d)
     unknown_code, unknown_table = ev["unknown_code"], ev["unknown_table"]
     lower_table = [
