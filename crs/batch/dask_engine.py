@@ -36,14 +36,13 @@ from crs.batch.engine import (
     survey_of,
     write_parts,
 )
+from crs.batch.pool import WorkerFailure
 from crs.batch.records import NotChunkable
 from crs.batch.sinks import DatasetSink, is_dataset_name, part_name, write_part
 from crs.batch.survey import Survey
 from crs.errors import UnusableExportError
 
-
-class WorkerFailure(Exception):
-    """A chunk could not be graded on the cluster (the message names its patients)."""
+__all__ = ["Cluster", "WorkerFailure", "connected", "grade_on_dask"]
 
 
 @dataclass(frozen=True)
