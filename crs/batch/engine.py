@@ -77,6 +77,9 @@ def grade_file(request: Request) -> Graded:
     """Grade ``request.source`` into ``request.output`` (see the module docstring)."""
     if _read_whole(request):
         return _grade_whole(request)
+    if request.jobs > 1:
+        # Each worker holds a chunk: chunks of a share of the size keep memory bounded.
+        request = replace(request, block_bytes=max(request.block_bytes // request.jobs, 1))
     with worker_pool(request.jobs) as pool:
         try:
             found = survey_of(request, pool)

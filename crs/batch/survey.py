@@ -306,7 +306,7 @@ def _numbers(s: Source, seen: BlockFindings) -> None:
     raw = s.raw.reset_index(drop=True)
     seen.commas += comma_evidence(raw)
     # One decimal point anywhere rules decimal commas out: look until one is found.
-    points = point_evidence(raw) if not seen.points else 0
+    points = _point_seen(raw) if not seen.points else 0
     seen.points += points
     if raw.dtype.kind == "f" and not points and raw.notna().any():
         seen.float_columns.add(s.label)  # "38.0" read as a number: no point seen
@@ -320,6 +320,18 @@ def _numbers(s: Source, seen: BlockFindings) -> None:
         own_at = parsed.units.index.to_numpy()
         bare = np.delete(values, own_at) if len(own_at) else values
         seen.values[(s.label, comma)] = bare[~np.isnan(bare)]
+
+
+#: Cells looked at first for a decimal point (most columns of numbers show one at once).
+_FIRST_LOOK = 1000
+
+
+def _point_seen(raw: pd.Series) -> int:
+    """Nonzero when a cell of the column is written with a decimal point: only whether
+    there is one decides (decimal commas need none anywhere), so the first cells are
+    looked at first, and the rest only when they show none."""
+    first = point_evidence(raw.iloc[:_FIRST_LOOK])
+    return first if first else point_evidence(raw.iloc[_FIRST_LOOK:])
 
 
 def _decide(seen: _Gathered, label: str) -> Decided:
