@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
@@ -169,8 +170,13 @@ def test_a_parquet_export_grades_as_the_same_export_in_csv(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "engine",
-    [[], ["--chunk-mb", "0.0001"], ["--engine", "dask"]],
-    ids=["whole", "chunked", "dask"],
+    [
+        [],
+        ["--chunk-mb", "0.0001", "--jobs", "1"],
+        ["--chunk-mb", "0.0001", "--jobs", "2"],
+        ["--engine", "dask"],
+    ],
+    ids=["whole", "chunked", "chunked-in-two-processes", "dask"],
 )
 def test_a_bad_file_gets_the_same_clear_error_with_every_engine(tmp_path, engine) -> None:
     bad = tmp_path / "no_time.csv"
@@ -183,7 +189,8 @@ def test_a_bad_file_gets_the_same_clear_error_with_every_engine(tmp_path, engine
     assert [p.name for p in tmp_path.iterdir()] == ["no_time.csv"]
 
 
-def test_ctrl_c_leaves_no_temporary_files(tmp_path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_leaves_no_temporary_files_and_no_worker_process(tmp_path, jobs) -> None:
     sys.path.insert(0, str(REPO / "benchmarks"))
     from scale_export import make_export
 
@@ -204,6 +211,8 @@ def test_ctrl_c_leaves_no_temporary_files(tmp_path) -> None:
             str(out / "graded.csv"),
             "--chunk-mb",
             "2",
+            "--jobs",
+            jobs,
         ],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(scratch)},
@@ -215,9 +224,12 @@ def test_ctrl_c_leaves_no_temporary_files(tmp_path) -> None:
     while time.monotonic() < deadline and not any(scratch.rglob("*.csv")):
         time.sleep(0.05)
     assert any(scratch.rglob("*.csv")), "the run never wrote its partitions"
+    workers = psutil.Process(child.pid).children(recursive=True)
+    assert len(workers) == (int(jobs) if jobs != "1" else 0)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=120)
     assert child.returncode == 130, err
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
     assert "error: interrupted" in err
     assert list(scratch.iterdir()) == []
     assert list(out.iterdir()) == []
