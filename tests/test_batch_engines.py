@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from crs.batch.chunked import Chunk, written_at_the_end
-from crs.batch.dask_engine import Cluster, WorkerFailure, _in_order, grade_on_dask
-from crs.batch.engine import Request
+from crs.batch.dask_engine import Cluster, DaskPool, WorkerFailure, grade_on_dask
+from crs.batch.engine import Request, grade_encoded, patients_of
 from crs.errors import UnusableExportError
 from crs.read import read_export
 from crs.read.decided import Decided
@@ -100,10 +100,16 @@ def test_a_dask_dataset_holds_the_rows_of_the_csv(tmp_path, client) -> None:
 
 
 def test_a_chunk_that_fails_on_a_worker_is_reported_with_its_patients(client) -> None:
-    broken = Chunk(b"not a table at all", np.array([2]), 1, ("REG-0000017", "REG-0000042"))
-    parts = _in_order(client, iter([broken]), (Decided(), "x.csv", None, None), False, 2)
-    with pytest.raises(WorkerFailure, match="patients REG-0000017 to REG-0000042"):
+    records = b"patient_id,time,temp_c\nP1,2024-03-01T08:00,38.5\nP1,2024-03-01T09:00,39.5\n"
+    chunk = Chunk(records, np.array([2, 3]), 2, ("REG-0000017", "REG-0000042"))
+    # A bug of ours, as it would show: attributions without the columns they must have.
+    shared = (Decided(), "x.csv", None, pd.DataFrame({"nonsense": [1]}))
+    parts = DaskPool(client).in_order(
+        grade_encoded, [chunk], shared, False, "csv", numbered=True, held=patients_of
+    )
+    with pytest.raises(WorkerFailure, match="patients REG-0000017 to REG-0000042") as failure:
         next(parts)
+    assert "failed on the cluster (KeyError" in str(failure.value)
 
 
 def test_an_output_that_fails_midway_leaves_nothing_that_looks_complete(tmp_path) -> None:

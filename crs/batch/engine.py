@@ -86,10 +86,10 @@ def grade_file(request: Request) -> Graded:
         except (NotChunkable, UnusableExportError):
             return _grade_whole(request)  # the whole read, and its clear message if any
         try:
-            return _grade_chunks(request, found, pool=pool)
+            return grade_chunks(request, found, pool=pool)
         except _DayGuessed as guess:
             # The first pass guessed wrong whether any row has a day: write it again.
-            return _grade_chunks(request, found, guess.had_day, pool)
+            return grade_chunks(request, found, guess.had_day, pool)
 
 
 def survey_of(request: Request, pool: Pool | None = None) -> Survey:
@@ -184,7 +184,7 @@ def grade_chunk(
     )
 
 
-def _grade_chunks(
+def grade_chunks(
     request: Request, found: Survey, with_day: bool | None = None, pool: Pool | None = None
 ) -> Graded:
     with_day = found.with_day if with_day is None else with_day
@@ -201,7 +201,7 @@ def _grade_chunks(
         return write_parts(request, found, parts, with_day)
     form = output_form(request.output)
     graded = pool.in_order(
-        grade_encoded, cut, shared, with_day, form, numbered=True, held=_patients_of
+        grade_encoded, cut, shared, with_day, form, numbered=True, held=patients_of
     )
     parts = (part for _, part in graded)
     return write_parts(request, found, parts, with_day, encoded(_sink(request.output)))
@@ -214,7 +214,7 @@ def grade_encoded(chunk: Chunk, shared: tuple, with_day: bool, form: str, index:
     return replace(part, table=encode(part.table, form, first=index == 0))
 
 
-def _patients_of(chunk: Chunk) -> str:
+def patients_of(chunk: Chunk) -> str:
     first, last = chunk.patients
     return f"grading patients {first} to {last} (in the order of the output)"
 
