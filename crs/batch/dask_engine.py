@@ -23,6 +23,7 @@ patients it held; the output, written under a temporary name, is removed.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -129,7 +130,11 @@ class DaskPool:
         try:
             for index, item in enumerate(items):
                 extra = (index,) if numbered else ()
-                queue.append((item, self.client.submit(work, item, *shared, *extra, pure=False)))
+                with warnings.catch_warnings():
+                    # A chunk is meant to travel with its task (a few megabytes).
+                    warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+                    submitted = self.client.submit(work, item, *shared, *extra, pure=False)
+                queue.append((item, submitted))
                 if len(queue) < self.in_flight:
                     continue
                 yield _result(*queue.popleft(), held)
