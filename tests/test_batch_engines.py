@@ -19,7 +19,7 @@ import psutil
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 
 from crs.batch.chunked import Chunk, written_at_the_end
 from crs.batch.dask_engine import Cluster, DaskPool, WorkerFailure, grade_on_dask
@@ -27,7 +27,7 @@ from crs.batch.engine import Request, grade_encoded, patients_of
 from crs.errors import UnusableExportError
 from crs.read import read_export
 from crs.read.decided import Decided
-from tests.batch_exports import assert_same, grade, messy_exports
+from tests.batch_exports import NO_SHRINK, assert_same, grade, messy_exports
 from tests.cli_run import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,10 +68,7 @@ def _on_dask(client, path: Path, out: Path, block_bytes: int, partition_rows: in
 
 @settings(
     max_examples=12,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-    phases=(Phase.explicit, Phase.generate),
+    **NO_SHRINK,
 )
 @given(export=messy_exports())
 def test_the_dask_engine_writes_what_one_process_writes(tmp_path_factory, client, export) -> None:

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crs.batch.chunked import Chunk
 from crs.batch.engine import Request, grade_encoded, grade_file
 from crs.batch.pool import WorkerFailure, worker_pool
 from crs.read.decided import Decided
-from tests.batch_exports import assert_same, grade, messy_exports
+from tests.batch_exports import NO_SHRINK, assert_same, grade, messy_exports
 from tests.cli_run import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,10 +31,7 @@ WARD = REPO / "data" / "sample_ward.csv"
 
 @settings(
     max_examples=25,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-    phases=(Phase.explicit, Phase.generate),
+    **NO_SHRINK,
 )
 @given(export=messy_exports(), block_bytes=st.integers(150, 900), partition_rows=st.integers(1, 9))
 def test_two_worker_processes_write_the_same_bytes_and_report_as_a_whole_read(
