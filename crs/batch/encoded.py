@@ -2,7 +2,7 @@
 collected (issue #17, `crs grade --jobs N`).
 
 A worker process turns its graded table into what the output holds (the CSV bytes, a
-Parquet dataset's part file, or the Arrow table of a Parquet file's row group) with
+Parquet dataset's part file, or a Parquet file's row group) with
 the same functions the sinks of :mod:`crs.batch.sinks` use, so the bytes are those of
 one process; the main process only appends them, in order.
 """
@@ -14,14 +14,12 @@ import io
 from collections.abc import Iterator
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crs.batch.sinks import (
     CsvSink,
     DatasetSink,
     ParquetSink,
-    arrow_table,
     is_dataset_name,
     is_parquet_name,
     part_name,
@@ -39,17 +37,16 @@ def output_form(output: str) -> str:
     return "parquet" if is_parquet_name(output) else "csv"
 
 
-def encode(table: pd.DataFrame, form: str, first: bool) -> bytes | pa.Table:
-    """The part as the output holds it (``first``: the CSV's header goes with it)."""
+def encode(table: pd.DataFrame, form: str, first: bool) -> bytes:
+    """The part as the output holds it: the CSV's bytes (``first``: with the header), or
+    a Parquet file of its one row group (a part of a dataset as it is, or a row group of
+    a Parquet output: compressed, it costs the collecting process little memory)."""
+    written = io.BytesIO()
     if form == "csv":
-        written = io.BytesIO()
         write_large_csv(table, written, header=first)
-        return written.getvalue()
-    if form == "dataset":
-        written = io.BytesIO()
+    else:
         write_part(table, written)
-        return written.getvalue()
-    return arrow_table(table)
+    return written.getvalue()
 
 
 class EncodedSink:
@@ -58,7 +55,7 @@ class EncodedSink:
     def __init__(self, sink: CsvSink | ParquetSink | DatasetSink) -> None:
         self.sink = sink
 
-    def write(self, encoded: bytes | pa.Table) -> None:
+    def write(self, encoded: bytes) -> None:
         sink = self.sink
         if isinstance(sink, CsvSink):
             sink.stream.write(encoded)
@@ -67,11 +64,12 @@ class EncodedSink:
             (sink.folder / part_name(sink.count)).write_bytes(encoded)
             sink.count += 1
         else:
+            table = pq.read_table(io.BytesIO(encoded))
             if sink.writer is None:
                 sink.writer = pq.ParquetWriter(
-                    sink.path, encoded.schema, use_dictionary=True, compression="zstd"
+                    sink.path, table.schema, use_dictionary=True, compression="zstd"
                 )
-            sink.writer.write_table(encoded)
+            sink.writer.write_table(table)
 
 
 @contextlib.contextmanager

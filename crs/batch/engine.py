@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from crs.batch.chunked import PARTITION_ROWS, Chunk, chunks, read_chunk, written_at_the_end
 from crs.batch.encoded import encode, encoded, output_form
@@ -155,9 +154,9 @@ def _grade_whole(request: Request) -> Graded:
 class Part:
     """One chunk graded: its table, its report, and what the whole run needs to know."""
 
-    #: None: written to the dataset where it was graded; bytes or an Arrow table: encoded
-    #: where it was graded (crs.batch.encoded)
-    table: pd.DataFrame | bytes | pa.Table | None
+    #: None: written to the dataset where it was graded; bytes: encoded where it was
+    #: graded (crs.batch.encoded)
+    table: pd.DataFrame | bytes | None
     report: QualityReport
     had_day: bool  # a graded row has a day
     missing: list | None  # domains with no value in the chunk (None: no graded row)
