@@ -125,7 +125,8 @@ class DaskPool:
         self.client = client
         self.in_flight = 2 * max(sum(client.nthreads().values()), 1)
 
-    def in_order(self, work, items, *shared, numbered: bool = False, held=None):
+    def in_order(self, work, items, *shared, numbered: bool = False, held=None, last=False):
+        # ``last`` is for local worker processes: a cluster's workers stay.
         queue: deque[tuple[object, object]] = deque()
         try:
             for index, item in enumerate(items):

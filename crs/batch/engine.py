@@ -200,7 +200,7 @@ def grade_chunks(
         return write_parts(request, found, parts, with_day)
     form = output_form(request.output)
     graded = pool.in_order(
-        grade_encoded, cut, shared, with_day, form, numbered=True, held=patients_of
+        grade_encoded, cut, shared, with_day, form, numbered=True, held=patients_of, last=True
     )
     parts = (part for _, part in graded)
     return write_parts(request, found, parts, with_day, encoded(_sink(request.output)))

@@ -50,9 +50,10 @@ def default_jobs() -> int:
 class Pool:
     """Worker processes that run a function over items, giving results in item order."""
 
-    def __init__(self, executor: ProcessPoolExecutor, jobs: int) -> None:
-        self.executor = executor
+    def __init__(self, start: Callable[[], ProcessPoolExecutor], jobs: int) -> None:
+        self.start = start
         self.jobs = jobs
+        self.executor: ProcessPoolExecutor | None = None
 
     def in_order(
         self,
@@ -61,21 +62,30 @@ class Pool:
         *shared,
         numbered: bool = False,
         held: Callable[[object], str] | None = None,
+        last: bool = False,
     ) -> Iterator[tuple[object, object]]:
         """``(item, work(item, *shared))`` for each item, in order; with ``numbered``,
-        the item's number is passed last. ``held(item)`` names what a failed item held."""
+        the item's number is passed last. ``held(item)`` names what a failed item held.
+        ``last``: the workers end once the last result is in (their memory is returned
+        before the run's report is put together; a later call starts new ones)."""
+        if self.executor is None:
+            self.executor = self.start()
         queue: deque[tuple[object, Future]] = deque()
-        items = iter(items)
-        index = 0
-        for item in items:
+        for index, item in enumerate(items):
             extra = (index,) if numbered else ()
             queue.append((item, self.executor.submit(work, item, *shared, *extra)))
-            index += 1
             if len(queue) <= self.jobs:
                 continue
             yield _result(*queue.popleft(), held)
         while queue:
             yield _result(*queue.popleft(), held)
+        if last:
+            self.close()
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
 
 
 def _result(item, future: Future, held) -> tuple[object, object]:
@@ -103,13 +113,16 @@ def worker_pool(jobs: int) -> Iterator[Pool | None]:
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_ctrl_c)
+    pool = Pool(
+        lambda: ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_ctrl_c), jobs
+    )
     try:
-        yield Pool(executor, jobs)
+        yield pool
     except BaseException:
-        _stop(executor)
+        if pool.executor is not None:
+            _stop(pool.executor)
         raise
-    executor.shutdown(wait=True)
+    pool.close()
 
 
 def _ignore_ctrl_c() -> None:
