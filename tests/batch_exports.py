@@ -17,12 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 
 from crs.batch.engine import Request, grade_file
 from crs.errors import UnusableExportError
 
 BASE = datetime(2024, 3, 1, 8, 0)
+
+#: Hypothesis settings of the registry-scale tests. No shrinking: a failing example is
+#: printed as found (shrinking one takes minutes).
+NO_SHRINK = {
+    "deadline": None,
+    "suppress_health_check": list(HealthCheck),
+    "derandomize": True,
+    "phases": (Phase.explicit, Phase.generate),
+}
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crs.batch.chunked import chunks
 from crs.batch.survey import survey
-from tests.batch_exports import assert_same, grade, messy_exports
+from tests.batch_exports import NO_SHRINK, assert_same, grade, messy_exports
 from tests.fixtures_hostile import messy_tables
 
 WHOLE = 1 << 40
-#: No shrinking: a failing example is printed as found (shrinking one takes minutes).
-_SETTINGS = {
-    "deadline": None,
-    "suppress_health_check": list(HealthCheck),
-    "derandomize": True,
-    "phases": (Phase.explicit, Phase.generate),
-}
+_SETTINGS = NO_SHRINK
 
 
 def _both(tmp: Path, data: bytes, block_bytes: int, partition_rows: int = 3):

@@ -15,19 +15,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 
 from crs.batch.chunked import Chunk, written_at_the_end
-from crs.batch.dask_engine import Cluster, WorkerFailure, _in_order, grade_on_dask
-from crs.batch.engine import Request
+from crs.batch.dask_engine import Cluster, DaskPool, WorkerFailure, grade_on_dask
+from crs.batch.engine import Request, grade_encoded, patients_of
 from crs.batch.sinks import arrow_table
 from crs.errors import UnusableExportError
 from crs.read import read_export
 from crs.read.decided import Decided
-from tests.batch_exports import assert_same, grade, messy_exports
+from tests.batch_exports import NO_SHRINK, assert_same, grade, messy_exports
 from tests.cli_run import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,10 +69,7 @@ def _on_dask(client, path: Path, out: Path, block_bytes: int, partition_rows: in
 
 @settings(
     max_examples=12,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-    phases=(Phase.explicit, Phase.generate),
+    **NO_SHRINK,
 )
 @given(export=messy_exports())
 def test_the_dask_engine_writes_what_one_process_writes(tmp_path_factory, client, export) -> None:
@@ -100,10 +98,16 @@ def test_a_dask_dataset_holds_the_rows_of_the_csv(tmp_path, client) -> None:
 
 
 def test_a_chunk_that_fails_on_a_worker_is_reported_with_its_patients(client) -> None:
-    broken = Chunk(b"not a table at all", np.array([2]), 1, ("REG-0000017", "REG-0000042"))
-    parts = _in_order(client, iter([broken]), (Decided(), "x.csv", None, None), False, 2)
-    with pytest.raises(WorkerFailure, match="patients REG-0000017 to REG-0000042"):
+    records = b"patient_id,time,temp_c\nP1,2024-03-01T08:00,38.5\nP1,2024-03-01T09:00,39.5\n"
+    chunk = Chunk(records, np.array([2, 3]), 2, ("REG-0000017", "REG-0000042"))
+    # A bug of ours, as it would show: attributions without the columns they must have.
+    shared = (Decided(), "x.csv", None, pd.DataFrame({"nonsense": [1]}))
+    parts = DaskPool(client).in_order(
+        grade_encoded, [chunk], shared, False, "csv", numbered=True, held=patients_of
+    )
+    with pytest.raises(WorkerFailure, match="patients REG-0000017 to REG-0000042") as failure:
         next(parts)
+    assert "failed on the cluster (KeyError" in str(failure.value)
 
 
 def test_an_output_that_fails_midway_leaves_nothing_that_looks_complete(tmp_path) -> None:
@@ -191,8 +195,13 @@ def test_a_parquet_export_grades_as_the_same_export_in_csv(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "engine",
-    [[], ["--chunk-mb", "0.0001"], ["--engine", "dask"]],
-    ids=["whole", "chunked", "dask"],
+    [
+        [],
+        ["--chunk-mb", "0.0001", "--jobs", "1"],
+        ["--chunk-mb", "0.0001", "--jobs", "2"],
+        ["--engine", "dask"],
+    ],
+    ids=["whole", "chunked", "chunked-in-two-processes", "dask"],
 )
 def test_a_bad_file_gets_the_same_clear_error_with_every_engine(tmp_path, engine) -> None:
     bad = tmp_path / "no_time.csv"
@@ -205,7 +214,8 @@ def test_a_bad_file_gets_the_same_clear_error_with_every_engine(tmp_path, engine
     assert [p.name for p in tmp_path.iterdir()] == ["no_time.csv"]
 
 
-def test_ctrl_c_leaves_no_temporary_files(tmp_path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_leaves_no_temporary_files_and_no_worker_process(tmp_path, jobs) -> None:
     sys.path.insert(0, str(REPO / "benchmarks"))
     from scale_export import make_export
 
@@ -226,6 +236,8 @@ def test_ctrl_c_leaves_no_temporary_files(tmp_path) -> None:
             str(out / "graded.csv"),
             "--chunk-mb",
             "2",
+            "--jobs",
+            jobs,
         ],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(scratch)},
@@ -237,9 +249,12 @@ def test_ctrl_c_leaves_no_temporary_files(tmp_path) -> None:
     while time.monotonic() < deadline and not any(scratch.rglob("*.csv")):
         time.sleep(0.05)
     assert any(scratch.rglob("*.csv")), "the run never wrote its partitions"
+    workers = psutil.Process(child.pid).children(recursive=True)
+    assert len(workers) == (int(jobs) if jobs != "1" else 0)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=120)
     assert child.returncode == 130, err
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
     assert "error: interrupted" in err
     assert list(scratch.iterdir()) == []
     assert list(out.iterdir()) == []

@@ -14,12 +14,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from crs.batch.chunked import PARTITION_ROWS, Chunk, chunks, read_chunk, written_at_the_end
+from crs.batch.encoded import encode, encoded, output_form
+from crs.batch.pool import Pool, worker_pool
 from crs.batch.progress import Progress
 from crs.batch.records import BLOCK_BYTES, NotChunkable
 from crs.batch.reports import merge_reports
@@ -30,7 +32,7 @@ from crs.batch.sinks import (
     is_dataset_name,
     is_parquet_name,
 )
-from crs.batch.survey import Survey, survey
+from crs.batch.survey import Survey, survey, survey_block
 from crs.errors import UnusableExportError
 from crs.read.coverage import DOMAINS, missing_domains
 from crs.read.decided import Decided
@@ -63,6 +65,7 @@ class Request:
     partition_rows: int = PARTITION_ROWS
     progress: Progress | None = None
     name: str | None = None  # the export's name in messages (default: the file's name)
+    jobs: int = 1  # worker processes (1: this process alone; crs.batch.pool)
 
     @property
     def label(self) -> str:
@@ -73,28 +76,55 @@ def grade_file(request: Request) -> Graded:
     """Grade ``request.source`` into ``request.output`` (see the module docstring)."""
     if _read_whole(request):
         return _grade_whole(request)
-    try:
-        found = survey_of(request)
-    except (NotChunkable, UnusableExportError):
-        return _grade_whole(request)  # the whole read, and its clear message if any
-    try:
-        return _grade_chunks(request, found)
-    except _DayGuessed as guess:
-        # The first pass guessed wrong whether any row has a day: write it again.
-        return _grade_chunks(request, found, with_day=guess.had_day)
+    if request.jobs > 1:
+        # Each worker holds a chunk, and the collecting process what is in flight: chunks
+        # of one share in N + 1 keep the memory of all of them within the bound (1.33 GB
+        # at 10 M rows with two workers; 1.45 GB with chunks of one share in N).
+        shares = request.jobs + 1
+        request = replace(request, block_bytes=max(request.block_bytes // shares, 1))
+    with worker_pool(request.jobs) as pool:
+        try:
+            found = survey_of(request, pool)
+        except (NotChunkable, UnusableExportError):
+            return _grade_whole(request)  # the whole read, and its clear message if any
+        try:
+            return grade_chunks(request, found, pool=pool)
+        except _DayGuessed as guess:
+            # The first pass guessed wrong whether any row has a day: write it again.
+            return grade_chunks(request, found, guess.had_day, pool)
 
 
-def survey_of(request: Request) -> Survey:
+def survey_of(request: Request, pool: Pool | None = None) -> Survey:
     """The first pass over the request's export (:class:`NotChunkable` if it cannot be
-    graded in chunks)."""
+    graded in chunks), its blocks surveyed by the ``pool``'s workers when given."""
     if request.patients is not None or request.patient_id is not None:
         raise NotChunkable("a patients table, or one named patient")
     found = survey(
-        request.source, request.label, request.mapping, request.block_bytes, request.progress
+        request.source,
+        request.label,
+        request.mapping,
+        request.block_bytes,
+        request.progress,
+        None if pool is None else _surveyed_by(pool),
     )
     if request.progress is not None:
         request.progress.rows_total = found.rows
     return found
+
+
+def _surveyed_by(pool: Pool):
+    def surveyed(header, records, label, mapping):
+        return pool.in_order(_survey_block, records, header, label, mapping, held=_lines_of)
+
+    return surveyed
+
+
+def _survey_block(block, header: bytes, label: str, mapping: ColumnMapping | None):
+    return survey_block(header, block, label, mapping)
+
+
+def _lines_of(block) -> str:
+    return f"reading lines {int(block.lines[0]):,} to {int(block.lines[-1]):,}"
 
 
 def _read_whole(request: Request) -> bool:
@@ -127,7 +157,9 @@ def _grade_whole(request: Request) -> Graded:
 class Part:
     """One chunk graded: its table, its report, and what the whole run needs to know."""
 
-    table: pd.DataFrame | None  # None: written to the dataset where it was graded
+    #: None: written to the dataset where it was graded; bytes: encoded where it was
+    #: graded (crs.batch.encoded)
+    table: pd.DataFrame | bytes | None
     report: QualityReport
     had_day: bool  # a graded row has a day
     missing: list | None  # domains with no value in the chunk (None: no graded row)
@@ -154,19 +186,39 @@ def grade_chunk(
     )
 
 
-def _grade_chunks(request: Request, found: Survey, with_day: bool | None = None) -> Graded:
+def grade_chunks(
+    request: Request, found: Survey, with_day: bool | None = None, pool: Pool | None = None
+) -> Graded:
     with_day = found.with_day if with_day is None else with_day
     attributions = _attributions(request, found.decided.axis)
-    parts = (
-        grade_chunk(chunk, found.decided, request.label, request.mapping, attributions, with_day)
-        for chunk in chunks(
-            request.source,
-            found,
-            block_bytes=request.block_bytes,
-            partition_rows=request.partition_rows,
-        )
+    shared = (found.decided, request.label, request.mapping, attributions)
+    cut = chunks(
+        request.source,
+        found,
+        block_bytes=request.block_bytes,
+        partition_rows=request.partition_rows,
     )
-    return write_parts(request, found, parts, with_day)
+    if pool is None:
+        parts = (grade_chunk(chunk, *shared, with_day) for chunk in cut)
+        return write_parts(request, found, parts, with_day)
+    form = output_form(request.output)
+    graded = pool.in_order(
+        grade_encoded, cut, shared, with_day, form, numbered=True, held=patients_of, last=True
+    )
+    parts = (part for _, part in graded)
+    return write_parts(request, found, parts, with_day, encoded(_sink(request.output)))
+
+
+def grade_encoded(chunk: Chunk, shared: tuple, with_day: bool, form: str, index: int) -> Part:
+    """In a worker: the chunk graded, its table encoded as the output holds it
+    (:mod:`crs.batch.encoded`; part ``index`` 0 carries the CSV header)."""
+    part = grade_chunk(chunk, *shared, with_day)
+    return replace(part, table=encode(part.table, form, first=index == 0))
+
+
+def patients_of(chunk: Chunk) -> str:
+    first, last = chunk.patients
+    return f"grading patients {first} to {last} (in the order of the output)"
 
 
 def write_parts(request: Request, found: Survey, parts, with_day: bool, sink=None) -> Graded:

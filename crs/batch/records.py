@@ -78,36 +78,40 @@ def blocks(path: Path, header: bytes, block_bytes: int = BLOCK_BYTES) -> Iterato
             if not data:
                 return
             arr = np.frombuffer(data, dtype=np.uint8)
-            ends = _record_ends(arr)
+            feeds = np.flatnonzero(arr == 10)
+            ends = _record_ends(arr, feeds)
             if chunk and len(ends) == 0:
                 rest = data  # a record longer than a block: read on
                 continue
             cut = (ends[-1] + 1) if chunk else len(data)
             rest = data[cut:] if chunk else b""
-            block = _block(data[:cut], line)
-            line += data.count(b"\n", 0, cut)
+            # Each byte is looked at once: the line feeds and record ends found here are
+            # those of the block (it ends at a record's end).
+            feeds = feeds[: np.searchsorted(feeds, cut)]
+            block = _block(data[:cut], line, feeds, ends[: np.searchsorted(ends, cut)])
+            line += len(feeds)
             if len(block):
                 yield block
             if not chunk:
                 return
 
 
-def _record_ends(arr: np.ndarray) -> np.ndarray:
+def _record_ends(arr: np.ndarray, feeds: np.ndarray | None = None) -> np.ndarray:
     """Positions of the line feeds that end a record (an even number of quotes before)."""
-    feeds = np.flatnonzero(arr == 10)
+    feeds = np.flatnonzero(arr == 10) if feeds is None else feeds
     quotes = np.flatnonzero(arr == 34)
     if len(quotes) == 0:
         return feeds
     return feeds[np.searchsorted(quotes, feeds) % 2 == 0]
 
 
-def _block(data: bytes, first_line: int) -> Block:
+def _block(data: bytes, first_line: int, feeds: np.ndarray, record_ends: np.ndarray) -> Block:
+    """The block's records, from its line feeds and the line feeds that end a record."""
     arr = np.frombuffer(data, dtype=np.uint8)
-    ends = _record_ends(arr) + 1
+    ends = record_ends + 1
     if len(ends) == 0 or ends[-1] != len(data):
         ends = np.append(ends, len(data)).astype("int64")
     starts = np.concatenate(([0], ends[:-1])).astype("int64")
-    feeds = np.flatnonzero(arr == 10)
     lines = first_line + np.searchsorted(feeds, starts)  # line feeds before each record
     size = ends - starts
     # Empty lines (LF or CRLF alone) are not rows, as for the table reader.

@@ -15,7 +15,7 @@ read whole (the same output, without the memory bound).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -64,12 +64,37 @@ class Survey:
 
 
 @dataclass
+class BlockFindings:
+    """What one block of records shows (any process may survey a block; the blocks'
+    findings are then merged in file order, :func:`merge`)."""
+
+    rows: int
+    dtypes: dict[str, str] = field(default_factory=dict)  # column → dtype (if any value)
+    blanks: set[str] = field(default_factory=set)
+    commas: int = 0
+    points: int = 0
+    float_columns: set[str] = field(default_factory=set)
+    values: dict[tuple[str, bool], np.ndarray] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)  # their cells left out
+    #: per record, the number of its patient id among ``ids`` (-1: none); ``ids``: what
+    #: each distinct id reads as (crs.identifiers.skeleton), in order of appearance.
+    local_codes: np.ndarray | None = None
+    ids: list[str] = field(default_factory=list)
+    time_ok: np.ndarray | None = None
+    day_ok: np.ndarray | None = None
+    any_time: bool = False
+    has_day: bool = False
+    has_time: bool = False
+    day_values: bool = False
+    infusion: bool = False
+
+
+@dataclass
 class _Gathered:
     dtypes: dict[str, set[str]] = field(default_factory=dict)
     blanks: set[str] = field(default_factory=set)
     commas: int = 0
     points: int = 0
-    unsure_points: bool = False
     values: dict[tuple[str, bool], list[np.ndarray]] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     keys: dict[str, int] = field(default_factory=dict)
@@ -82,6 +107,7 @@ class _Gathered:
     day_values: bool = False
     infusion: bool = False
     float_blocks: dict[str, bool] = field(default_factory=dict)
+    blocks: int = 0
 
 
 def survey(
@@ -90,16 +116,20 @@ def survey(
     mapping: ColumnMapping | None = None,
     block_bytes: int = BLOCK_BYTES,
     progress=None,
+    surveyed=None,
 ) -> Survey:
-    """The first pass (see the module docstring); :class:`NotChunkable` if it cannot be."""
+    """The first pass (see the module docstring); :class:`NotChunkable` if it cannot be.
+
+    ``surveyed(header, blocks, label, mapping)``, when given, yields each block's
+    :class:`BlockFindings` in file order (e.g. surveyed by a pool of processes); by
+    default this process surveys the blocks one after the other.
+    """
     header = read_header(path)
-    _check_encoding(header)
+    check_encoding(header)
     seen = _Gathered()
-    n_blocks = 0
-    for block in blocks(path, header, block_bytes):
-        _check_encoding(block.data)
-        _survey_block(header, block, label, mapping, seen)
-        n_blocks += 1
+    each = surveyed if surveyed is not None else _one_by_one
+    for block, found in each(header, blocks(path, header, block_bytes), label, mapping):
+        merge(seen, found)
         if progress is not None:
             progress.read(len(block), len(block.data))
     if not seen.codes or not seen.keys:
@@ -116,12 +146,47 @@ def survey(
         names=list(seen.keys),
         with_day=decided.axis == "time" and (seen.day_values or seen.infusion),
         rows=len(codes),
-        blocks=n_blocks,
+        blocks=seen.blocks,
         contiguous=_contiguous(filled),
     )
 
 
-def _check_encoding(data: bytes) -> None:
+def _one_by_one(header: bytes, records, label: str, mapping: ColumnMapping | None):
+    for block in records:
+        yield block, survey_block(header, block, label, mapping)
+
+
+def merge(seen: _Gathered, found: BlockFindings) -> None:
+    """Add one block's findings to what the blocks before it showed (in file order: the
+    patients are numbered by first appearance)."""
+    for column, dtype in found.dtypes.items():
+        seen.dtypes.setdefault(column, set()).add(dtype)
+    seen.blanks |= found.blanks
+    seen.commas += found.commas
+    seen.points += found.points
+    for column in found.float_columns:
+        seen.float_blocks[column] = True
+    for key, values in found.values.items():
+        seen.values.setdefault(key, []).append(values)
+    for column, source in found.sources.items():
+        seen.sources.setdefault(column, source)
+    numbers = np.array([seen.keys.setdefault(i, len(seen.keys)) for i in found.ids], dtype="int32")
+    local = found.local_codes
+    codes = np.full(len(local), -1, dtype="int32")
+    known = local >= 0
+    codes[known] = numbers[local[known]]
+    seen.codes.append(codes)
+    seen.time_ok.append(found.time_ok)
+    seen.day_ok.append(found.day_ok)
+    seen.any_time |= found.any_time
+    seen.has_day |= found.has_day
+    seen.has_time |= found.has_time
+    seen.day_values |= found.day_values
+    seen.infusion |= found.infusion
+    seen.blocks += 1
+
+
+def check_encoding(data: bytes) -> None:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise NotChunkable("UTF-16")
     if data[:2] == b"PK":
@@ -133,9 +198,11 @@ def _check_encoding(data: bytes) -> None:
             raise NotChunkable("not UTF-8") from exc
 
 
-def _survey_block(
-    header: bytes, block: Block, label: str, mapping: ColumnMapping | None, seen: _Gathered
-) -> None:
+def survey_block(
+    header: bytes, block: Block, label: str, mapping: ColumnMapping | None
+) -> BlockFindings:
+    """One block's findings (a pure function of the header and the block's records)."""
+    check_encoding(block.data)
     frame = _cells(header + block.take(np.arange(len(block))), label)
     if len(frame) != len(block):
         raise NotChunkable("rows the table reader reads otherwise")
@@ -143,12 +210,13 @@ def _survey_block(
         str(c) not in header.decode("utf-8", "replace") for c in frame.columns
     ):
         raise NotChunkable("column names the table reader changes")
+    found = BlockFindings(rows=len(block))
     for column in frame.columns:
         values = frame[column]
         if values.notna().any():
-            seen.dtypes.setdefault(str(column), set()).add(str(values.dtype))
+            found.dtypes[str(column)] = str(values.dtype)
         if values.isna().any():
-            seen.blanks.add(str(column))
+            found.blanks.add(str(column))
     work = ReadWork(label=label, lines=block.lines)
     cleaned = clean_column_names(frame, work)
     sources, layout = _map_columns(cleaned, work, mapping)
@@ -157,11 +225,12 @@ def _survey_block(
     by_name = {s.canonical: s for s in sources}
     if "patient_id" not in by_name:
         raise NotChunkable("no patient column")
-    seen.codes.append(_patient_codes(by_name["patient_id"].raw, seen.keys))
-    _instants(by_name, len(block), seen)
+    found.local_codes, found.ids = _patient_codes(by_name["patient_id"].raw)
+    _instants(by_name, len(block), found)
     for s in sources:
         if SPECS[s.canonical].kind == "numeric" and s.canonical not in ("time", "day"):
-            _numbers(s, seen)
+            _numbers(s, found)
+    return found
 
 
 def _cells(data: bytes, label: str) -> pd.DataFrame:
@@ -201,20 +270,15 @@ def _cells(data: bytes, label: str) -> pd.DataFrame:
     return table.frame
 
 
-def _patient_codes(raw: pd.Series, keys: dict[str, int]) -> np.ndarray:
-    """Patient numbers by what the id reads as (crs.identifiers.skeleton)."""
+def _patient_codes(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per record, the number of its distinct id (-1: none), and what each distinct id
+    reads as (crs.identifiers.skeleton): the patient is numbered by the latter."""
     ids = clean_text(raw.reset_index(drop=True))
     codes, distinct = pd.factorize(ids)
-    numbers = np.array(
-        [keys.setdefault(skeleton(str(text)), len(keys)) for text in distinct], dtype="int32"
-    )
-    out = np.full(len(codes), -1, dtype="int32")
-    known = codes >= 0
-    out[known] = numbers[codes[known]]
-    return out
+    return codes.astype("int32"), [skeleton(str(text)) for text in distinct]
 
 
-def _instants(by_name: dict[str, Source], n: int, seen: _Gathered) -> None:
+def _instants(by_name: dict[str, Source], n: int, seen: BlockFindings) -> None:
     time_ok = np.zeros(n, dtype=bool)
     day_ok = np.zeros(n, dtype=bool)
     if "time" in by_name:
@@ -228,34 +292,46 @@ def _instants(by_name: dict[str, Source], n: int, seen: _Gathered) -> None:
         raw = by_name["day"].raw
         day_ok = without_units(parse_numbers(raw), raw, "a day").values.notna().to_numpy()
         seen.has_day = True
-        seen.day_values |= bool(np.any(day_ok & time_ok & (seen.codes[-1] >= 0)))
+        seen.day_values |= bool(np.any(day_ok & time_ok & (seen.local_codes >= 0)))
     if "infusion_time" in by_name and time_ok.any():
         source = by_name["infusion_time"]
         infusion = parse_times(source.raw.reset_index(drop=True), source.label).values
         seen.infusion |= bool(infusion.notna().any())
-    seen.time_ok.append(time_ok)
-    seen.day_ok.append(day_ok)
+    seen.time_ok = time_ok
+    seen.day_ok = day_ok
 
 
-def _numbers(s: Source, seen: _Gathered) -> None:
+def _numbers(s: Source, seen: BlockFindings) -> None:
     """Decimal-comma evidence, and the values a unit check looks at."""
     raw = s.raw.reset_index(drop=True)
     seen.commas += comma_evidence(raw)
     # One decimal point anywhere rules decimal commas out: look until one is found.
-    points = point_evidence(raw) if not seen.points else 0
+    points = _point_seen(raw) if not seen.points else 0
     seen.points += points
     if raw.dtype.kind == "f" and not points and raw.notna().any():
-        seen.float_blocks[s.label] = True  # "38.0" read as a number: no point seen
+        seen.float_columns.add(s.label)  # "38.0" read as a number: no point seen
     check = check_of(s.canonical)
     if check is None or not (s.unit is None or check.applies_to == "any"):
         return
-    seen.sources.setdefault(s.label, s)
+    seen.sources.setdefault(s.label, replace(s, raw=s.raw.iloc[:0]))
     for comma in (False, True) if not seen.points else (False,):
         parsed = parse_numbers(raw, decimal_comma=comma)
         values = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
         own_at = parsed.units.index.to_numpy()
         bare = np.delete(values, own_at) if len(own_at) else values
-        seen.values.setdefault((s.label, comma), []).append(bare[~np.isnan(bare)])
+        seen.values[(s.label, comma)] = bare[~np.isnan(bare)]
+
+
+#: Cells looked at first for a decimal point (most columns of numbers show one at once).
+_FIRST_LOOK = 1000
+
+
+def _point_seen(raw: pd.Series) -> int:
+    """Nonzero when a cell of the column is written with a decimal point: only whether
+    there is one decides (decimal commas need none anywhere), so the first cells are
+    looked at first, and the rest only when they show none."""
+    first = point_evidence(raw.iloc[:_FIRST_LOOK])
+    return first if first else point_evidence(raw.iloc[_FIRST_LOOK:])
 
 
 def _decide(seen: _Gathered, label: str) -> Decided:

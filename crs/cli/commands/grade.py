@@ -12,6 +12,7 @@ from pathlib import Path
 
 from crs.batch import Request, grade_file, progress_for
 from crs.batch.parquet_io import as_csv, is_parquet_input
+from crs.batch.pool import WorkerFailure, default_jobs
 from crs.batch.records import BLOCK_BYTES
 from crs.read.coverage import missing_warning
 from crs.read.mapping import read_mapping
@@ -101,6 +102,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "worker processes on this machine without one",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        metavar="N",
+        help="with the local engine: grade a large export in N worker processes on this "
+        "machine (default %(default)s: its cores, at most two); 1 grades in this process",
+    )
+    parser.add_argument(
         "--scheduler",
         metavar="tcp://HOST:8786",
         help="with --engine dask: the address of a running Dask scheduler (its workers need "
@@ -158,18 +167,13 @@ def _run(args: argparse.Namespace, source: Path, name: str | None) -> int:
         block_bytes=max(block_bytes, 1024),
         progress=progress,
         name=name,
+        jobs=max(args.jobs, 1),
     )
-    if args.engine == "dask":
-        from crs.batch.dask_engine import Cluster, WorkerFailure, grade_on_dask
-
-        say = None if args.quiet else (progress.say if progress else _say)
-        try:
-            graded = grade_on_dask(request, Cluster(args.scheduler), say)
-        except WorkerFailure as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    else:
-        graded = grade_file(request)
+    try:
+        graded = _graded(request, args, progress)
+    except WorkerFailure as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if progress is not None:
         progress.done()
     _write_report(graded.report, args.report)
@@ -177,6 +181,15 @@ def _run(args: argparse.Namespace, source: Path, name: str | None) -> int:
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _graded(request: Request, args: argparse.Namespace, progress):
+    if args.engine != "dask":
+        return grade_file(request)
+    from crs.batch.dask_engine import Cluster, grade_on_dask
+
+    say = None if args.quiet else (progress.say if progress else _say)
+    return grade_on_dask(request, Cluster(args.scheduler), say)
 
 
 def _say(line: str) -> None:
