@@ -133,10 +133,17 @@ def _ignore_ctrl_c() -> None:
 def _stop(executor: ProcessPoolExecutor) -> None:
     # The executor has no public way to end running work (Python 3.14 adds one):
     # its worker processes are ended directly.
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
+    for process in processes:
         with contextlib.suppress(Exception):
             process.join(5)
+    # A worker ended while sending its graded part leaves the executor's reader waiting
+    # for the rest of that message, and a forked pool's only other write end is this
+    # process's own: closing it ends the wait (EOF), so the shutdown below returns
+    # instead of hanging on Ctrl-C (seen with --jobs 2, Python 3.11).
+    with contextlib.suppress(Exception):
+        executor._result_queue._writer.close()
     executor.shutdown(wait=True, cancel_futures=True)
