@@ -214,6 +214,10 @@ def test_a_bad_file_gets_the_same_clear_error_with_every_engine(tmp_path, engine
     assert [p.name for p in tmp_path.iterdir()] == ["no_time.csv"]
 
 
+def _ctrl_c_delivered() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_leaves_no_temporary_files_and_no_worker_process(tmp_path, jobs) -> None:
     sys.path.insert(0, str(REPO / "benchmarks"))
@@ -243,6 +247,9 @@ def test_ctrl_c_leaves_no_temporary_files_and_no_worker_process(tmp_path, jobs) 
         env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(scratch)},
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: Ctrl-C delivered. A suite started in the background
+        # (`make test &`) ignores SIGINT, and a child would inherit that.
+        preexec_fn=_ctrl_c_delivered,
     )
     # Wait until the partitions are being written (the scattered export needs them).
     deadline = time.monotonic() + 120
