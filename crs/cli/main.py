@@ -51,7 +51,7 @@ def file_problem(exc: OSError) -> str:
     return f"{name} cannot be read ({(exc.strerror or str(exc)).lower()})."
 
 
-def _ctrl_c_is_python_s() -> None:
+def _ctrl_c_reaches_python() -> None:
     """Ctrl-C always reaches Python as KeyboardInterrupt (exit 130, temporary files
     removed): pyarrow would otherwise turn a Ctrl-C that arrives inside one of its reads
     into an ``ArrowCancelled`` error, which code that falls back after a failed read
@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _ctrl_c_is_python_s()
+    _ctrl_c_reaches_python()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
